@@ -1,0 +1,33 @@
+import type { MigrationReport, Storage, StoreReads, StoreTx } from '../../../app/ports/storage.js';
+import { applyMigrations } from './migrations.js';
+import type { SqlDriver } from './sql-driver.js';
+import { SqlStore } from './sql-store.js';
+
+/** The Storage port over any SqlDriver: the SQLite and PostgreSQL adapters differ only in driver. */
+export class SqlStorage implements Storage {
+  readonly read: StoreReads;
+
+  constructor(private readonly driver: SqlDriver, private readonly now: () => number = Date.now) {
+    this.read = new SqlStore(driver, driver.dialect);
+  }
+
+  get kind(): 'sqlite' | 'postgres' {
+    return this.driver.dialect.name;
+  }
+
+  transaction<T>(work: (tx: StoreTx) => Promise<T>): Promise<T> {
+    return this.driver.transaction((executor) => work(new SqlStore(executor, this.driver.dialect)));
+  }
+
+  migrate(): Promise<MigrationReport> {
+    return applyMigrations(this.driver, this.now);
+  }
+
+  async ping(): Promise<void> {
+    await this.driver.get('SELECT 1 AS ok');
+  }
+
+  close(): Promise<void> {
+    return this.driver.close();
+  }
+}

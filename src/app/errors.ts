@@ -1,0 +1,51 @@
+/**
+ * The one error type of Switchboard and its closed catalogue of codes. Use cases return values for
+ * expected outcomes and raise `SwitchboardError` for requests that cannot be honoured; the HTTP
+ * status for each code is decided only at the edge (`src/server/http/error-status.ts`).
+ * `docs/ERRORS.md` documents every code; a test fails when the two drift apart.
+ */
+export const ERROR_CODES = {
+  SB_ERR_VALIDATION: 'The request does not match the schema of the route.',
+  SB_ERR_MALFORMED_JSON: 'The request body is not valid JSON.',
+  SB_ERR_UNSUPPORTED_MEDIA_TYPE: 'The request body has a content type the route does not accept.',
+  SB_ERR_BODY_TOO_LARGE: 'The request body is larger than the configured limit.',
+  SB_ERR_UNAUTHENTICATED: 'No valid credentials were presented.',
+  SB_ERR_FORBIDDEN: 'The credentials do not allow this action.',
+  SB_ERR_ROUTE_NOT_FOUND: 'No route matches the method and path.',
+  SB_ERR_TENANT_NOT_FOUND: 'The tenant does not exist.',
+  SB_ERR_CHANNEL_NOT_FOUND: 'The channel does not exist in this tenant.',
+  SB_ERR_CONTACT_NOT_FOUND: 'The contact does not exist in this tenant.',
+  SB_ERR_CONVERSATION_NOT_FOUND: 'The conversation does not exist in this tenant.',
+  SB_ERR_AGENT_NOT_FOUND: 'The agent does not exist in this tenant.',
+  SB_ERR_QUEUE_NOT_FOUND: 'The queue does not exist in this tenant.',
+  SB_ERR_PARTICIPANT_NOT_FOUND: 'The participant does not exist in this conversation.',
+  SB_ERR_ILLEGAL_TRANSITION: 'The conversation cannot move from its current state to the requested one.',
+  SB_ERR_STATE_CONFLICT: 'The conversation changed state concurrently; read it again and retry.',
+  SB_ERR_CONVERSATION_CLOSED: 'The conversation is closed or abandoned and accepts no more changes.',
+  SB_ERR_IDEMPOTENCY_CONFLICT: 'The idempotency key was already used for a different request.',
+  SB_ERR_CONTACT_IDENTITY_TAKEN: 'The channel identity already belongs to another contact.',
+  SB_ERR_ALREADY_MEMBER: 'The agent is already a member of the queue.',
+  SB_ERR_INVALID_CONTEXT: 'A context variable has an invalid name, type or value.',
+  SB_ERR_NOT_ALLOWED_VISIBILITY: 'The sender may not post a message with that visibility.',
+  SB_ERR_INVALID_CURSOR: 'The pagination cursor is malformed.',
+  SB_ERR_CONFIG_INVALID: 'The configuration has problems; each one is listed.',
+  SB_ERR_UNAVAILABLE: 'A dependency (the database) is not available; retry later.',
+  SB_ERR_INTERNAL: 'An unexpected error; the response carries an errorId that is in the server log.',
+} as const;
+
+export type ErrorCode = keyof typeof ERROR_CODES;
+
+export class SwitchboardError extends Error {
+  override readonly name = 'SwitchboardError';
+  constructor(
+    readonly code: ErrorCode,
+    message: string = ERROR_CODES[code],
+    readonly details?: Readonly<Record<string, unknown>>,
+  ) {
+    super(message);
+  }
+}
+
+export function isSwitchboardError(value: unknown): value is SwitchboardError {
+  return value instanceof SwitchboardError;
+}

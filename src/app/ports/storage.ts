@@ -1,0 +1,125 @@
+import type {
+  Agent, Channel, Contact, ContactIdentity, ContextVariable, Conversation, Message, Participant,
+  Queue, SwitchboardEvent, Tenant,
+} from '../../core/model.js';
+import type { ConversationState } from '../../core/conversation-lifecycle.js';
+
+export interface ApiKeyRecord {
+  readonly id: string;
+  /** Hex SHA-256 of the secret part; the secret itself is never stored. */
+  readonly secretHash: string;
+  readonly label: string;
+  readonly createdAt: string;
+  readonly revokedAt: string | null;
+}
+
+export interface ConversationFilter {
+  readonly state?: readonly ConversationState[] | undefined;
+  readonly channelId?: string | undefined;
+  readonly contactId?: string | undefined;
+  readonly queueId?: string | undefined;
+}
+
+/** Keyset page: items strictly "before" the cursor id in descending id order (newest first). */
+export interface PageRequest {
+  readonly beforeId?: string | undefined;
+  readonly limit: number;
+}
+
+export type NewEvent = Omit<SwitchboardEvent, 'id'>;
+
+export interface MigrationReport {
+  readonly applied: readonly string[];
+  readonly current: number;
+}
+
+/**
+ * Reads that need no transaction. Every read of tenant data takes the tenant id, so a query can
+ * never return another tenant's rows.
+ */
+export interface StoreReads {
+  getTenant(id: string): Promise<Tenant | undefined>;
+  listTenants(): Promise<Tenant[]>;
+  countApiKeys(): Promise<number>;
+  getApiKey(id: string): Promise<ApiKeyRecord | undefined>;
+
+  getChannel(tenantId: string, id: string): Promise<Channel | undefined>;
+  listChannels(tenantId: string): Promise<Channel[]>;
+
+  getContact(tenantId: string, id: string): Promise<Contact | undefined>;
+  findContactByIdentity(tenantId: string, identity: ContactIdentity): Promise<Contact | undefined>;
+  listContacts(tenantId: string, page: PageRequest): Promise<Contact[]>;
+
+  getConversation(tenantId: string, id: string): Promise<Conversation | undefined>;
+  listConversations(tenantId: string, filter: ConversationFilter, page: PageRequest): Promise<Conversation[]>;
+  listParticipants(tenantId: string, conversationId: string): Promise<Participant[]>;
+  getParticipant(tenantId: string, id: string): Promise<Participant | undefined>;
+
+  listMessages(tenantId: string, conversationId: string, afterSeq: number, limit: number): Promise<Message[]>;
+  getMessageByIdempotencyKey(tenantId: string, conversationId: string, key: string): Promise<Message | undefined>;
+
+  getContext(tenantId: string, conversationId: string): Promise<ContextVariable[]>;
+
+  getAgent(tenantId: string, id: string): Promise<Agent | undefined>;
+  listAgents(tenantId: string): Promise<Agent[]>;
+  getQueue(tenantId: string, id: string): Promise<Queue | undefined>;
+  listQueues(tenantId: string): Promise<Queue[]>;
+
+  /** Id of the tenant's newest event, 0 if none: where a live-only subscription starts. */
+  latestEventId(tenantId: string): Promise<number>;
+  /** Events of one tenant (optionally one conversation) with id > afterId, oldest first. */
+  readEvents(tenantId: string, afterId: number, limit: number, conversationId?: string): Promise<SwitchboardEvent[]>;
+}
+
+/** Reads and writes inside one transaction: all of them commit together, or none does. */
+export interface StoreTx extends StoreReads {
+  insertTenant(tenant: Tenant): Promise<void>;
+  insertApiKey(key: ApiKeyRecord): Promise<void>;
+  insertChannel(channel: Channel): Promise<void>;
+  /** Inserts the contact and its identities; false if an identity already belongs to a contact. */
+  insertContact(contact: Contact): Promise<boolean>;
+  insertConversation(conversation: Conversation): Promise<void>;
+  /**
+   * Reads a conversation and holds its row until commit (`FOR UPDATE` on PostgreSQL; SQLite's
+   * write transaction already excludes other writers), so checks made on it stay true.
+   */
+  lockConversation(tenantId: string, id: string): Promise<Conversation | undefined>;
+  /**
+   * Compare-and-set on the lifecycle state: changes nothing and returns false when the stored state
+   * is no longer `from` (a concurrent change won), so two writers can never both "win".
+   */
+  updateConversationState(tenantId: string, id: string, from: ConversationState, to: ConversationState, at: string): Promise<boolean>;
+  insertParticipant(participant: Participant): Promise<void>;
+  markParticipantLeft(tenantId: string, id: string, at: string): Promise<boolean>;
+  /** Reserves the next message sequence of a conversation (locks the row until commit). */
+  nextMessageSeq(tenantId: string, conversationId: string, at: string): Promise<number>;
+  /** False when the idempotency key is already used in that conversation. */
+  insertMessage(message: Message): Promise<boolean>;
+  setContextVariable(tenantId: string, conversationId: string, variable: ContextVariable, at: string): Promise<void>;
+  deleteContextVariable(tenantId: string, conversationId: string, name: string): Promise<void>;
+  insertAgent(agent: Agent): Promise<void>;
+  insertQueue(queue: Queue): Promise<void>;
+  /** False when the agent already is a member. */
+  addQueueMember(tenantId: string, queueId: string, agentId: string, at: string): Promise<boolean>;
+  appendEvent(event: NewEvent): Promise<SwitchboardEvent>;
+}
+
+/**
+ * The system of record. Example:
+ *
+ *   const msg = await storage.transaction(async (tx) => {
+ *     const seq = await tx.nextMessageSeq(tenantId, conversationId, now);
+ *     await tx.insertMessage({ ...draft, seq });
+ *     await tx.appendEvent({ type: 'message.created', ... });
+ *     return draft;
+ *   }); // committed here, or rolled back if the callback threw
+ */
+export interface Storage {
+  readonly kind: 'sqlite' | 'postgres';
+  readonly read: StoreReads;
+  transaction<T>(work: (tx: StoreTx) => Promise<T>): Promise<T>;
+  migrate(): Promise<MigrationReport>;
+  /** Resolves when the database answers a trivial query; used by readiness. */
+  ping(): Promise<void>;
+  close(): Promise<void>;
+}

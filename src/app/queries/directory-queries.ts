@@ -1,0 +1,52 @@
+import type { Agent, Channel, Contact, Queue } from '../../core/model.js';
+import type { Caller } from '../caller.js';
+import type { AppDeps } from '../deps.js';
+import { SwitchboardError } from '../errors.js';
+import { keysetPage, type Page } from '../pagination.js';
+import { requireTenant } from '../tenant-access.js';
+
+/** Reads of a tenant's directory: channels, contacts, agents and queues. */
+export async function listChannels(deps: AppDeps, caller: Caller, tenantId: string): Promise<Channel[]> {
+  await requireTenant(deps, caller, tenantId);
+  return deps.storage.read.listChannels(tenantId);
+}
+
+export async function getChannel(deps: AppDeps, caller: Caller, tenantId: string, id: string): Promise<Channel> {
+  await requireTenant(deps, caller, tenantId);
+  return found(await deps.storage.read.getChannel(tenantId, id), 'SB_ERR_CHANNEL_NOT_FOUND');
+}
+
+export async function getContact(deps: AppDeps, caller: Caller, tenantId: string, id: string): Promise<Contact> {
+  await requireTenant(deps, caller, tenantId);
+  return found(await deps.storage.read.getContact(tenantId, id), 'SB_ERR_CONTACT_NOT_FOUND');
+}
+
+export async function listContacts(deps: AppDeps, caller: Caller, tenantId: string, limit?: number, cursor?: string): Promise<Page<Contact>> {
+  await requireTenant(deps, caller, tenantId);
+  return keysetPage(limit, cursor, (beforeId, n) => deps.storage.read.listContacts(tenantId, { beforeId, limit: n }));
+}
+
+export async function listAgents(deps: AppDeps, caller: Caller, tenantId: string): Promise<Agent[]> {
+  await requireTenant(deps, caller, tenantId);
+  return deps.storage.read.listAgents(tenantId);
+}
+
+export async function getAgent(deps: AppDeps, caller: Caller, tenantId: string, id: string): Promise<Agent> {
+  await requireTenant(deps, caller, tenantId);
+  return found(await deps.storage.read.getAgent(tenantId, id), 'SB_ERR_AGENT_NOT_FOUND');
+}
+
+export async function listQueues(deps: AppDeps, caller: Caller, tenantId: string): Promise<Queue[]> {
+  await requireTenant(deps, caller, tenantId);
+  return deps.storage.read.listQueues(tenantId);
+}
+
+export async function getQueue(deps: AppDeps, caller: Caller, tenantId: string, id: string): Promise<Queue> {
+  await requireTenant(deps, caller, tenantId);
+  return found(await deps.storage.read.getQueue(tenantId, id), 'SB_ERR_QUEUE_NOT_FOUND');
+}
+
+function found<T>(value: T | undefined, code: 'SB_ERR_CHANNEL_NOT_FOUND' | 'SB_ERR_CONTACT_NOT_FOUND' | 'SB_ERR_AGENT_NOT_FOUND' | 'SB_ERR_QUEUE_NOT_FOUND'): T {
+  if (value === undefined) throw new SwitchboardError(code);
+  return value;
+}

@@ -1,0 +1,73 @@
+import { isTerminal } from '../../core/conversation-lifecycle.js';
+import { sameMessageRequest, type AttachmentMeta, type MessageRequest } from '../../core/message-request.js';
+import { canAuthor, type MessageVisibility } from '../../core/message-visibility.js';
+import type { Message, SenderRole } from '../../core/model.js';
+import type { Caller } from '../caller.js';
+import type { AppDeps } from '../deps.js';
+import { SwitchboardError } from '../errors.js';
+import { requireTenant } from '../tenant-access.js';
+import { commit } from '../unit-of-work.js';
+
+export interface PostMessageInput {
+  readonly senderRole: SenderRole;
+  readonly senderId?: string | null | undefined;
+  readonly visibility?: MessageVisibility | undefined;
+  readonly text: string;
+  readonly attachments?: readonly AttachmentMeta[] | undefined;
+  /** A client retry with the same key returns the first message instead of storing a second copy. */
+  readonly idempotencyKey?: string | undefined;
+}
+
+export interface MessagePosted {
+  readonly message: Message;
+  /** False when an earlier send with the same idempotency key is returned. */
+  readonly created: boolean;
+}
+
+export async function postMessage(
+  deps: AppDeps, caller: Caller, tenantId: string, conversationId: string, input: PostMessageInput,
+): Promise<MessagePosted> {
+  await requireTenant(deps, caller, tenantId);
+  const request: MessageRequest = {
+    senderRole: input.senderRole,
+    senderId: input.senderId ?? null,
+    visibility: input.visibility ?? 'public',
+    text: input.text,
+    attachments: [...(input.attachments ?? [])],
+  };
+  if (!canAuthor(request.senderRole, request.visibility)) {
+    throw new SwitchboardError('SB_ERR_NOT_ALLOWED_VISIBILITY', `A ${request.senderRole} may not post a ${request.visibility} message.`);
+  }
+  if (request.text.length === 0 && request.attachments.length === 0) {
+    throw new SwitchboardError('SB_ERR_VALIDATION', 'A message needs text or at least one attachment.');
+  }
+
+  return commit(deps, caller, async (tx, emit, now) => {
+    // The row lock orders concurrent sends (and retries) to one conversation.
+    const conversation = await tx.lockConversation(tenantId, conversationId);
+    if (!conversation) throw new SwitchboardError('SB_ERR_CONVERSATION_NOT_FOUND');
+
+    if (input.idempotencyKey !== undefined) {
+      const first = await tx.getMessageByIdempotencyKey(tenantId, conversationId, input.idempotencyKey);
+      if (first) {
+        if (!sameMessageRequest(first, request)) throw new SwitchboardError('SB_ERR_IDEMPOTENCY_CONFLICT');
+        return { message: first, created: false };
+      }
+    }
+    if (isTerminal(conversation.state)) throw new SwitchboardError('SB_ERR_CONVERSATION_CLOSED');
+
+    const seq = await tx.nextMessageSeq(tenantId, conversationId, now);
+    const message: Message = {
+      id: deps.ids.next('msg'),
+      tenantId,
+      conversationId,
+      seq,
+      ...request,
+      idempotencyKey: input.idempotencyKey ?? null,
+      createdAt: now,
+    };
+    if (!(await tx.insertMessage(message))) throw new SwitchboardError('SB_ERR_IDEMPOTENCY_CONFLICT');
+    await emit('message.created', tenantId, conversationId, { message });
+    return { message, created: true };
+  });
+}

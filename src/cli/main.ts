@@ -1,0 +1,145 @@
+import { parseArgs } from 'node:util';
+import type { AppDeps } from '../app/deps.js';
+import { createAdminApiKey, ensureBootstrapKey, type IssuedApiKey } from '../app/use-cases/create-api-key.js';
+import { seedDemo, type DemoData } from '../app/use-cases/seed-demo.js';
+import { SystemClock } from '../adapters/system/system-clock.js';
+import { TimeOrderedIds } from '../adapters/system/time-ordered-ids.js';
+import { InProcessBus } from '../adapters/bus/in-process/in-process-bus.js';
+import { assemble, openStorage } from '../server/composition-root.js';
+import { ConfigError, loadConfig, type Config } from '../server/config.js';
+import { VERSION } from '../server/version.js';
+
+const HELP = `switchboard ${VERSION}: open-source omnichannel contact center
+
+Usage: switchboard <command>
+
+  start               migrate, create the admin key and the demo data on first start, then serve
+  serve               migrate and serve (creates the admin key on first start)
+  migrate             apply database migrations and exit
+  demo                seed the demo tenant (web chat channel, two queues, two agents) and exit
+  admin create-key    create another admin API key and print it once  [--label TEXT]
+  help                this text
+
+Configuration comes from the environment (see README: SWITCHBOARD_PORT, SWITCHBOARD_DATA_DIR,
+DATABASE_URL, ...) and an optional switchboard.config.json.
+`;
+
+const out = (text: string) => process.stdout.write(`${text}\n`);
+
+async function main(argv: string[]): Promise<number> {
+  const { positionals, values } = parseArgs({ args: argv, allowPositionals: true, options: { label: { type: 'string' }, help: { type: 'boolean', short: 'h' } } });
+  const [command = 'help', sub] = positionals;
+  if (values.help || command === 'help') {
+    out(HELP);
+    return 0;
+  }
+  const config = loadConfig(process.env);
+  switch (command) {
+    case 'start':
+      return serve(config, { demo: true });
+    case 'serve':
+      return serve(config, { demo: false });
+    case 'migrate':
+      return withDeps(config, async (deps) => {
+        const report = await deps.storage.migrate();
+        out(report.applied.length > 0 ? `applied: ${report.applied.join(', ')}` : 'nothing to apply');
+        out(`schema version ${report.current} (${deps.storage.kind})`);
+      });
+    case 'demo':
+      return withDeps(config, async (deps) => {
+        await deps.storage.migrate();
+        printDemo(await seedDemo(deps), config);
+      });
+    case 'admin':
+      if (sub !== 'create-key') break;
+      return withDeps(config, async (deps) => {
+        await deps.storage.migrate();
+        printKey(await createAdminApiKey(deps, values.label ?? 'created with switchboard admin create-key'), false);
+      });
+  }
+  process.stderr.write(`switchboard: unknown command "${[command, sub].filter(Boolean).join(' ')}"\n\n${HELP}`);
+  return 2;
+}
+
+async function serve(config: Config, options: { demo: boolean }): Promise<number> {
+  const sb = await assemble(config);
+  const key = await ensureBootstrapKey(sb.deps);
+  if (key) printKey(key, true);
+  if (options.demo && (await sb.deps.storage.read.listTenants()).length === 0) printDemo(await seedDemo(sb.deps), config);
+  const address = await sb.app.listen({ host: config.host, port: config.port });
+  sb.logger.info({ address, database: sb.deps.storage.kind, sources: config.sources }, 'switchboard listening');
+  out(`Switchboard ${VERSION} is listening on ${address} (${sb.deps.storage.kind}); API docs at ${address}/docs`);
+
+  await new Promise<void>((resolve) => {
+    const stop = (signal: string) => {
+      sb.logger.info({ signal }, 'shutting down');
+      resolve();
+    };
+    process.once('SIGINT', () => stop('SIGINT'));
+    process.once('SIGTERM', () => stop('SIGTERM'));
+  });
+  await sb.close();
+  return 0;
+}
+
+/** A short-lived set of dependencies for one-shot commands (no HTTP server). */
+async function withDeps(config: Config, work: (deps: AppDeps) => Promise<void>): Promise<number> {
+  const clock = new SystemClock();
+  const storage = openStorage(config.database, clock);
+  const bus = new InProcessBus();
+  try {
+    await work({ storage, bus, clock, ids: new TimeOrderedIds(() => clock.now()) });
+    return 0;
+  } finally {
+    await bus.close();
+    await storage.close();
+  }
+}
+
+function printKey(key: IssuedApiKey, firstStart: boolean): void {
+  out('');
+  out(firstStart ? '  An admin API key was created on first start. It is shown only now; keep it safe:' : '  New admin API key (shown only now):');
+  out('');
+  out(`    ${key.token}`);
+  out('');
+  out('  Use it as "Authorization: Bearer <key>". Make another with: switchboard admin create-key');
+  out('');
+}
+
+function printDemo(demo: DemoData, config: Config): void {
+  const base = `http://${config.host === '0.0.0.0' ? '127.0.0.1' : config.host}:${config.port}`;
+  if (!demo.created) {
+    out(`Demo tenant already present: ${demo.tenant.id} (${demo.tenant.name})`);
+    return;
+  }
+  out(`Demo data: tenant "${demo.tenant.name}" (${demo.tenant.id})`);
+  out(`  web chat channel  ${demo.channel?.id}  "${demo.channel?.name}"`);
+  for (const q of demo.queues ?? []) out(`  queue             ${q.id}  "${q.name}" (${q.memberIds.length} members)`);
+  for (const a of demo.agents ?? []) out(`  agent             ${a.id}  "${a.displayName}" (capacity ${a.capacity})`);
+  out(`  conversation      ${demo.conversation?.id}  waiting in Billing, with a transcript and context`);
+  out('');
+  out('Try it (with the admin key printed above):');
+  out(`  export KEY=<admin key>`);
+  out(`  curl -H "Authorization: Bearer $KEY" ${base}/v1/tenants/${demo.tenant.id}/conversations`);
+  out(`  curl -H "Authorization: Bearer $KEY" ${base}/v1/tenants/${demo.tenant.id}/conversations/${demo.conversation?.id}/messages`);
+  out(`  curl -H "Authorization: Bearer $KEY" -H "content-type: application/json" \\`);
+  out(`       -d '{"senderRole":"agent","senderId":"${demo.agents?.[0]?.id}","text":"Hi Dana, I am looking into it."}' \\`);
+  out(`       ${base}/v1/tenants/${demo.tenant.id}/conversations/${demo.conversation?.id}/messages`);
+  out(`  API reference: ${base}/docs`);
+  out('');
+}
+
+main(process.argv.slice(2)).then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (error: unknown) => {
+    if (error instanceof ConfigError) {
+      process.stderr.write(`switchboard: SB_ERR_CONFIG_INVALID ${error.message}\n`);
+      process.exitCode = 78; // EX_CONFIG
+      return;
+    }
+    process.stderr.write(`switchboard: ${(error as Error).stack ?? String(error)}\n`);
+    process.exitCode = 1;
+  },
+);

@@ -1,0 +1,88 @@
+import { Type } from 'typebox';
+import { CONTEXT_TYPES } from '../core/context-variable.js';
+import { CONVERSATION_STATES } from '../core/conversation-lifecycle.js';
+import { AUDIENCES, MESSAGE_VISIBILITIES, PARTICIPANT_ROLES } from '../core/message-visibility.js';
+import { AGENT_KINDS, CHANNEL_TYPES, EVENT_TYPES } from '../core/model.js';
+import { Id, Nullable, Timestamp } from './common.js';
+
+const literals = <T extends readonly string[]>(values: T) => Type.Unsafe<T[number]>({ type: 'string', enum: [...values] });
+
+export const ConversationStateSchema = literals(CONVERSATION_STATES);
+export const ChannelTypeSchema = literals(CHANNEL_TYPES);
+export const ParticipantRoleSchema = literals(PARTICIPANT_ROLES);
+export const AudienceSchema = literals(AUDIENCES);
+export const VisibilitySchema = literals(MESSAGE_VISIBILITIES);
+export const ContextTypeSchema = literals(CONTEXT_TYPES);
+export const AgentKindSchema = literals(AGENT_KINDS);
+export const SenderRoleSchema = Type.Union([ParticipantRoleSchema, Type.Literal('system')]);
+
+export const TenantSchema = Type.Object({ id: Id, name: Type.String(), createdAt: Timestamp }, );
+
+export const ChannelSchema = Type.Object(
+  { id: Id, tenantId: Id, type: ChannelTypeSchema, name: Type.String(), config: Type.Record(Type.String(), Type.Unknown()), createdAt: Timestamp },
+);
+
+export const ContactIdentitySchema = Type.Object(
+  { channelType: ChannelTypeSchema, address: Type.String({ minLength: 1, maxLength: 320 }) },
+  { additionalProperties: false },
+);
+
+export const ContactSchema = Type.Object(
+  {
+    id: Id, tenantId: Id, displayName: Nullable(Type.String()), attributes: Type.Record(Type.String(), Type.String()),
+    identities: Type.Array(ContactIdentitySchema), createdAt: Timestamp,
+  },
+);
+
+export const ConversationSchema = Type.Object(
+  {
+    id: Id, tenantId: Id, channelId: Id, contactId: Id, state: ConversationStateSchema, queueId: Nullable(Id),
+    subject: Nullable(Type.String()), priority: Type.Integer(), lastSeq: Type.Integer(),
+    createdAt: Timestamp, updatedAt: Timestamp, closedAt: Nullable(Timestamp),
+  },
+);
+
+export const ParticipantSchema = Type.Object(
+  {
+    id: Id, tenantId: Id, conversationId: Id, role: ParticipantRoleSchema, refId: Nullable(Id), displayName: Nullable(Type.String()),
+    audience: AudienceSchema, joinedAt: Timestamp, leftAt: Nullable(Timestamp),
+  },
+);
+
+export const AttachmentSchema = Type.Object(
+  {
+    name: Type.String({ minLength: 1, maxLength: 255 }),
+    contentType: Type.String({ minLength: 3, maxLength: 127, pattern: '^[\\w.+-]+/[\\w.+-]+$' }),
+    size: Type.Integer({ minimum: 0 }),
+    url: Type.Optional(Type.String({ maxLength: 2048 })),
+  },
+  { additionalProperties: false },
+);
+
+export const MessageSchema = Type.Object(
+  {
+    id: Id, tenantId: Id, conversationId: Id, seq: Type.Integer({ minimum: 1 }), senderRole: SenderRoleSchema, senderId: Nullable(Id),
+    visibility: VisibilitySchema, text: Type.String(), attachments: Type.Array(AttachmentSchema), idempotencyKey: Nullable(Type.String()),
+    createdAt: Timestamp,
+  },
+);
+
+export const ContextVariableSchema = Type.Object(
+  { name: Type.String(), type: ContextTypeSchema, value: Type.Unknown() },
+);
+
+export const AgentSchema = Type.Object(
+  { id: Id, tenantId: Id, kind: AgentKindSchema, displayName: Type.String(), email: Nullable(Type.String()), capacity: Type.Integer(), createdAt: Timestamp },
+);
+
+export const QueueSchema = Type.Object(
+  { id: Id, tenantId: Id, name: Type.String(), priority: Type.Integer(), memberIds: Type.Array(Id), createdAt: Timestamp },
+);
+
+export const EventSchema = Type.Object(
+  {
+    id: Type.Integer(), tenantId: Id, type: literals(EVENT_TYPES), conversationId: Nullable(Id),
+    actor: Type.Object({ kind: Type.String(), id: Nullable(Type.String()) }), occurredAt: Timestamp,
+    payload: Type.Record(Type.String(), Type.Unknown()),
+  },
+);

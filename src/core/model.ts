@@ -1,0 +1,146 @@
+/**
+ * The conversation model (capability C1) as plain data. Storage adapters persist these shapes; the
+ * HTTP layer serialises them unchanged. Times are RFC 3339 strings in UTC.
+ */
+import type { ContextVariable } from './context-variable.js';
+import type { ConversationState } from './conversation-lifecycle.js';
+import type { AttachmentMeta } from './message-request.js';
+import type { Audience, MessageVisibility, ParticipantRole } from './message-visibility.js';
+
+export interface Tenant {
+  readonly id: string;
+  readonly name: string;
+  readonly createdAt: string;
+}
+
+export const CHANNEL_TYPES = ['webchat', 'email', 'sms', 'social', 'messenger', 'voice', 'api'] as const;
+export type ChannelType = (typeof CHANNEL_TYPES)[number];
+
+export interface Channel {
+  readonly id: string;
+  readonly tenantId: string;
+  readonly type: ChannelType;
+  readonly name: string;
+  readonly config: Readonly<Record<string, unknown>>;
+  readonly createdAt: string;
+}
+
+/** How a customer is addressed on one channel type (a web chat user id, an e-mail address, ...). */
+export interface ContactIdentity {
+  readonly channelType: ChannelType;
+  readonly address: string;
+}
+
+export interface Contact {
+  readonly id: string;
+  readonly tenantId: string;
+  readonly displayName: string | null;
+  readonly attributes: Readonly<Record<string, string>>;
+  readonly identities: ContactIdentity[];
+  readonly createdAt: string;
+}
+
+export interface Conversation {
+  readonly id: string;
+  readonly tenantId: string;
+  readonly channelId: string;
+  readonly contactId: string;
+  readonly state: ConversationState;
+  readonly queueId: string | null;
+  readonly subject: string | null;
+  readonly priority: number;
+  /** Sequence number of the newest message; 0 before the first one. */
+  readonly lastSeq: number;
+  readonly createdAt: string;
+  readonly updatedAt: string;
+  readonly closedAt: string | null;
+}
+
+export interface Participant {
+  readonly id: string;
+  readonly tenantId: string;
+  readonly conversationId: string;
+  readonly role: ParticipantRole;
+  /** The contact or agent behind the participant. */
+  readonly refId: string | null;
+  readonly displayName: string | null;
+  readonly audience: Audience;
+  readonly joinedAt: string;
+  readonly leftAt: string | null;
+}
+
+export type SenderRole = ParticipantRole | 'system';
+
+export interface Message {
+  readonly id: string;
+  readonly tenantId: string;
+  readonly conversationId: string;
+  /** Per-conversation, gap-free, starting at 1: the order every client shows. */
+  readonly seq: number;
+  readonly senderRole: SenderRole;
+  readonly senderId: string | null;
+  readonly visibility: MessageVisibility;
+  readonly text: string;
+  readonly attachments: AttachmentMeta[];
+  readonly idempotencyKey: string | null;
+  readonly createdAt: string;
+}
+
+export type { ContextVariable };
+
+export const AGENT_KINDS = ['human', 'bot'] as const;
+export type AgentKind = (typeof AGENT_KINDS)[number];
+
+export interface Agent {
+  readonly id: string;
+  readonly tenantId: string;
+  readonly kind: AgentKind;
+  readonly displayName: string;
+  readonly email: string | null;
+  /** Capacity units; the routing engine (next issue) spends them per conversation. */
+  readonly capacity: number;
+  readonly createdAt: string;
+}
+
+export interface Queue {
+  readonly id: string;
+  readonly tenantId: string;
+  readonly name: string;
+  readonly priority: number;
+  readonly memberIds: string[];
+  readonly createdAt: string;
+}
+
+/** Who caused a change; recorded on every event. */
+export interface Actor {
+  readonly kind: 'admin' | 'system' | 'agent' | 'bot' | 'customer';
+  readonly id: string | null;
+}
+
+export const EVENT_TYPES = [
+  'tenant.created',
+  'channel.created',
+  'contact.created',
+  'conversation.created',
+  'conversation.state_changed',
+  'participant.added',
+  'participant.left',
+  'message.created',
+  'context.updated',
+  'agent.created',
+  'queue.created',
+  'queue.member_added',
+] as const;
+export type EventType = (typeof EVENT_TYPES)[number];
+
+/** One entry of the event log: appended in the same transaction as the change it records. */
+export interface SwitchboardEvent {
+  /** Increases with commit order within a tenant; readers resume "after" an id. */
+  readonly id: number;
+  readonly tenantId: string;
+  readonly type: EventType;
+  readonly conversationId: string | null;
+  readonly actor: Actor;
+  readonly occurredAt: string;
+  readonly payload: Readonly<Record<string, unknown>>;
+}

@@ -1,0 +1,72 @@
+import type { FastifyInstance } from 'fastify';
+import type { Logger } from 'pino';
+import { ApiKeyAuthenticator } from '../app/api-key-authenticator.js';
+import type { AppDeps } from '../app/deps.js';
+import type { Clock } from '../app/ports/clock.js';
+import type { Ids } from '../app/ports/ids.js';
+import type { Storage } from '../app/ports/storage.js';
+import { InProcessBus } from '../adapters/bus/in-process/in-process-bus.js';
+import { openPostgresStorage } from '../adapters/storage/postgres/postgres-storage.js';
+import { openSqliteStorage } from '../adapters/storage/sqlite/sqlite-storage.js';
+import { SystemClock } from '../adapters/system/system-clock.js';
+import { TimeOrderedIds } from '../adapters/system/time-ordered-ids.js';
+import type { Config, DatabaseConfig } from './config.js';
+import { apiKeyAuthentication } from './http/authentication.js';
+import { buildHttpServer } from './http/http-server.js';
+import { createLogger } from './logger.js';
+import { VERSION } from './version.js';
+
+export function openStorage(database: DatabaseConfig, clock: Clock): Storage {
+  const now = () => clock.now();
+  return database.kind === 'postgres'
+    ? openPostgresStorage({ connectionString: database.url, schema: database.schema, maxConnections: database.maxConnections }, now)
+    : openSqliteStorage({ path: database.path, synchronous: database.synchronous }, now);
+}
+
+export interface Switchboard {
+  readonly app: FastifyInstance;
+  readonly deps: AppDeps;
+  readonly logger: Logger;
+  close(): Promise<void>;
+}
+
+export interface AssembleOverrides {
+  readonly clock?: Clock;
+  readonly ids?: Ids;
+  readonly logger?: Logger;
+}
+
+/** The composition root: the only place that chooses adapters. Migrates before serving. */
+export async function assemble(config: Config, overrides: AssembleOverrides = {}): Promise<Switchboard> {
+  const logger = overrides.logger ?? createLogger(config.logLevel);
+  const clock = overrides.clock ?? new SystemClock();
+  const ids = overrides.ids ?? new TimeOrderedIds(() => clock.now());
+  const storage = openStorage(config.database, clock);
+  try {
+    const report = await storage.migrate();
+    if (report.applied.length > 0) logger.info({ applied: report.applied, version: report.current }, 'database migrated');
+  } catch (error) {
+    await storage.close().catch(() => undefined);
+    throw error;
+  }
+  const bus = new InProcessBus((error, event) => logger.error({ err: error, eventId: event.id }, 'bus subscriber failed'));
+  const deps: AppDeps = { storage, bus, clock, ids };
+  const authenticator = new ApiKeyAuthenticator(deps);
+  const app = await buildHttpServer({
+    deps,
+    authenticate: apiKeyAuthentication((token) => authenticator.authenticate(token)),
+    bodyLimit: config.bodyLimit,
+    logger,
+    version: VERSION,
+  });
+  return {
+    app,
+    deps,
+    logger,
+    async close() {
+      await app.close();
+      await bus.close();
+      await storage.close();
+    },
+  };
+}

@@ -1,0 +1,144 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { isAbsolute, join, resolve } from 'node:path';
+
+/**
+ * Configuration: read once from the environment and an optional JSON file, validated with every
+ * problem listed at once, then frozen. Nothing else in Switchboard reads `process.env`; the CLI
+ * passes it here. Environment variables win over the file, the file over the defaults.
+ */
+export type DatabaseConfig =
+  | { readonly kind: 'sqlite'; readonly path: string; readonly synchronous: 'NORMAL' | 'FULL' }
+  | { readonly kind: 'postgres'; readonly url: string; readonly schema: string | undefined; readonly maxConnections: number };
+
+export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+export type LogLevel = (typeof LOG_LEVELS)[number];
+
+export interface Config {
+  readonly host: string;
+  readonly port: number;
+  readonly dataDir: string;
+  readonly database: DatabaseConfig;
+  readonly bus: 'in-process';
+  readonly logLevel: LogLevel;
+  /** Largest accepted request body, in bytes. */
+  readonly bodyLimit: number;
+  /** Where the configuration came from, for the start-up log. */
+  readonly sources: readonly string[];
+}
+
+export class ConfigError extends Error {
+  override readonly name = 'ConfigError';
+  constructor(readonly problems: readonly string[]) {
+    super(`invalid configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+  }
+}
+
+/** One row per setting; docs/CONFIGURATION.md and the README table are written from this. */
+export const SETTINGS = [
+  { env: 'SWITCHBOARD_CONFIG', file: null, default: './switchboard.config.json if present', doc: 'Path of a JSON file with any of the settings below (by their file key).' },
+  { env: 'SWITCHBOARD_HOST', file: 'host', default: '127.0.0.1', doc: 'Interface to listen on; 0.0.0.0 to accept connections from other machines.' },
+  { env: 'SWITCHBOARD_PORT', file: 'port', default: '3000 (or PORT)', doc: 'HTTP and WebSocket port; the conventional PORT is used when this is unset.' },
+  { env: 'SWITCHBOARD_DATA_DIR', file: 'dataDir', default: './data', doc: 'Directory of the embedded SQLite database (switchboard.db).' },
+  { env: 'DATABASE_URL', file: 'databaseUrl', default: '(unset: SQLite)', doc: 'A postgres:// (or postgresql://) URL selects PostgreSQL; sqlite:PATH picks a SQLite file.' },
+  { env: 'SWITCHBOARD_PG_SCHEMA', file: 'pgSchema', default: '(public)', doc: 'PostgreSQL schema to use (created if missing).' },
+  { env: 'SWITCHBOARD_PG_POOL_SIZE', file: 'pgPoolSize', default: '10', doc: 'PostgreSQL connections per process.' },
+  { env: 'SWITCHBOARD_SQLITE_SYNCHRONOUS', file: 'sqliteSynchronous', default: 'NORMAL', doc: 'NORMAL survives a process crash; FULL also a power loss, at a cost per commit.' },
+  { env: 'SWITCHBOARD_BUS', file: 'bus', default: 'in-process', doc: 'Event bus; in-process for one node (NATS arrives with scale-out).' },
+  { env: 'SWITCHBOARD_LOG_LEVEL', file: 'logLevel', default: 'info', doc: 'fatal, error, warn, info, debug, trace or silent.' },
+  { env: 'SWITCHBOARD_BODY_LIMIT', file: 'bodyLimit', default: '1048576', doc: 'Largest request body in bytes (413 SB_ERR_BODY_TOO_LARGE above it).' },
+] as const;
+
+type Env = Readonly<Record<string, string | undefined>>;
+
+export function loadConfig(env: Env, cwd: string = process.cwd()): Config {
+  const problems: string[] = [];
+  const sources: string[] = ['defaults'];
+  const file = readConfigFile(env, cwd, problems, sources);
+  if (Object.keys(env).some((k) => k.startsWith('SWITCHBOARD_') || k === 'DATABASE_URL' || k === 'PORT')) sources.push('environment');
+
+  const pick = (envName: string, fileKey: string): string | undefined => {
+    const fromEnv = env[envName];
+    if (fromEnv !== undefined && fromEnv !== '') return fromEnv;
+    const fromFile = file[fileKey];
+    return fromFile === undefined || fromFile === null ? undefined : String(fromFile);
+  };
+
+  const host = pick('SWITCHBOARD_HOST', 'host') ?? '127.0.0.1';
+  const portText = pick('SWITCHBOARD_PORT', 'port') ?? env.PORT ?? '3000';
+  const port = integer(portText, 'port (SWITCHBOARD_PORT / PORT)', 0, 65535, problems);
+  const dataDir = absolute(pick('SWITCHBOARD_DATA_DIR', 'dataDir') ?? './data', cwd);
+
+  const syncText = (pick('SWITCHBOARD_SQLITE_SYNCHRONOUS', 'sqliteSynchronous') ?? 'NORMAL').toUpperCase();
+  if (syncText !== 'NORMAL' && syncText !== 'FULL') problems.push(`sqliteSynchronous (SWITCHBOARD_SQLITE_SYNCHRONOUS) must be NORMAL or FULL, got "${syncText}"`);
+  const synchronous = syncText === 'FULL' ? 'FULL' : 'NORMAL';
+
+  let database: DatabaseConfig = { kind: 'sqlite', path: join(dataDir, 'switchboard.db'), synchronous };
+  const url = pick('DATABASE_URL', 'databaseUrl');
+  if (url !== undefined) {
+    if (/^postgres(ql)?:\/\//.test(url)) {
+      const schema = pick('SWITCHBOARD_PG_SCHEMA', 'pgSchema');
+      if (schema !== undefined && !/^[a-z_][a-z0-9_]{0,62}$/.test(schema)) problems.push(`pgSchema (SWITCHBOARD_PG_SCHEMA) must be a lower-case identifier, got "${schema}"`);
+      const maxConnections = integer(pick('SWITCHBOARD_PG_POOL_SIZE', 'pgPoolSize') ?? '10', 'pgPoolSize (SWITCHBOARD_PG_POOL_SIZE)', 1, 1000, problems);
+      database = { kind: 'postgres', url, schema, maxConnections };
+    } else if (url.startsWith('sqlite:')) {
+      const path = url.slice('sqlite:'.length);
+      database = { kind: 'sqlite', path: path === ':memory:' ? path : absolute(path, cwd), synchronous };
+    } else {
+      problems.push('databaseUrl (DATABASE_URL) must start with postgres://, postgresql:// or sqlite:');
+    }
+  }
+
+  const bus = pick('SWITCHBOARD_BUS', 'bus') ?? 'in-process';
+  if (bus !== 'in-process') problems.push(`bus (SWITCHBOARD_BUS) must be "in-process" in this version, got "${bus}"`);
+
+  const logLevel = pick('SWITCHBOARD_LOG_LEVEL', 'logLevel') ?? 'info';
+  if (!(LOG_LEVELS as readonly string[]).includes(logLevel)) problems.push(`logLevel (SWITCHBOARD_LOG_LEVEL) must be one of ${LOG_LEVELS.join(', ')}, got "${logLevel}"`);
+
+  const bodyLimit = integer(pick('SWITCHBOARD_BODY_LIMIT', 'bodyLimit') ?? '1048576', 'bodyLimit (SWITCHBOARD_BODY_LIMIT)', 1024, 100 * 1024 * 1024, problems);
+
+  if (problems.length > 0) throw new ConfigError(problems);
+  return Object.freeze({
+    host, port, dataDir, database: Object.freeze(database), bus: 'in-process', logLevel: logLevel as LogLevel, bodyLimit,
+    sources: Object.freeze(sources),
+  });
+}
+
+const FILE_KEYS = new Set<string>(SETTINGS.map((s) => s.file).filter((k): k is NonNullable<typeof k> => k !== null));
+
+function readConfigFile(env: Env, cwd: string, problems: string[], sources: string[]): Record<string, unknown> {
+  const explicit = env.SWITCHBOARD_CONFIG;
+  const path = explicit ? absolute(explicit, cwd) : join(cwd, 'switchboard.config.json');
+  if (!existsSync(path)) {
+    if (explicit) problems.push(`config file ${path} (SWITCHBOARD_CONFIG) does not exist`);
+    return {};
+  }
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(readFileSync(path, 'utf8'));
+  } catch (error) {
+    problems.push(`config file ${path} is not valid JSON: ${(error as Error).message}`);
+    return {};
+  }
+  if (!parsed || typeof parsed !== 'object' || Array.isArray(parsed)) {
+    problems.push(`config file ${path} must hold a JSON object`);
+    return {};
+  }
+  for (const key of Object.keys(parsed)) {
+    if (!FILE_KEYS.has(key)) problems.push(`config file ${path}: unknown setting "${key}" (known: ${[...FILE_KEYS].join(', ')})`);
+  }
+  sources.push(path);
+  return parsed as Record<string, unknown>;
+}
+
+function integer(text: string, what: string, min: number, max: number, problems: string[]): number {
+  const value = Number(text);
+  if (!/^\d+$/.test(text.trim()) || !Number.isSafeInteger(value) || value < min || value > max) {
+    problems.push(`${what} must be an integer from ${min} to ${max}, got "${text}"`);
+    return min;
+  }
+  return value;
+}
+
+function absolute(path: string, cwd: string): string {
+  return isAbsolute(path) ? path : resolve(cwd, path);
+}

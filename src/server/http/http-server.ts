@@ -1,0 +1,71 @@
+import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
+import swagger from '@fastify/swagger';
+import swaggerUi from '@fastify/swagger-ui';
+import websocket from '@fastify/websocket';
+import type { AppDeps } from '../../app/deps.js';
+import { registerEventGateway } from '../ws/event-gateway.js';
+import type { Authenticate } from './authentication.js';
+import { installErrorHandling, sendError } from './error-handler.js';
+import './fastify-types.js';
+import { conversationRoutes } from './routes/conversation-routes.js';
+import { directoryRoutes } from './routes/directory-routes.js';
+import { healthRoutes } from './routes/health-routes.js';
+import { tenantRoutes } from './routes/tenant-routes.js';
+
+export interface HttpServerOptions {
+  readonly deps: AppDeps;
+  readonly authenticate: Authenticate;
+  readonly bodyLimit: number;
+  readonly logger: FastifyServerOptions['loggerInstance'];
+  readonly version: string;
+}
+
+const PUBLIC_PREFIXES = ['/docs', '/openapi.json'];
+
+/** Builds the HTTP + WebSocket server; handlers stay thin and call use cases. */
+export async function buildHttpServer(options: HttpServerOptions): Promise<FastifyInstance> {
+  const app = Fastify({
+    loggerInstance: options.logger,
+    bodyLimit: options.bodyLimit,
+    requestIdHeader: 'x-request-id',
+    // Reject unknown fields instead of silently dropping them: a typo should not pass unnoticed.
+    ajv: { customOptions: { removeAdditional: false, allErrors: true } },
+    onProtoPoisoning: 'error',
+    onConstructorPoisoning: 'error',
+  });
+  // JSON only: a text/plain body is a client mistake we want to name (415), not half-accept.
+  app.removeContentTypeParser('text/plain');
+  installErrorHandling(app, options.bodyLimit);
+  app.decorateRequest('caller');
+
+  await app.register(swagger, {
+    openapi: {
+      openapi: '3.0.3',
+      info: { title: 'Switchboard API', version: options.version, description: 'Omnichannel contact center: conversations, messages, context, routing data and the event log. Errors: docs/ERRORS.md.' },
+      components: { securitySchemes: { apiKey: { type: 'http', scheme: 'bearer', description: 'Admin API key (`key_....secret`) from first start or `switchboard admin create-key`.' } } },
+      security: [{ apiKey: [] }],
+    },
+  });
+  await app.register(swaggerUi, { routePrefix: '/docs' });
+  await app.register(websocket, { options: { maxPayload: 64 * 1024 } });
+
+  app.addHook('onRequest', async (request, reply) => {
+    if (request.routeOptions.config.public) return;
+    const path = request.url;
+    if (PUBLIC_PREFIXES.some((p) => path === p || path.startsWith(`${p}/`) || path.startsWith(`${p}?`))) return;
+    const caller = await options.authenticate(request);
+    if (!caller) {
+      reply.header('www-authenticate', 'Bearer');
+      return sendError(reply, 'SB_ERR_UNAUTHENTICATED', 'Send an API key as "Authorization: Bearer <key>".');
+    }
+    request.caller = caller;
+  });
+
+  healthRoutes(app, options.deps);
+  tenantRoutes(app, options.deps);
+  directoryRoutes(app, options.deps);
+  conversationRoutes(app, options.deps);
+  registerEventGateway(app, options.deps);
+  app.get('/openapi.json', { config: { public: true }, schema: { hide: true } }, async () => app.swagger());
+  return app;
+}

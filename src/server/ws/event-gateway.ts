@@ -1,0 +1,185 @@
+import type { FastifyInstance, FastifyBaseLogger } from 'fastify';
+import type { WebSocket } from 'ws';
+import type { Caller } from '../../app/caller.js';
+import type { AppDeps } from '../../app/deps.js';
+import { isSwitchboardError, type ErrorCode } from '../../app/errors.js';
+import { getConversation } from '../../app/queries/conversation-queries.js';
+import { readEvents } from '../../app/queries/event-queries.js';
+import { getTenant } from '../../app/queries/tenant-queries.js';
+import type { SwitchboardEvent } from '../../core/model.js';
+
+const PAGE = 500;
+const MAX_SUBSCRIPTIONS_PER_SOCKET = 100;
+/** A client this far behind is disconnected instead of buffering without bound. */
+const MAX_BUFFERED_BYTES = 8 * 1024 * 1024;
+const HEARTBEAT_MS = 30_000;
+
+interface SubscribeFrame {
+  type: 'subscribe';
+  id: string;
+  tenantId: string;
+  conversationId?: string;
+  after?: number;
+}
+
+/**
+ * One subscription to a tenant's (or one conversation's) committed events. The event log, not the
+ * bus, is the source of what a client receives: the bus only says "there is something new", and
+ * the subscription reads the log after the last id it sent. That gives in-order delivery with no
+ * gaps and no duplicates, the same on resume after a reconnect as live.
+ */
+class Subscription {
+  private running = false;
+  private again = false;
+  closed = false;
+
+  constructor(
+    readonly id: string,
+    readonly tenantId: string,
+    readonly conversationId: string | undefined,
+    private cursor: number,
+    private readonly socket: WebSocket,
+    private readonly deps: AppDeps,
+    private readonly caller: Caller,
+    private readonly log: FastifyBaseLogger,
+  ) {}
+
+  wants(event: SwitchboardEvent): boolean {
+    return event.tenantId === this.tenantId && event.id > this.cursor &&
+      (this.conversationId === undefined || event.conversationId === this.conversationId);
+  }
+
+  /** Sends everything after the cursor; calls that arrive while sending make it look once more. */
+  async pump(): Promise<void> {
+    if (this.running) {
+      this.again = true;
+      return;
+    }
+    this.running = true;
+    try {
+      do {
+        this.again = false;
+        let page: SwitchboardEvent[];
+        do {
+          if (this.closed) return;
+          page = await readEvents(this.deps, this.caller, this.tenantId, this.cursor, PAGE, this.conversationId);
+          for (const event of page) {
+            if (this.closed) return;
+            if (this.socket.bufferedAmount > MAX_BUFFERED_BYTES) {
+              this.socket.close(1013, 'client too slow; reconnect and resume from your last event id');
+              return;
+            }
+            this.socket.send(JSON.stringify({ type: 'event', subscription: this.id, event }));
+            this.cursor = event.id;
+          }
+        } while (page.length === PAGE);
+      } while (this.again);
+    } catch (error) {
+      this.log.error({ err: error, subscription: this.id }, 'event stream read failed');
+      this.socket.close(1011, 'event stream failed; reconnect and resume from your last event id');
+    } finally {
+      this.running = false;
+    }
+  }
+}
+
+/**
+ * `GET /v1/stream` (WebSocket). Frames from the client:
+ *   {"type":"subscribe","id":"s1","tenantId":"ten_...","conversationId":"conv_..."?,"after":123?}
+ *   {"type":"unsubscribe","id":"s1"}
+ * Frames to the client: {"type":"subscribed","id","after"}, {"type":"event","subscription","event"},
+ * {"type":"error","id"?,"error":{"code","message"}}. Omit `after` to receive only new events;
+ * pass the last event id seen to resume without loss.
+ */
+export function registerEventGateway(app: FastifyInstance, deps: AppDeps): void {
+  const byTenant = new Map<string, Set<Subscription>>();
+
+  const unsubscribeBus = deps.bus.subscribe((event) => {
+    const subs = byTenant.get(event.tenantId);
+    if (!subs) return;
+    for (const sub of subs) if (sub.wants(event)) void sub.pump();
+  });
+  app.addHook('onClose', async () => unsubscribeBus());
+
+  const add = (sub: Subscription) => {
+    let set = byTenant.get(sub.tenantId);
+    if (!set) byTenant.set(sub.tenantId, (set = new Set()));
+    set.add(sub);
+  };
+  const remove = (sub: Subscription) => {
+    sub.closed = true;
+    const set = byTenant.get(sub.tenantId);
+    set?.delete(sub);
+    if (set && set.size === 0) byTenant.delete(sub.tenantId);
+  };
+
+  app.get('/v1/stream', { websocket: true, schema: { tags: ['events'], summary: 'WebSocket: subscribe to committed events, resume by event id' } }, (socket, request) => {
+    const caller = request.caller;
+    const log = request.log;
+    const subs = new Map<string, Subscription>();
+    let alive = true;
+
+    const sendError = (code: ErrorCode, message: string, id?: string) =>
+      socket.send(JSON.stringify({ type: 'error', ...(id !== undefined ? { id } : {}), error: { code, message } }));
+
+    const heartbeat = setInterval(() => {
+      if (!alive) {
+        socket.terminate();
+        return;
+      }
+      alive = false;
+      socket.ping();
+    }, HEARTBEAT_MS);
+    heartbeat.unref();
+    socket.on('pong', () => (alive = true));
+
+    socket.on('message', async (data) => {
+      let frame: unknown;
+      try {
+        frame = JSON.parse(data.toString());
+      } catch {
+        return sendError('SB_ERR_MALFORMED_JSON', 'Frames must be JSON objects.');
+      }
+      const f = frame as Omit<Partial<SubscribeFrame>, 'type'> & { type?: unknown; id?: unknown };
+      if (!f || typeof f !== 'object' || typeof f.id !== 'string' || f.id.length === 0 || f.id.length > 100) {
+        return sendError('SB_ERR_VALIDATION', 'Every frame needs a string "id" of 1-100 characters.');
+      }
+      if (f.type === 'unsubscribe') {
+        const sub = subs.get(f.id);
+        if (sub) {
+          remove(sub);
+          subs.delete(f.id);
+        }
+        return socket.send(JSON.stringify({ type: 'unsubscribed', id: f.id }));
+      }
+      if (f.type !== 'subscribe') return sendError('SB_ERR_VALIDATION', 'type must be "subscribe" or "unsubscribe".', f.id);
+      if (typeof f.tenantId !== 'string' || (f.conversationId !== undefined && typeof f.conversationId !== 'string') ||
+          (f.after !== undefined && (!Number.isSafeInteger(f.after) || f.after < 0))) {
+        return sendError('SB_ERR_VALIDATION', 'subscribe needs tenantId (string), optional conversationId (string) and after (integer >= 0).', f.id);
+      }
+      if (subs.has(f.id)) return sendError('SB_ERR_VALIDATION', `Subscription id "${f.id}" is already in use on this socket.`, f.id);
+      if (subs.size >= MAX_SUBSCRIPTIONS_PER_SOCKET) return sendError('SB_ERR_VALIDATION', `At most ${MAX_SUBSCRIPTIONS_PER_SOCKET} subscriptions per socket.`, f.id);
+      try {
+        await getTenant(deps, caller, f.tenantId);
+        if (f.conversationId !== undefined) await getConversation(deps, caller, f.tenantId, f.conversationId);
+        const after = f.after ?? (await deps.storage.read.latestEventId(f.tenantId));
+        if (socket.readyState !== socket.OPEN) return;
+        const sub = new Subscription(f.id, f.tenantId, f.conversationId, after, socket, deps, caller, log);
+        subs.set(f.id, sub);
+        add(sub); // registered before the first read, so nothing committed meanwhile is missed
+        socket.send(JSON.stringify({ type: 'subscribed', id: f.id, after }));
+        await sub.pump();
+      } catch (error) {
+        if (isSwitchboardError(error)) return sendError(error.code, error.message, f.id);
+        log.error({ err: error }, 'subscribe failed');
+        return sendError('SB_ERR_INTERNAL', 'Subscription failed.', f.id);
+      }
+    });
+
+    socket.on('close', () => {
+      clearInterval(heartbeat);
+      for (const sub of subs.values()) remove(sub);
+      subs.clear();
+    });
+  });
+}
