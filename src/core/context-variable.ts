@@ -52,7 +52,7 @@ export function checkContextVariable(name: string, type: string, value: unknown)
       if (typeof value !== 'boolean') return mismatch(name, type, value);
       return { ok: true, variable: { name, type, value } };
     case 'datetime': {
-      if (typeof value !== 'string' || !DATETIME_PATTERN.test(value)) return mismatch(name, type, value);
+      if (typeof value !== 'string' || !DATETIME_PATTERN.test(value) || !validCalendarFields(value)) return mismatch(name, type, value);
       const ms = Date.parse(value);
       if (Number.isNaN(ms)) return mismatch(name, type, value);
       return { ok: true, variable: { name, type, value: new Date(ms).toISOString() } };
@@ -70,6 +70,13 @@ export function checkContextVariable(name: string, type: string, value: unknown)
       return { ok: true, variable: { name, type, value: [...(value as ListItem[])] } };
     }
   }
+}
+
+// Date.parse rolls 31 February over into March; a context value should be what the sender meant.
+function validCalendarFields(value: string): boolean {
+  const [y, mo, d, h, mi, se] = [0, 5, 8, 11, 14, 17].map((at, i) => Number(value.slice(at, at + (i === 0 ? 4 : 2))));
+  const daysInMonth = new Date(Date.UTC(y!, mo!, 0)).getUTCDate();
+  return mo! >= 1 && mo! <= 12 && d! >= 1 && d! <= daysInMonth && h! <= 23 && mi! <= 59 && se! <= 59;
 }
 
 function mismatch(name: string, type: ContextType, value: unknown): ContextCheck {

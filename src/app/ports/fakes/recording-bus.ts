@@ -19,8 +19,11 @@ export class RecordingBus implements Bus {
     }
   }
   subscribe(handler: BusHandler): () => void {
-    this.handlers.add(handler);
-    return () => this.handlers.delete(handler);
+    const entry: BusHandler = (event) => handler(event);
+    this.handlers.add(entry);
+    return () => {
+      this.handlers.delete(entry);
+    };
   }
   async close(): Promise<void> {
     this.handlers.clear();
