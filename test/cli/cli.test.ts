@@ -1,0 +1,87 @@
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, describe, it } from 'node:test';
+import Database from 'better-sqlite3';
+import { hashKeySecret } from '../../src/app/use-cases/create-api-key.js';
+
+const root = new URL('../..', import.meta.url).pathname;
+const dir = mkdtempSync(join(tmpdir(), 'sb-cli-'));
+after(() => rmSync(dir, { recursive: true, force: true }));
+
+function switchboard(args: string[], env: Record<string, string> = {}) {
+  const result = spawnSync(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', ...args], {
+    cwd: root,
+    env: { PATH: process.env.PATH ?? '', SWITCHBOARD_DATA_DIR: dir, SWITCHBOARD_LOG_LEVEL: 'silent', ...env },
+    encoding: 'utf8',
+    timeout: 60_000,
+  });
+  return { code: result.status, out: result.stdout, err: result.stderr };
+}
+
+describe('switchboard CLI', () => {
+  it('prints its commands with help', () => {
+    const r = switchboard(['help']);
+    assert.equal(r.code, 0);
+    for (const command of ['start', 'serve', 'migrate', 'demo', 'admin create-key']) assert.ok(r.out.includes(command), command);
+  });
+
+  it('rejects an unknown command with exit code 2', () => {
+    const r = switchboard(['frobnicate']);
+    assert.equal(r.code, 2);
+    assert.match(r.err, /unknown command "frobnicate"/);
+  });
+
+  it('lists every configuration problem and exits 78', () => {
+    const r = switchboard(['migrate'], { SWITCHBOARD_PORT: 'x', DATABASE_URL: 'mysql://db' });
+    assert.equal(r.code, 78);
+    assert.match(r.err, /SB_ERR_CONFIG_INVALID/);
+    assert.match(r.err, /port/);
+    assert.match(r.err, /DATABASE_URL/);
+  });
+
+  it('migrates once, then has nothing to apply', () => {
+    const first = switchboard(['migrate']);
+    assert.equal(first.code, 0, first.err);
+    assert.match(first.out, /applied: 1 /);
+    const second = switchboard(['migrate']);
+    assert.match(second.out, /nothing to apply/);
+    assert.match(second.out, /schema version 1 \(sqlite\)/);
+  });
+
+  it('seeds the demo tenant once: a web chat channel, two queues, two agents', () => {
+    const r = switchboard(['demo']);
+    assert.equal(r.code, 0, r.err);
+    assert.match(r.out, /web chat channel/);
+    assert.equal((r.out.match(/^ {2}queue /gm) ?? []).length, 2);
+    assert.equal((r.out.match(/^ {2}agent /gm) ?? []).length, 2);
+    const again = switchboard(['demo']);
+    assert.match(again.out, /already present/);
+    const db = new Database(join(dir, 'switchboard.db'), { readonly: true });
+    try {
+      assert.equal((db.prepare('SELECT COUNT(*) AS n FROM tenants').get() as { n: number }).n, 1);
+      assert.equal((db.prepare("SELECT COUNT(*) AS n FROM channels WHERE type = 'webchat'").get() as { n: number }).n, 1);
+      assert.equal((db.prepare('SELECT COUNT(*) AS n FROM queues').get() as { n: number }).n, 2);
+      assert.equal((db.prepare('SELECT COUNT(*) AS n FROM agents').get() as { n: number }).n, 2);
+    } finally {
+      db.close();
+    }
+  });
+
+  it('creates an admin key, prints it once and stores only its hash', () => {
+    const r = switchboard(['admin', 'create-key', '--label', 'ci']);
+    assert.equal(r.code, 0, r.err);
+    const token = /(key_[0-9A-Z]{26})\.([0-9a-f]{64})/.exec(r.out);
+    assert.ok(token, r.out);
+    const db = new Database(join(dir, 'switchboard.db'), { readonly: true });
+    try {
+      const row = db.prepare('SELECT secret_hash, label FROM api_keys WHERE id = ?').get(token[1]) as { secret_hash: string; label: string };
+      assert.equal(row.secret_hash, hashKeySecret(token[2]!));
+      assert.equal(row.label, 'ci');
+    } finally {
+      db.close();
+    }
+  });
+});
