@@ -2,6 +2,7 @@ import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastif
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import websocket from '@fastify/websocket';
+import { TypeBoxValidatorCompiler } from '@fastify/type-provider-typebox';
 import type { AppDeps } from '../../app/deps.js';
 import { registerEventGateway } from '../ws/event-gateway.js';
 import type { Authenticate } from './authentication.js';
@@ -28,13 +29,17 @@ export async function buildHttpServer(options: HttpServerOptions): Promise<Fasti
     loggerInstance: options.logger,
     bodyLimit: options.bodyLimit,
     requestIdHeader: 'x-request-id',
-    // Reject unknown fields instead of silently dropping them: a typo should not pass unnoticed.
-    ajv: { customOptions: { removeAdditional: false, allErrors: true } },
     onProtoPoisoning: 'error',
     onConstructorPoisoning: 'error',
   });
   // JSON only: a text/plain body is a client mistake we want to name (415), not half-accept.
   app.removeContentTypeParser('text/plain');
+  // Validate with TypeBox rather than Fastify's default Ajv, whose `coerceTypes: 'array'` applies to
+  // bodies too: it silently turned `"text": 42` into "42" and `"text": ["a"]` into "a", so a
+  // wrong-typed body was stored instead of rejected (400 SB_ERR_VALIDATION). This compiler converts
+  // only querystring, params and headers (strings by nature) and checks JSON bodies as sent; unknown
+  // fields are rejected too (`additionalProperties: false`), so a typo never passes unnoticed.
+  app.setValidatorCompiler(TypeBoxValidatorCompiler);
   installErrorHandling(app, options.bodyLimit);
   app.decorateRequest('caller');
 

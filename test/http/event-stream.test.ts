@@ -1,0 +1,305 @@
+// The WebSocket event stream on a real port: committed events in order with ids, resume after a
+// reconnect without loss or duplicates, authentication and tenant isolation, malformed frames.
+// Runs on SQLite, and on PostgreSQL when it answers (required under CI).
+import assert from 'node:assert/strict';
+import type { AddressInfo } from 'node:net';
+import { after, before, describe, it } from 'node:test';
+import WebSocket from 'ws';
+import { postgresSkip } from '../support/postgres.js';
+import { startTestServer, type TestServer } from '../support/test-server.js';
+import { client, seedTenant, type Client, type TenantFixture } from './http-helpers.js';
+
+interface EventFrame {
+  type: 'event';
+  subscription: string;
+  event: { id: number; tenantId: string; type: string; conversationId: string | null; payload: Record<string, any> };
+}
+type Frame = { type: string; id?: string; after?: number; error?: { code: string; message: string } } & Partial<EventFrame>;
+
+const FRAME_TIMEOUT_MS = 5_000;
+
+/** A stream client that queues every frame it receives, so a test can await them one by one. */
+class StreamClient {
+  private readonly frames: Frame[] = [];
+  private waiter: (() => void) | undefined;
+  readonly closed: Promise<{ code: number; reason: string }>;
+
+  private constructor(readonly socket: WebSocket) {
+    socket.on('message', (data) => {
+      this.frames.push(JSON.parse(data.toString()) as Frame);
+      this.waiter?.();
+    });
+    this.closed = new Promise((resolve) => socket.on('close', (code, reason) => {
+      resolve({ code, reason: reason.toString() });
+      this.waiter?.();
+    }));
+  }
+
+  static connect(url: string, token: string): Promise<StreamClient> {
+    return new Promise((resolve, reject) => {
+      const socket = new WebSocket(url, { headers: { authorization: `Bearer ${token}` } });
+      socket.once('open', () => resolve(new StreamClient(socket)));
+      socket.once('error', reject);
+    });
+  }
+
+  send(frame: unknown): void {
+    this.socket.send(typeof frame === 'string' ? frame : JSON.stringify(frame));
+  }
+
+  /** The next frame, waiting for it if need be. */
+  async next(timeoutMs = FRAME_TIMEOUT_MS): Promise<Frame> {
+    const deadline = Date.now() + timeoutMs;
+    while (this.frames.length === 0) {
+      if (this.socket.readyState === WebSocket.CLOSED) throw new Error('the socket closed while a frame was awaited');
+      const left = deadline - Date.now();
+      if (left <= 0) throw new Error(`no frame within ${timeoutMs} ms`);
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, left);
+        this.waiter = () => {
+          clearTimeout(timer);
+          resolve();
+        };
+      });
+      this.waiter = undefined;
+    }
+    return this.frames.shift()!;
+  }
+
+  /** Sends a subscribe frame and returns the "subscribed" answer (the cursor it starts from). */
+  async subscribe(frame: { id: string; tenantId: string; conversationId?: string; after?: number }): Promise<Frame> {
+    this.send({ type: 'subscribe', ...frame });
+    const answer = await this.next();
+    assert.deepEqual({ type: answer.type, id: answer.id }, { type: 'subscribed', id: frame.id }, JSON.stringify(answer));
+    return answer;
+  }
+
+  /** The next `count` event frames (any other frame fails the test). */
+  async events(count: number): Promise<EventFrame[]> {
+    const got: EventFrame[] = [];
+    while (got.length < count) {
+      const frame = await this.next();
+      assert.equal(frame.type, 'event', `expected an event, got ${JSON.stringify(frame)}`);
+      got.push(frame as EventFrame);
+    }
+    return got;
+  }
+
+  /** Asserts that nothing more arrives for a while: no duplicates, no strays. */
+  async assertQuiet(ms = 300): Promise<void> {
+    await new Promise((resolve) => setTimeout(resolve, ms));
+    assert.deepEqual(this.frames, [], 'no further frames');
+  }
+
+  async close(): Promise<void> {
+    if (this.socket.readyState !== WebSocket.CLOSED) {
+      this.socket.close(1000);
+      await this.closed;
+    }
+  }
+}
+
+/** Tries an upgrade and reports the HTTP status the server answered instead of switching protocols. */
+function rejectedUpgradeStatus(url: string, headers: Record<string, string>): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const socket = new WebSocket(url, { headers });
+    socket.once('unexpected-response', (_req, res) => {
+      resolve(res.statusCode ?? 0);
+      res.resume();
+      socket.terminate();
+    });
+    socket.once('open', () => {
+      socket.terminate();
+      reject(new Error('the upgrade was accepted'));
+    });
+    socket.once('error', () => undefined); // terminate() after unexpected-response reports an error too
+  });
+}
+
+function assertAscending(ids: number[]): void {
+  for (let i = 1; i < ids.length; i++) assert.ok(ids[i]! > ids[i - 1]!, `ids ascend: ${ids.join(', ')}`);
+}
+
+function streamSuite(database: 'sqlite' | 'postgres', skip: false | string): void {
+  describe(`event stream (${database})`, { skip }, () => {
+    let server: TestServer;
+    let api: Client;
+    let url: string;
+    let A: TenantFixture;
+    let B: TenantFixture;
+    const clients: StreamClient[] = [];
+    const connect = async () => {
+      const c = await StreamClient.connect(url, server.key);
+      clients.push(c);
+      return c;
+    };
+    /** The event log as HTTP serves it: what the stream must match exactly. */
+    const logAfter = async (tenantId: string, afterId: number, conversationId?: string) =>
+      (await api.ok('GET', `/v1/tenants/${tenantId}/events?after=${afterId}&limit=1000${conversationId ? `&conversationId=${conversationId}` : ''}`, 200)).items as EventFrame['event'][];
+    const post = (t: TenantFixture, text: string, conversationId = t.conversationId) =>
+      api.ok('POST', `/v1/tenants/${t.tenantId}/conversations/${conversationId}/messages`, 201, { senderRole: 'customer', text });
+
+    before(async () => {
+      server = await startTestServer({ database });
+      api = client(server.app, server.auth);
+      await server.app.listen({ host: '127.0.0.1', port: 0 });
+      url = `ws://127.0.0.1:${(server.app.server.address() as AddressInfo).port}/v1/stream`;
+      A = await seedTenant(api, 'A');
+      B = await seedTenant(api, 'B');
+    });
+    after(async () => {
+      for (const c of clients) await c.close().catch(() => undefined);
+      await server?.stop();
+    });
+
+    it('rejects an upgrade without a key, or with a wrong one, with 401', async () => {
+      assert.equal(await rejectedUpgradeStatus(url, {}), 401);
+      assert.equal(await rejectedUpgradeStatus(url, { authorization: 'Bearer key_00000000000000000000000000.deadbeef' }), 401);
+      assert.equal(await rejectedUpgradeStatus(url, { authorization: `Bearer ${server.key}x` }), 401);
+    });
+
+    it("delivers a tenant's and a conversation's committed events in order, with their ids, and nothing of other tenants", async () => {
+      const stream = await connect();
+      const tenantSub = await stream.subscribe({ id: 'tenant', tenantId: A.tenantId });
+      const convSub = await stream.subscribe({ id: 'conv', tenantId: A.tenantId, conversationId: A.conversationId });
+      assert.equal(tenantSub.after, convSub.after);
+      const start = tenantSub.after!;
+      assert.ok(start > 0, 'without "after" a subscription starts at the newest event');
+
+      await post(A, 'one');
+      await post(B, 'other tenant');
+      const other = await api.ok('POST', `/v1/tenants/${A.tenantId}/conversations`, 201, { channelId: A.channelId, contactId: A.contactId });
+      await post(A, 'two');
+      await api.ok('POST', `/v1/tenants/${A.tenantId}/conversations/${other.id}/state`, 200, { to: 'queued' });
+      await post(A, 'three');
+
+      const tenantLog = await logAfter(A.tenantId, start);
+      const convLog = tenantLog.filter((e) => e.conversationId === A.conversationId);
+      assert.equal(convLog.length, 3);
+      const frames = await stream.events(tenantLog.length + convLog.length);
+      const forTenant = frames.filter((f) => f.subscription === 'tenant').map((f) => f.event);
+      const forConv = frames.filter((f) => f.subscription === 'conv').map((f) => f.event);
+      assert.deepEqual(forTenant, tenantLog, 'the tenant subscription gets the event log, in order');
+      assert.deepEqual(forConv, convLog, 'the conversation subscription gets only its events');
+      assert.deepEqual(forConv.map((e) => [e.type, e.payload.message.text]), [['message.created', 'one'], ['message.created', 'two'], ['message.created', 'three']]);
+      assertAscending(forTenant.map((e) => e.id));
+      assert.ok(forTenant.every((e) => e.tenantId === A.tenantId));
+      await stream.assertQuiet();
+      await stream.close();
+    });
+
+    it('replays a conversation from after=0 in log order', async () => {
+      const stream = await connect();
+      const sub = await stream.subscribe({ id: 'history', tenantId: A.tenantId, conversationId: A.conversationId, after: 0 });
+      assert.equal(sub.after, 0);
+      const history = await logAfter(A.tenantId, 0, A.conversationId);
+      assert.ok(history.length >= 5);
+      assert.equal(history[0]!.type, 'conversation.created');
+      assert.deepEqual((await stream.events(history.length)).map((f) => f.event), history);
+      await stream.assertQuiet();
+      await stream.close();
+    });
+
+    it('resumes after a reconnect from the last id seen: every missed event exactly once, in order, then live again', async () => {
+      const conversation = await api.ok('POST', `/v1/tenants/${A.tenantId}/conversations`, 201, { channelId: A.channelId, contactId: A.contactId });
+      const first = await connect();
+      await first.subscribe({ id: 's', tenantId: A.tenantId, conversationId: conversation.id });
+      await post(A, 'before 1', conversation.id);
+      await post(A, 'before 2', conversation.id);
+      const seen = await first.events(2);
+      const lastSeen = seen[1]!.event.id;
+      await first.close();
+
+      // While nobody listens: five messages, a state change and a context update.
+      for (let i = 1; i <= 5; i++) await post(A, `missed ${i}`, conversation.id);
+      await api.ok('POST', `/v1/tenants/${A.tenantId}/conversations/${conversation.id}/state`, 200, { to: 'queued' });
+      await api.ok('PATCH', `/v1/tenants/${A.tenantId}/conversations/${conversation.id}/context`, 200, { step: { type: 'number', value: 1 } });
+      const missed = await logAfter(A.tenantId, lastSeen, conversation.id);
+      assert.equal(missed.length, 7);
+
+      const second = await connect();
+      const resumed = await second.subscribe({ id: 's', tenantId: A.tenantId, conversationId: conversation.id, after: lastSeen });
+      assert.equal(resumed.after, lastSeen);
+      const replayed = (await second.events(missed.length)).map((f) => f.event);
+      assert.deepEqual(replayed, missed, 'exactly the missed events, in order');
+      assertAscending([lastSeen, ...replayed.map((e) => e.id)]);
+      const seqs = [...seen.map((f) => f.event), ...replayed].filter((e) => e.type === 'message.created').map((e) => e.payload.message.seq);
+      assert.deepEqual(seqs, [1, 2, 3, 4, 5, 6, 7], 'message sequence numbers without a gap across the reconnect');
+
+      const live = await post(A, 'after reconnect', conversation.id);
+      const [next] = await second.events(1);
+      assert.equal(next!.event.type, 'message.created');
+      assert.equal(next!.event.payload.message.id, live.id);
+      assert.ok(next!.event.id > replayed[replayed.length - 1]!.id);
+      await second.assertQuiet();
+      await second.close();
+    });
+
+    it("answers a subscription to another tenant's conversation with SB_ERR_CONVERSATION_NOT_FOUND and sends none of its events", async () => {
+      const stream = await connect();
+      stream.send({ type: 'subscribe', id: 'probe', tenantId: A.tenantId, conversationId: B.conversationId, after: 0 });
+      const answer = await stream.next();
+      assert.equal(answer.type, 'error');
+      assert.equal(answer.id, 'probe');
+      assert.equal(answer.error?.code, 'SB_ERR_CONVERSATION_NOT_FOUND');
+
+      stream.send({ type: 'subscribe', id: 'nobody', tenantId: 'ten_does_not_exist', after: 0 });
+      const unknown = await stream.next();
+      assert.deepEqual([unknown.type, unknown.id, unknown.error?.code], ['error', 'nobody', 'SB_ERR_TENANT_NOT_FOUND']);
+
+      await post(B, 'secret of tenant B');
+      await stream.assertQuiet();
+      await stream.close();
+    });
+
+    it('answers malformed frames with error frames and keeps the socket usable', async () => {
+      const stream = await connect();
+      const cases: [string, unknown, string, string | undefined][] = [
+        ['not JSON', '{"type":"subscribe",', 'SB_ERR_MALFORMED_JSON', undefined],
+        ['JSON null', 'null', 'SB_ERR_VALIDATION', undefined],
+        ['a JSON array', '[1,2]', 'SB_ERR_VALIDATION', undefined],
+        ['no id', { type: 'subscribe', tenantId: A.tenantId }, 'SB_ERR_VALIDATION', undefined],
+        ['an empty id', { type: 'subscribe', id: '', tenantId: A.tenantId }, 'SB_ERR_VALIDATION', undefined],
+        ['an id of 101 characters', { type: 'subscribe', id: 'x'.repeat(101), tenantId: A.tenantId }, 'SB_ERR_VALIDATION', undefined],
+        ['an unknown type', { type: 'subscrbe', id: 'f1', tenantId: A.tenantId }, 'SB_ERR_VALIDATION', 'f1'],
+        ['no tenantId', { type: 'subscribe', id: 'f2' }, 'SB_ERR_VALIDATION', 'f2'],
+        ['a numeric conversationId', { type: 'subscribe', id: 'f3', tenantId: A.tenantId, conversationId: 7 }, 'SB_ERR_VALIDATION', 'f3'],
+        ['a negative after', { type: 'subscribe', id: 'f4', tenantId: A.tenantId, after: -1 }, 'SB_ERR_VALIDATION', 'f4'],
+        ['a fractional after', { type: 'subscribe', id: 'f5', tenantId: A.tenantId, after: 1.5 }, 'SB_ERR_VALIDATION', 'f5'],
+        ['a string after', { type: 'subscribe', id: 'f6', tenantId: A.tenantId, after: '3' }, 'SB_ERR_VALIDATION', 'f6'],
+      ];
+      for (const [name, frame, code, id] of cases) {
+        stream.send(frame);
+        const answer = await stream.next();
+        assert.equal(answer.type, 'error', `${name}: ${JSON.stringify(answer)}`);
+        assert.equal(answer.error?.code, code, name);
+        assert.equal(typeof answer.error?.message, 'string', name);
+        assert.equal(answer.id, id, `${name}: the error names the frame id when there is one`);
+      }
+
+      // The socket still works: a valid subscription, a duplicate id refused, an unsubscribe honoured.
+      await stream.subscribe({ id: 'ok', tenantId: A.tenantId, conversationId: A.conversationId });
+      stream.send({ type: 'subscribe', id: 'ok', tenantId: A.tenantId });
+      const duplicate = await stream.next();
+      assert.deepEqual([duplicate.type, duplicate.id, duplicate.error?.code], ['error', 'ok', 'SB_ERR_VALIDATION']);
+      const message = await post(A, 'still subscribed');
+      const [event] = await stream.events(1);
+      assert.equal(event!.event.payload.message.id, message.id);
+      stream.send({ type: 'unsubscribe', id: 'ok' });
+      assert.deepEqual(await stream.next(), { type: 'unsubscribed', id: 'ok' });
+      await post(A, 'after unsubscribe');
+      await stream.assertQuiet();
+      await stream.close();
+    });
+
+    it('closes the socket with 1009 when a frame exceeds 64 KiB', async () => {
+      const stream = await connect();
+      stream.send({ type: 'subscribe', id: 'big', tenantId: 'x'.repeat(70 * 1024) });
+      const { code } = await stream.closed;
+      assert.equal(code, 1009);
+    });
+  });
+}
+
+streamSuite('sqlite', false);
+streamSuite('postgres', await postgresSkip());
