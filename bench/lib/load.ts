@@ -1,5 +1,5 @@
 import autocannon from 'autocannon';
-import type { ServerProcess } from './processes.js';
+import { cpuBusySeconds, type Pinning, type ServerProcess } from './processes.js';
 
 /**
  * One closed-loop HTTP load run with autocannon in this (the load generator's) process, and what
@@ -28,10 +28,14 @@ export interface Sample {
   readonly serverCores: number | undefined;
   /** Load generator CPU use during the run, same unit. */
   readonly loadCores: number;
+  /** Other work on the server's CPU (cores), when pinned: the noise of a shared machine. */
+  readonly othersOnServerCpu: number | undefined;
+  /** Other work on the load generator's CPU (cores), when pinned. */
+  readonly othersOnLoadCpu: number | undefined;
   readonly problems: string | undefined;
 }
 
-export async function runLoad(spec: LoadSpec, seconds: number, server: ServerProcess | undefined): Promise<Sample> {
+export async function runLoad(spec: LoadSpec, seconds: number, server: ServerProcess | undefined, pinning: Pinning): Promise<Sample> {
   const options: autocannon.Options = {
     url: spec.url,
     connections: spec.connections,
@@ -51,15 +55,25 @@ export async function runLoad(spec: LoadSpec, seconds: number, server: ServerPro
     }];
   }
 
+  const busy = () => (pinning.used ? [cpuBusySeconds(pinning.serverCpu!), cpuBusySeconds(pinning.loadCpu!)] : [undefined, undefined]);
+  const busyBefore = busy();
   const serverBefore = server?.cpuSeconds();
   const loadBefore = process.cpuUsage();
   const result = await autocannon(options);
   const load = process.cpuUsage(loadBefore);
   const serverAfter = server?.cpuSeconds();
+  const busyAfter = busy();
 
   const elapsed = result.duration;
   const ok = result['2xx'];
   const bad = result.non2xx + result.errors + result.timeouts;
+  const serverSeconds = serverBefore !== undefined && serverAfter !== undefined ? serverAfter - serverBefore : undefined;
+  const loadSeconds = (load.user + load.system) / 1e6;
+  const others = (i: 0 | 1, own: number | undefined) => {
+    const before = busyBefore[i];
+    const after = busyAfter[i];
+    return before === undefined || after === undefined || own === undefined ? undefined : Math.max(0, (after - before - own) / elapsed);
+  };
   const problems = bad === 0 ? undefined
     : `${result.non2xx} non-2xx (${Object.entries(result.statusCodeStats).map(([code, s]) => `${code}: ${s.count}`).join(', ')}), ${result.errors} errors, ${result.timeouts} timeouts`;
   return {
@@ -68,8 +82,10 @@ export async function runLoad(spec: LoadSpec, seconds: number, server: ServerPro
     latencyP99Ms: result.latency.p99,
     ok,
     seconds: elapsed,
-    serverCores: serverBefore !== undefined && serverAfter !== undefined ? (serverAfter - serverBefore) / elapsed : undefined,
-    loadCores: (load.user + load.system) / 1e6 / elapsed,
+    serverCores: serverSeconds === undefined ? undefined : serverSeconds / elapsed,
+    loadCores: loadSeconds / elapsed,
+    othersOnServerCpu: others(0, serverSeconds),
+    othersOnLoadCpu: others(1, loadSeconds),
     problems,
   };
 }

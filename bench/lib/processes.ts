@@ -46,21 +46,38 @@ function parseCpuList(text: string): number[] {
 }
 
 const live = new Set<ChildProcess>();
+const cleanups = new Set<() => void>();
 let exitHooksInstalled = false;
 
 function installExitHooks(): void {
   if (exitHooksInstalled) return;
   exitHooksInstalled = true;
-  process.on('exit', () => {
+  const cleanUp = () => {
     for (const child of live) child.kill('SIGKILL');
-  });
+    for (const cleanup of cleanups) {
+      try {
+        cleanup();
+      } catch {
+        // best effort on the way out
+      }
+    }
+    cleanups.clear();
+  };
+  process.on('exit', cleanUp);
   for (const signal of ['SIGINT', 'SIGTERM'] as const) {
     process.once(signal, () => {
       process.stderr.write(`\nbench: ${signal}, stopping ${live.size} server process(es)\n`);
-      for (const child of live) child.kill('SIGKILL');
+      cleanUp();
       process.exit(130);
     });
   }
+}
+
+/** Runs `cleanup` (synchronously) if the benchmark is interrupted or exits; returns an unregister function. */
+export function onExit(cleanup: () => void): () => void {
+  installExitHooks();
+  cleanups.add(cleanup);
+  return () => cleanups.delete(cleanup);
 }
 
 export interface ServerProcess {
@@ -163,6 +180,24 @@ export async function startServer(options: StartOptions): Promise<{ server: Serv
     },
   };
   return { server, readyLine };
+}
+
+/**
+ * Seconds one CPU spent busy (anything but idle and I/O wait, including time stolen by the
+ * hypervisor), from /proc/stat; undefined where that cannot be read. Compared with the CPU time
+ * of the process pinned there, it shows how much other work (another developer's test run, kernel
+ * writeback) competed with a measurement.
+ */
+export function cpuBusySeconds(cpu: number): number | undefined {
+  try {
+    const line = readFileSync('/proc/stat', 'utf8').split('\n').find((l) => l.startsWith(`cpu${cpu} `));
+    if (!line) return undefined;
+    // user nice system idle iowait irq softirq steal ...
+    const [user, nice, system, , , irq, softirq, steal] = line.trim().split(/\s+/).slice(1).map(Number);
+    return ((user ?? 0) + (nice ?? 0) + (system ?? 0) + (irq ?? 0) + (softirq ?? 0) + (steal ?? 0)) / CLOCK_TICKS;
+  } catch {
+    return undefined;
+  }
 }
 
 /** True when /proc/<pid>/stat can be read (Linux), so server CPU use can be reported. */
