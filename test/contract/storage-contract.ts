@@ -163,6 +163,26 @@ export function storageContract(name: string, open: () => Promise<StorageHarness
       assert.deepEqual(await harness.storage.read.readEvents(tenant.id, 0, 1000), eventsBefore);
     });
 
+    it('rolls back only the failing one of many concurrent transactions', async () => {
+      const { tenant, channel } = await world();
+      const conv = await conversationIn(tenant.id, channel.id);
+      const outcomes = await Promise.allSettled(Array.from({ length: 12 }, (_, i) =>
+        postMessage(deps, caller, tenant.id, conv.id, i === 5
+          ? { senderRole: 'customer', text: '', attachments: [] } // invalid: rejected before writing
+          : { senderRole: 'customer', text: `t${i}` })));
+      const failing = await Promise.allSettled(Array.from({ length: 6 }, (_, i) =>
+        harness.storage.transaction(async (tx) => {
+          await tx.nextMessageSeq(tenant.id, conv.id, '2026-01-01T09:00:00.000Z');
+          if (i % 2 === 1) throw new Error(`unit ${i} fails after a write`);
+          return i;
+        })));
+      assert.deepEqual(outcomes.map((o) => o.status).filter((s) => s === 'rejected').length, 1);
+      assert.deepEqual(failing.map((o) => o.status), ['fulfilled', 'rejected', 'fulfilled', 'rejected', 'fulfilled', 'rejected']);
+      // 11 messages plus 3 surviving sequence reservations; the 3 failed reservations left no trace.
+      assert.equal((await harness.storage.read.getConversation(tenant.id, conv.id))?.lastSeq, 14);
+      assert.deepEqual((await harness.storage.read.listMessages(tenant.id, conv.id, 0, 100)).map((m) => m.seq), Array.from({ length: 11 }, (_, i) => i + 1));
+    });
+
     it('changes state only from the state it was read in (compare-and-set)', async () => {
       const { tenant, channel } = await world();
       const conv = await conversationIn(tenant.id, channel.id);

@@ -63,7 +63,8 @@ export const MIGRATIONS: readonly Migration[] = [
         id TEXT NOT NULL UNIQUE, tenant_id TEXT NOT NULL, sender_role TEXT NOT NULL, sender_id TEXT,
         visibility TEXT NOT NULL, text TEXT NOT NULL, attachments TEXT NOT NULL, idempotency_key TEXT,
         created_at BIGINT NOT NULL, PRIMARY KEY (conversation_id, seq))`,
-      `CREATE UNIQUE INDEX messages_idempotency ON messages (conversation_id, idempotency_key)`,
+      // Partial: most messages carry no key, and an index entry for each would cost every insert.
+      `CREATE UNIQUE INDEX messages_idempotency ON messages (conversation_id, idempotency_key) WHERE idempotency_key IS NOT NULL`,
       `CREATE TABLE context_variables (
         conversation_id TEXT NOT NULL REFERENCES conversations(id), name TEXT NOT NULL,
         tenant_id TEXT NOT NULL, type TEXT NOT NULL, value TEXT NOT NULL, updated_at BIGINT NOT NULL,
