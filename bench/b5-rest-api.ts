@@ -20,7 +20,7 @@ import { apiClient, ensureBuilt, startSwitchboard } from './lib/switchboard.js';
  *
  * Settings (environment): B5_ROUNDS (5), B5_SECONDS per measurement (5), B5_WARMUP seconds per
  * target before round 1 (3), B5_CONVERSATIONS written to by POST (100), B5_TARGETS (comma list of
- * target keys, default all), B5_BUILD (auto | always | never), B5_PROFILE=1 to write a V8 CPU
+ * target keys, default all: bare-http, bare-page, bare-fastify, sb-get, sb-get-one, sb-post, sb-create), B5_BUILD (auto | always | never), B5_PROFILE=1 to write a V8 CPU
  * profile of the Switchboard process to $TMPDIR/switchboard-b5-profiles (figures measured under
  * the profiler are not results; read it with bench/tools/cpuprofile-summary.ts),
  * B5_KEEP=1 to keep the data directory.
@@ -33,7 +33,7 @@ const GET_TARGET = 0.6;
 const POST_TARGET = 0.3;
 const MESSAGE_TEXT = 'Hi, my order #4711 arrived damaged and I would like a replacement or a refund. Can you help me with that today?';
 
-type TargetKey = 'bare-http' | 'bare-page' | 'bare-fastify' | 'sb-get' | 'sb-post' | 'sb-create';
+type TargetKey = 'bare-http' | 'bare-page' | 'bare-fastify' | 'sb-get' | 'sb-get-one' | 'sb-post' | 'sb-create';
 
 interface Target {
   readonly key: TargetKey;
@@ -101,6 +101,7 @@ export async function runB5(): Promise<boolean> {
     const auth = { authorization: `Bearer ${sb.key}` };
     const json = { ...auth, 'content-type': 'application/json' };
     let postCount = 0;
+    let getCount = 0;
     let createCount = 0;
     const all: Target[] = [
       { key: 'bare-http', label: 'bare node:http', server: bare.server, samples: [], load: { url: `http://127.0.0.1:${bare.readyLine[1]}/`, connections: CONNECTIONS, pipelining: PIPELINING } },
@@ -109,6 +110,14 @@ export async function runB5(): Promise<boolean> {
       {
         key: 'sb-get', label: 'SB GET conversation page', server: sb.server, samples: [],
         load: { url: `${sb.baseUrl}/v1/tenants/${seeded.tenantId}/conversations?limit=20`, connections: CONNECTIONS, pipelining: PIPELINING, headers: auth },
+      },
+      {
+        // One conversation resource, rotating over all of them: the smallest authenticated read.
+        key: 'sb-get-one', label: 'SB GET one conversation', server: sb.server, samples: [],
+        load: {
+          url: `${sb.baseUrl}/`, connections: CONNECTIONS, pipelining: PIPELINING, headers: auth,
+          next: () => ({ path: `/v1/tenants/${seeded.tenantId}/conversations/${seeded.conversationIds[getCount++ % spread]}` }),
+        },
       },
       {
         key: 'sb-post', label: 'SB POST message', server: sb.server, samples: [],
@@ -305,11 +314,12 @@ function report(targets: Target[], store: StoreCheck, loadBefore: number[], prof
     out(parts.join(' '));
   };
   line('sb-get', 'GET conversation page', GET_TARGET);
+  line('sb-get-one', 'GET one conversation', GET_TARGET);
   line('sb-post', 'POST message', POST_TARGET);
   line('sb-create', 'create conversation', undefined);
   if (bare?.perCpu) {
     const per = (key: TargetKey) => byKey.get(key)?.perCpu;
-    const parts = (['sb-get', 'sb-post', 'sb-create'] as const).filter((k) => per(k) !== undefined).map((k) => `${byKey.get(k)!.target.label.replace('SB ', '')} ${pct(per(k)! / bare.perCpu!)}`);
+    const parts = (['sb-get', 'sb-get-one', 'sb-post', 'sb-create'] as const).filter((k) => per(k) !== undefined).map((k) => `${byKey.get(k)!.target.label.replace('SB ', '')} ${pct(per(k)! / bare.perCpu!)}`);
     if (parts.length > 0) out(`B5 per server CPU-second vs bare node:http (for information; discounts CPU taken by other processes): ${parts.join(', ')}`);
   }
   const get = byKey.get('sb-get');

@@ -1,4 +1,4 @@
-import { Type, type TSchema } from 'typebox';
+import { Type, type Static, type TSchema } from 'typebox';
 
 /** `{"error":{"code","message"}}`, with `errorId` on 5xx and `details` where a code has them. */
 export const ErrorBody = Type.Object(
@@ -31,4 +31,13 @@ export function Page<T extends TSchema>(item: T) {
   return Type.Object({ items: Type.Array(item), nextCursor: Type.Union([Type.String(), Type.Null()]) });
 }
 
-export const Nullable = <T extends TSchema>(schema: T) => Type.Union([schema, Type.Null()]);
+/**
+ * A nullable scalar as `type: [T, "null"]` rather than `anyOf: [T, null]`: the response serializer
+ * (fast-json-stringify) writes the former directly but must run a validator per value to choose
+ * an `anyOf` branch, which made a page of 20 conversations several times slower to serialise.
+ */
+export const Nullable = <T extends TSchema>(schema: T) => {
+  const plain = JSON.parse(JSON.stringify(schema)) as { type?: unknown };
+  if (typeof plain.type !== 'string') throw new Error('Nullable() takes a schema with a single type');
+  return Type.Unsafe<Static<T> | null>({ ...plain, type: [plain.type, 'null'] });
+};

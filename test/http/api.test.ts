@@ -338,7 +338,7 @@ describe('health, readiness and the API description', () => {
     const anonymous = client(server.app, {});
     const doc = await anonymous.call('GET', '/openapi.json');
     assert.equal(doc.status, 200);
-    assert.equal(doc.body.openapi, '3.0.3');
+    assert.equal(doc.body.openapi, '3.1.0');
     for (const path of ['/v1/tenants', '/v1/tenants/{tenantId}/conversations', '/v1/tenants/{tenantId}/conversations/{conversationId}/messages', '/v1/tenants/{tenantId}/events']) {
       assert.ok(doc.body.paths[path], `the OpenAPI document describes ${path}`);
     }

@@ -45,7 +45,7 @@ export async function buildHttpServer(options: HttpServerOptions): Promise<Fasti
 
   await app.register(swagger, {
     openapi: {
-      openapi: '3.0.3',
+      openapi: '3.1.0',
       info: { title: 'Switchboard API', version: options.version, description: 'Omnichannel contact center: conversations, messages, context, routing data and the event log. Errors: docs/ERRORS.md.' },
       components: { securitySchemes: { apiKey: { type: 'http', scheme: 'bearer', description: 'Admin API key (`key_....secret`) from first start or `switchboard admin create-key`.' } } },
       security: [{ apiKey: [] }],
