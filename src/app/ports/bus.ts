@@ -16,3 +16,33 @@ export interface Bus {
   subscribe(handler: BusHandler): () => void;
   close(): Promise<void>;
 }
+
+/**
+ * The subscriber list every Bus keeps: delivery in order to each handler, a throwing handler
+ * reported and skipped, the same function subscribed twice counted twice.
+ */
+export class Subscribers {
+  private readonly handlers = new Set<BusHandler>();
+
+  add(handler: BusHandler): () => void {
+    const entry: BusHandler = (event) => handler(event);
+    this.handlers.add(entry);
+    return () => {
+      this.handlers.delete(entry);
+    };
+  }
+
+  deliver(event: SwitchboardEvent, onError: (error: unknown, event: SwitchboardEvent) => void): void {
+    for (const handler of [...this.handlers]) {
+      try {
+        handler(event);
+      } catch (error) {
+        onError(error, event);
+      }
+    }
+  }
+
+  clear(): void {
+    this.handlers.clear();
+  }
+}

@@ -1,7 +1,7 @@
-import { isTerminal } from '../../core/conversation-lifecycle.js';
 import { defaultAudience, type Audience, type ParticipantRole } from '../../core/message-visibility.js';
 import type { Participant } from '../../core/model.js';
 import type { Caller } from '../caller.js';
+import { lockConversation } from '../conversation-lock.js';
 import type { AppDeps } from '../deps.js';
 import { SwitchboardError } from '../errors.js';
 import { requireTenant } from '../tenant-access.js';
@@ -19,9 +19,7 @@ export async function addParticipant(
 ): Promise<Participant> {
   await requireTenant(deps, caller, tenantId);
   return commit(deps, caller, async (tx, emit, now) => {
-    const conversation = await tx.lockConversation(tenantId, conversationId);
-    if (!conversation) throw new SwitchboardError('SB_ERR_CONVERSATION_NOT_FOUND');
-    if (isTerminal(conversation.state)) throw new SwitchboardError('SB_ERR_CONVERSATION_CLOSED');
+    const conversation = await lockConversation(tx, tenantId, conversationId, true);
 
     let refId: string | null = null;
     let displayName: string | null = null;

@@ -1,6 +1,7 @@
 import { isTerminal, transition, type ConversationState } from '../../core/conversation-lifecycle.js';
 import type { Conversation } from '../../core/model.js';
 import type { Caller } from '../caller.js';
+import { lockConversation } from '../conversation-lock.js';
 import type { AppDeps } from '../deps.js';
 import { SwitchboardError } from '../errors.js';
 import { requireTenant } from '../tenant-access.js';
@@ -18,8 +19,7 @@ export async function changeConversationState(
 ): Promise<Conversation> {
   await requireTenant(deps, caller, tenantId);
   return commit(deps, caller, async (tx, emit, now) => {
-    const current = await tx.lockConversation(tenantId, conversationId);
-    if (!current) throw new SwitchboardError('SB_ERR_CONVERSATION_NOT_FOUND');
+    const current = await lockConversation(tx, tenantId, conversationId, false);
     if (input.expectedState !== undefined && input.expectedState !== current.state) {
       throw new SwitchboardError('SB_ERR_STATE_CONFLICT', `The conversation is ${current.state}, not ${input.expectedState}.`, { state: current.state });
     }

@@ -1,4 +1,5 @@
 import type { Caller } from '../caller.js';
+import { lockConversation } from '../conversation-lock.js';
 import type { AppDeps } from '../deps.js';
 import { SwitchboardError } from '../errors.js';
 import { requireTenant } from '../tenant-access.js';
@@ -10,8 +11,7 @@ export async function leaveConversation(
 ): Promise<void> {
   await requireTenant(deps, caller, tenantId);
   await commit(deps, caller, async (tx, emit, now) => {
-    const conversation = await tx.lockConversation(tenantId, conversationId);
-    if (!conversation) throw new SwitchboardError('SB_ERR_CONVERSATION_NOT_FOUND');
+    await lockConversation(tx, tenantId, conversationId, false);
     const participant = await tx.getParticipant(tenantId, participantId);
     if (!participant || participant.conversationId !== conversationId) throw new SwitchboardError('SB_ERR_PARTICIPANT_NOT_FOUND');
     if (participant.leftAt !== null) return;

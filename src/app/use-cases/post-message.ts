@@ -3,6 +3,7 @@ import { sameMessageRequest, type AttachmentMeta, type MessageRequest } from '..
 import { canAuthor, type MessageVisibility } from '../../core/message-visibility.js';
 import type { Message, SenderRole } from '../../core/model.js';
 import type { Caller } from '../caller.js';
+import { lockConversation } from '../conversation-lock.js';
 import type { AppDeps } from '../deps.js';
 import { SwitchboardError } from '../errors.js';
 import { requireTenant } from '../tenant-access.js';
@@ -44,8 +45,8 @@ export async function postMessage(
 
   return commit(deps, caller, async (tx, emit, now) => {
     // The row lock orders concurrent sends (and retries) to one conversation.
-    const conversation = await tx.lockConversation(tenantId, conversationId);
-    if (!conversation) throw new SwitchboardError('SB_ERR_CONVERSATION_NOT_FOUND');
+    // Not yet "must be open": a retry of a message sent before the close still gets its answer.
+    const conversation = await lockConversation(tx, tenantId, conversationId, false);
 
     if (input.idempotencyKey !== undefined) {
       const first = await tx.getMessageByIdempotencyKey(tenantId, conversationId, input.idempotencyKey);

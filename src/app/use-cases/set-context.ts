@@ -1,8 +1,7 @@
-import { isTerminal } from '../../core/conversation-lifecycle.js';
 import type { ContextVariable } from '../../core/model.js';
 import type { Caller } from '../caller.js';
+import { lockConversation } from '../conversation-lock.js';
 import type { AppDeps } from '../deps.js';
-import { SwitchboardError } from '../errors.js';
 import { requireTenant } from '../tenant-access.js';
 import { commit } from '../unit-of-work.js';
 import { checkContextPatch, type ContextPatch } from './check-context.js';
@@ -14,9 +13,7 @@ export async function setContext(
   await requireTenant(deps, caller, tenantId);
   const checked = checkContextPatch(patch);
   return commit(deps, caller, async (tx, emit, now) => {
-    const conversation = await tx.lockConversation(tenantId, conversationId);
-    if (!conversation) throw new SwitchboardError('SB_ERR_CONVERSATION_NOT_FOUND');
-    if (isTerminal(conversation.state)) throw new SwitchboardError('SB_ERR_CONVERSATION_CLOSED');
+    await lockConversation(tx, tenantId, conversationId, true);
     for (const variable of checked.set) await tx.setContextVariable(tenantId, conversationId, variable, now);
     for (const name of checked.remove) await tx.deleteContextVariable(tenantId, conversationId, name);
     if (checked.set.length + checked.remove.length > 0) {

@@ -1,4 +1,4 @@
-import type { Bus, BusHandler } from '../../../app/ports/bus.js';
+import { Subscribers, type Bus, type BusHandler } from '../../../app/ports/bus.js';
 import type { SwitchboardEvent } from '../../../core/model.js';
 
 /**
@@ -7,35 +7,22 @@ import type { SwitchboardEvent } from '../../../core/model.js';
  * to the others.
  */
 export class InProcessBus implements Bus {
-  private readonly handlers = new Set<BusHandler>();
+  private readonly subscribers = new Subscribers();
   private closed = false;
 
   constructor(private readonly onError: (error: unknown, event: SwitchboardEvent) => void = () => undefined) {}
 
   async publish(events: readonly SwitchboardEvent[]): Promise<void> {
     if (this.closed) return;
-    for (const event of events) {
-      for (const handler of [...this.handlers]) {
-        try {
-          handler(event);
-        } catch (error) {
-          this.onError(error, event);
-        }
-      }
-    }
+    for (const event of events) this.subscribers.deliver(event, this.onError);
   }
 
   subscribe(handler: BusHandler): () => void {
-    // Wrap so the same function subscribed twice gets two independent subscriptions.
-    const entry: BusHandler = (event) => handler(event);
-    this.handlers.add(entry);
-    return () => {
-      this.handlers.delete(entry);
-    };
+    return this.subscribers.add(handler);
   }
 
   async close(): Promise<void> {
     this.closed = true;
-    this.handlers.clear();
+    this.subscribers.clear();
   }
 }

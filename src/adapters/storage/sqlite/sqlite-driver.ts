@@ -120,8 +120,7 @@ export class SqliteDriver implements SqlDriver {
     } catch (error) {
       // BEGIN, a savepoint or the COMMIT itself failed: nothing of this batch is durable.
       if (this.db.inTransaction) this.db.exec('ROLLBACK');
-      outcomes.length = 0;
-      for (const unit of units) outcomes.push({ ok: false, error });
+      outcomes.splice(0, outcomes.length, ...units.map(() => ({ ok: false as const, error })));
     } finally {
       this.open = false;
       release();
