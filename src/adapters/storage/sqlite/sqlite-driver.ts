@@ -36,6 +36,8 @@ const MAX_BATCH = 256;
  * shares one commit and rewrites the same WAL pages once instead of once per request.
  *
  * A plain read that arrives while a batch is open waits for it instead of seeing uncommitted rows.
+ * A unit of work must only talk to the database: one that awaited other I/O would hold the write
+ * lock meanwhile, and one that opened a nested transaction would wait for its own batch forever.
  */
 export class SqliteDriver implements SqlDriver {
   readonly dialect = SQLITE_DIALECT;
@@ -103,23 +105,23 @@ export class SqliteDriver implements SqlDriver {
     this.open = true;
     try {
       // IMMEDIATE takes the write lock up front, so a batch never fails half-way on upgrade.
-      this.db.exec('BEGIN IMMEDIATE');
+      this.control('BEGIN IMMEDIATE');
       for (const unit of units) {
-        this.db.exec('SAVEPOINT unit');
+        this.control('SAVEPOINT unit');
         try {
           const value = await unit.work(this.inside);
-          this.db.exec('RELEASE unit');
+          this.control('RELEASE unit');
           outcomes.push({ ok: true, value });
         } catch (error) {
-          this.db.exec('ROLLBACK TO unit');
-          this.db.exec('RELEASE unit');
+          this.control('ROLLBACK TO unit');
+          this.control('RELEASE unit');
           outcomes.push({ ok: false, error });
         }
       }
-      this.db.exec('COMMIT');
+      this.control('COMMIT');
     } catch (error) {
       // BEGIN, a savepoint or the COMMIT itself failed: nothing of this batch is durable.
-      if (this.db.inTransaction) this.db.exec('ROLLBACK');
+      if (this.db.inTransaction) this.control('ROLLBACK');
       outcomes.splice(0, outcomes.length, ...units.map(() => ({ ok: false as const, error })));
     } finally {
       this.open = false;
@@ -140,6 +142,11 @@ export class SqliteDriver implements SqlDriver {
     }
     this.statements.clear();
     if (this.db.open) this.db.close();
+  }
+
+  /** Transaction control through cached statements: `db.exec` would parse the SQL every time. */
+  private control(sql: string): void {
+    this.statement(sql).run();
   }
 
   private statement(sql: string): Database.Statement {
