@@ -19,7 +19,6 @@ export async function commit<T>(
   const appended: SwitchboardEvent[] = [];
   const now = new Date(deps.clock.now()).toISOString();
   const result = await deps.storage.transaction(async (tx) => {
-    appended.length = 0; // a retried transaction starts its event list afresh
     const emit: Emit = async (type, tenantId, conversationId, payload) => {
       appended.push(await tx.appendEvent({ tenantId, type, conversationId, actor: caller.actor, occurredAt: now, payload }));
     };
