@@ -1,6 +1,7 @@
 import { Type } from 'typebox';
 import { AttachmentSchema, AudienceSchema, AgentKindSchema, ChannelTypeSchema, ContactIdentitySchema, ConversationStateSchema, ContextTypeSchema, ParticipantRoleSchema, SenderRoleSchema, VisibilitySchema } from './resources.js';
 import { Id, Name, PageQuery } from './common.js';
+import { AttributeMap, PresenceSchema, QueueRoutingPatch, SkillMap } from './routing.js';
 
 const strict = { additionalProperties: false } as const;
 
@@ -83,12 +84,18 @@ export const CreateAgentBody = Type.Object(
     displayName: Name,
     email: Type.Optional(Type.Union([Type.String({ maxLength: 320 }), Type.Null()])),
     capacity: Type.Optional(Type.Integer({ minimum: 0, maximum: 10_000 })),
+    skills: Type.Optional(SkillMap),
+    attributes: Type.Optional(AttributeMap),
+    presence: Type.Optional(PresenceSchema),
   },
   strict,
 );
 
 export const CreateQueueBody = Type.Object(
-  { name: Name, priority: Type.Optional(Type.Integer({ minimum: 0, maximum: 100 })), memberIds: Type.Optional(Type.Array(Id, { maxItems: 1000 })) },
+  {
+    name: Name, priority: Type.Optional(Type.Integer({ minimum: 0, maximum: 100 })), memberIds: Type.Optional(Type.Array(Id, { maxItems: 10_000 })),
+    routing: Type.Optional(QueueRoutingPatch),
+  },
   strict,
 );
 

@@ -4,6 +4,7 @@ import { CONVERSATION_STATES } from '../core/conversation-lifecycle.js';
 import { AUDIENCES, MESSAGE_VISIBILITIES, PARTICIPANT_ROLES } from '../core/message-visibility.js';
 import { AGENT_KINDS, CHANNEL_TYPES, EVENT_TYPES } from '../core/model.js';
 import { Id, Nullable, Timestamp } from './common.js';
+import { AttributeMap, PresenceSchema, QueueRoutingSchema } from './routing.js';
 
 const literals = <T extends readonly string[]>(values: T) => Type.Unsafe<T[number]>({ type: 'string', enum: [...values] });
 
@@ -72,11 +73,18 @@ export const ContextVariableSchema = Type.Object(
 );
 
 export const AgentSchema = Type.Object(
-  { id: Id, tenantId: Id, kind: AgentKindSchema, displayName: Type.String(), email: Nullable(Type.String()), capacity: Type.Integer(), createdAt: Timestamp },
+  {
+    id: Id, tenantId: Id, kind: AgentKindSchema, displayName: Type.String(), email: Nullable(Type.String()), capacity: Type.Integer(),
+    usedCapacity: Type.Integer(), presence: PresenceSchema, presenceSince: Timestamp, skills: Type.Record(Type.String(), Type.Integer()),
+    attributes: AttributeMap, lastAssignedAt: Nullable(Type.String()), missedOffers: Type.Integer(), createdAt: Timestamp,
+  },
 );
 
 export const QueueSchema = Type.Object(
-  { id: Id, tenantId: Id, name: Type.String(), priority: Type.Integer(), memberIds: Type.Array(Id), createdAt: Timestamp },
+  {
+    id: Id, tenantId: Id, name: Type.String(), priority: Type.Integer(), memberIds: Type.Array(Id), routing: QueueRoutingSchema,
+    version: Type.Integer(), createdAt: Timestamp,
+  },
 );
 
 export const EventSchema = Type.Object(

@@ -6,6 +6,8 @@ import type { ContextVariable } from './context-variable.js';
 import type { ConversationState } from './conversation-lifecycle.js';
 import type { AttachmentMeta } from './message-request.js';
 import type { Audience, MessageVisibility, ParticipantRole } from './message-visibility.js';
+import type { Presence } from './routing/agent-selection.js';
+import type { QueueRouting } from './routing/routing-model.js';
 
 export interface Tenant {
   readonly id: string;
@@ -97,8 +99,18 @@ export interface Agent {
   readonly kind: AgentKind;
   readonly displayName: string;
   readonly email: string | null;
-  /** Capacity units; the routing engine (next issue) spends them per conversation. */
+  /** Capacity units; each routed conversation spends its workstream's cost while offered/active. */
   readonly capacity: number;
+  readonly usedCapacity: number;
+  readonly presence: Presence;
+  readonly presenceSince: string;
+  /** Skill name -> proficiency 1-10. */
+  readonly skills: Readonly<Record<string, number>>;
+  /** Sortable attributes for custom assignment orders (e.g. seniority). */
+  readonly attributes: Readonly<Record<string, number | string>>;
+  readonly lastAssignedAt: string | null;
+  /** Offers let time out in a row; reset by an accept. */
+  readonly missedOffers: number;
   readonly createdAt: string;
 }
 
@@ -108,6 +120,9 @@ export interface Queue {
   readonly name: string;
   readonly priority: number;
   readonly memberIds: string[];
+  readonly routing: QueueRouting;
+  /** Increases with every change of the queue's settings. */
+  readonly version: number;
   readonly createdAt: string;
 }
 
@@ -130,6 +145,27 @@ export const EVENT_TYPES = [
   'agent.created',
   'queue.created',
   'queue.member_added',
+  'queue.member_removed',
+  'queue.updated',
+  'queue.deleted',
+  'skill.created',
+  'agent.updated',
+  'agent.presence_changed',
+  'workstream.created',
+  'workstream.updated',
+  'workstream.deleted',
+  'routing.queued',
+  'routing.offered',
+  'routing.offer_accepted',
+  'routing.offer_rejected',
+  'routing.offer_timed_out',
+  'routing.offer_withdrawn',
+  'routing.assigned',
+  'routing.overflowed',
+  'routing.callback_requested',
+  'routing.transferred',
+  'routing.consult_started',
+  'routing.released',
 ] as const;
 export type EventType = (typeof EVENT_TYPES)[number];
 

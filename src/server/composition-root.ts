@@ -4,12 +4,15 @@ import { ApiKeyAuthenticator } from '../app/api-key-authenticator.js';
 import type { AppDeps } from '../app/deps.js';
 import type { Clock } from '../app/ports/clock.js';
 import type { Ids } from '../app/ports/ids.js';
+import type { RandomSource, Scheduler } from '../app/ports/scheduler.js';
+import { RoutingEngine } from '../app/routing/routing-engine.js';
 import type { Storage } from '../app/ports/storage.js';
 import { InProcessBus } from '../adapters/bus/in-process/in-process-bus.js';
 import { openPostgresStorage } from '../adapters/storage/postgres/postgres-storage.js';
 import { openSqliteStorage } from '../adapters/storage/sqlite/sqlite-storage.js';
 import { SystemClock } from '../adapters/system/system-clock.js';
 import { TimeOrderedIds } from '../adapters/system/time-ordered-ids.js';
+import { CryptoRandom, TimerScheduler } from '../adapters/system/timer-scheduler.js';
 import type { Config, DatabaseConfig } from './config.js';
 import { apiKeyAuthentication } from './http/authentication.js';
 import { buildHttpServer } from './http/http-server.js';
@@ -26,6 +29,7 @@ export function openStorage(database: DatabaseConfig, clock: Clock): Storage {
 export interface Switchboard {
   readonly app: FastifyInstance;
   readonly deps: AppDeps;
+  readonly routing: RoutingEngine;
   readonly logger: Logger;
   close(): Promise<void>;
 }
@@ -34,6 +38,8 @@ export interface AssembleOverrides {
   readonly clock?: Clock;
   readonly ids?: Ids;
   readonly logger?: Logger;
+  readonly scheduler?: Scheduler;
+  readonly random?: RandomSource;
 }
 
 /** The composition root: the only place that chooses adapters. Migrates before serving. */
@@ -51,9 +57,19 @@ export async function assemble(config: Config, overrides: AssembleOverrides = {}
   }
   const bus = new InProcessBus((error, event) => logger.error({ err: error, eventId: event.id }, 'bus subscriber failed'));
   const deps: AppDeps = { storage, bus, clock, ids };
+  const scheduler = overrides.scheduler ?? new TimerScheduler(() => clock.now());
+  const routing = new RoutingEngine({
+    ...deps,
+    scheduler,
+    random: overrides.random ?? new CryptoRandom(),
+    onError: (error, context) => logger.error({ err: error, context }, 'routing step failed'),
+  });
+  // Before serving: offers pending when the process stopped resume (or expire) now.
+  await routing.start();
   const authenticator = new ApiKeyAuthenticator(deps);
   const app = await buildHttpServer({
     deps,
+    routing,
     authenticate: apiKeyAuthentication((token) => authenticator.authenticate(token)),
     bodyLimit: config.bodyLimit,
     logger,
@@ -62,9 +78,12 @@ export async function assemble(config: Config, overrides: AssembleOverrides = {}
   return {
     app,
     deps,
+    routing,
     logger,
     async close() {
       await app.close();
+      await routing.close();
+      scheduler.close();
       await bus.close();
       await storage.close();
     },

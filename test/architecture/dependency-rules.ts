@@ -21,7 +21,7 @@ const MAY_IMPORT: Readonly<Record<Layer, readonly Layer[]>> = {
 const PACKAGES: Readonly<Record<Layer, readonly string[] | '*'>> = {
   core: [],
   contracts: ['typebox'],
-  app: ['node:crypto'],
+  app: ['node:crypto', 'sorted-btree'],
   adapters: '*',
   server: '*',
   cli: '*',

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { createAdminApiKey } from '../../src/app/use-cases/create-api-key.js';
-import { assemble, type Switchboard } from '../../src/server/composition-root.js';
+import { assemble, type AssembleOverrides, type Switchboard } from '../../src/server/composition-root.js';
 import { loadConfig, type Config } from '../../src/server/config.js';
 import { createLogger } from '../../src/server/logger.js';
 import { dropSchema, freshSchema, POSTGRES_URL } from './postgres.js';
@@ -19,7 +19,9 @@ export interface TestServer extends Switchboard {
 }
 
 /** A real Switchboard (real database, real Fastify) in this process, with a fresh database. */
-export async function startTestServer(options: { database?: 'sqlite' | 'postgres'; env?: Record<string, string> } = {}): Promise<TestServer> {
+export async function startTestServer(
+  options: { database?: 'sqlite' | 'postgres'; env?: Record<string, string>; overrides?: Omit<AssembleOverrides, 'logger'> } = {},
+): Promise<TestServer> {
   const dir = mkdtempSync(join(tmpdir(), 'sb-test-'));
   const schema = options.database === 'postgres' ? freshSchema() : undefined;
   const env: Record<string, string> = {
@@ -30,7 +32,7 @@ export async function startTestServer(options: { database?: 'sqlite' | 'postgres
     ...options.env,
   };
   const config = loadConfig(env, dir);
-  const sb = await assemble(config, { logger: createLogger('silent') });
+  const sb = await assemble(config, { ...options.overrides, logger: createLogger('silent') });
   const issued = await createAdminApiKey(sb.deps, 'test');
   return {
     ...sb,

@@ -3,6 +3,7 @@ import type {
   Queue, SwitchboardEvent, Tenant,
 } from '../../core/model.js';
 import type { ConversationState } from '../../core/conversation-lifecycle.js';
+import type { RoutingReads, RoutingTx } from './routing-storage.js';
 
 export interface ApiKeyRecord {
   readonly id: string;
@@ -38,6 +39,8 @@ export interface MigrationReport {
  * never return another tenant's rows.
  */
 export interface StoreReads {
+  /** Skills, workstreams, routing items, offers and decisions. */
+  readonly routing: RoutingReads;
   getTenant(id: string): Promise<Tenant | undefined>;
   listTenants(): Promise<Tenant[]>;
   countApiKeys(): Promise<number>;
@@ -73,6 +76,7 @@ export interface StoreReads {
 
 /** Reads and writes inside one transaction: all of them commit together, or none does. */
 export interface StoreTx extends StoreReads {
+  readonly routing: RoutingTx;
   insertTenant(tenant: Tenant): Promise<void>;
   insertApiKey(key: ApiKeyRecord): Promise<void>;
   insertChannel(channel: Channel): Promise<void>;

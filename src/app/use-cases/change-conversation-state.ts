@@ -4,6 +4,7 @@ import type { Caller } from '../caller.js';
 import { lockConversation } from '../conversation-lock.js';
 import type { AppDeps } from '../deps.js';
 import { SwitchboardError } from '../errors.js';
+import { releaseOnStateChange } from '../routing/release-on-state-change.js';
 import { requireTenant } from '../tenant-access.js';
 import { commit } from '../unit-of-work.js';
 
@@ -36,6 +37,7 @@ export async function changeConversationState(
       throw new SwitchboardError('SB_ERR_STATE_CONFLICT');
     }
     await emit('conversation.state_changed', tenantId, conversationId, { from: current.state, to: input.to, reason: input.reason ?? null });
+    await releaseOnStateChange(tx, emit, tenantId, conversationId, input.to, now);
     return { ...current, state: input.to, updatedAt: now, closedAt: isTerminal(input.to) ? now : current.closedAt };
   });
 }

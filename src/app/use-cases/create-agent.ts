@@ -1,6 +1,8 @@
 import type { Agent, AgentKind } from '../../core/model.js';
+import type { Presence } from '../../core/routing/agent-selection.js';
 import type { Caller } from '../caller.js';
 import type { AppDeps } from '../deps.js';
+import { checkAgentSkills } from '../routing/routing-config-checks.js';
 import { requireTenant } from '../tenant-access.js';
 import { commit } from '../unit-of-work.js';
 
@@ -9,11 +11,16 @@ export interface CreateAgentInput {
   readonly displayName: string;
   readonly email?: string | null | undefined;
   readonly capacity?: number | undefined;
+  readonly skills?: Readonly<Record<string, number>> | undefined;
+  readonly attributes?: Readonly<Record<string, number | string>> | undefined;
+  readonly presence?: Presence | undefined;
 }
 
 export async function createAgent(deps: AppDeps, caller: Caller, tenantId: string, input: CreateAgentInput): Promise<Agent> {
   await requireTenant(deps, caller, tenantId);
   return commit(deps, caller, async (tx, emit, now) => {
+    const skills = input.skills ?? {};
+    await checkAgentSkills(tx, tenantId, skills);
     const agent: Agent = {
       id: deps.ids.next('agt'),
       tenantId,
@@ -21,6 +28,14 @@ export async function createAgent(deps: AppDeps, caller: Caller, tenantId: strin
       displayName: input.displayName,
       email: input.email ?? null,
       capacity: input.capacity ?? (input.kind === 'bot' ? 1000 : 3),
+      usedCapacity: 0,
+      // A bot is a service and is ready at once; a person signs in and says so.
+      presence: input.presence ?? (input.kind === 'bot' ? 'available' : 'offline'),
+      presenceSince: now,
+      skills,
+      attributes: input.attributes ?? {},
+      lastAssignedAt: null,
+      missedOffers: 0,
       createdAt: now,
     };
     await tx.insertAgent(agent);

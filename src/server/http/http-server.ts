@@ -4,10 +4,13 @@ import swaggerUi from '@fastify/swagger-ui';
 import websocket from '@fastify/websocket';
 import { TypeBoxValidatorCompiler } from '@fastify/type-provider-typebox';
 import type { AppDeps } from '../../app/deps.js';
+import type { RoutingEngine } from '../../app/routing/routing-engine.js';
 import { registerEventGateway } from '../ws/event-gateway.js';
 import type { Authenticate } from './authentication.js';
 import { installErrorHandling, sendError } from './error-handler.js';
 import './fastify-types.js';
+import { routingConfigRoutes } from './routes/routing-config-routes.js';
+import { routingRoutes } from './routes/routing-routes.js';
 import { conversationRoutes } from './routes/conversation-routes.js';
 import { directoryRoutes } from './routes/directory-routes.js';
 import { healthRoutes } from './routes/health-routes.js';
@@ -15,6 +18,7 @@ import { tenantRoutes } from './routes/tenant-routes.js';
 
 export interface HttpServerOptions {
   readonly deps: AppDeps;
+  readonly routing: RoutingEngine;
   readonly authenticate: Authenticate;
   readonly bodyLimit: number;
   readonly logger: FastifyServerOptions['loggerInstance'];
@@ -70,6 +74,8 @@ export async function buildHttpServer(options: HttpServerOptions): Promise<Fasti
   tenantRoutes(app, options.deps);
   directoryRoutes(app, options.deps);
   conversationRoutes(app, options.deps);
+  routingConfigRoutes(app, options.deps);
+  routingRoutes(app, options.deps, options.routing);
   registerEventGateway(app, options.deps);
   app.get('/openapi.json', { config: { public: true }, schema: { hide: true } }, async () => app.swagger());
   return app;

@@ -76,6 +76,57 @@ export const MIGRATIONS: readonly Migration[] = [
       `CREATE INDEX events_conversation ON events (conversation_id, id)`,
     ],
   },
+  {
+    version: 2,
+    name: 'routing: skills, presence, workstreams, routing items, offers, decisions',
+    statements: () => [
+      `ALTER TABLE agents ADD COLUMN used_capacity INTEGER NOT NULL DEFAULT 0`,
+      `ALTER TABLE agents ADD COLUMN presence TEXT NOT NULL DEFAULT 'offline'`,
+      `ALTER TABLE agents ADD COLUMN presence_since BIGINT`,
+      `ALTER TABLE agents ADD COLUMN attributes TEXT NOT NULL DEFAULT '{}'`,
+      `ALTER TABLE agents ADD COLUMN last_assigned_at BIGINT`,
+      `ALTER TABLE agents ADD COLUMN missed_offers INTEGER NOT NULL DEFAULT 0`,
+      `ALTER TABLE queues ADD COLUMN routing TEXT NOT NULL DEFAULT '{}'`,
+      `ALTER TABLE queues ADD COLUMN version INTEGER NOT NULL DEFAULT 1`,
+      `ALTER TABLE queues ADD COLUMN rr_last_agent_id TEXT`,
+      `CREATE TABLE skills (
+        tenant_id TEXT NOT NULL REFERENCES tenants(id), name TEXT NOT NULL, description TEXT,
+        created_at BIGINT NOT NULL, PRIMARY KEY (tenant_id, name))`,
+      `CREATE TABLE agent_skills (
+        agent_id TEXT NOT NULL REFERENCES agents(id), skill TEXT NOT NULL, tenant_id TEXT NOT NULL,
+        proficiency INTEGER NOT NULL, PRIMARY KEY (agent_id, skill))`,
+      `CREATE INDEX agent_skills_tenant ON agent_skills (tenant_id, skill)`,
+      `CREATE TABLE workstreams (
+        id TEXT PRIMARY KEY, tenant_id TEXT NOT NULL REFERENCES tenants(id), name TEXT NOT NULL,
+        definition TEXT NOT NULL, fallback_queue_id TEXT NOT NULL REFERENCES queues(id),
+        version INTEGER NOT NULL, created_at BIGINT NOT NULL, updated_at BIGINT NOT NULL)`,
+      `CREATE INDEX workstreams_tenant ON workstreams (tenant_id, id)`,
+      // Which queues a workstream's rules or another queue's overflow rules name (`referrer_id` is
+      // the workstream or queue id): a queue still referenced cannot be deleted.
+      `CREATE TABLE routing_queue_refs (
+        referrer_id TEXT NOT NULL, queue_id TEXT NOT NULL REFERENCES queues(id), tenant_id TEXT NOT NULL,
+        PRIMARY KEY (referrer_id, queue_id))`,
+      `CREATE INDEX routing_queue_refs_queue ON routing_queue_refs (queue_id)`,
+      `CREATE TABLE routing_items (
+        conversation_id TEXT PRIMARY KEY REFERENCES conversations(id), tenant_id TEXT NOT NULL,
+        workstream_id TEXT NOT NULL, queue_id TEXT NOT NULL, status TEXT NOT NULL, priority INTEGER NOT NULL,
+        required_skills TEXT NOT NULL, cost INTEGER NOT NULL, entered_at BIGINT NOT NULL, order_at BIGINT NOT NULL,
+        preferred_agent_id TEXT, preferred_until BIGINT, excluded TEXT NOT NULL, overflow_applied TEXT NOT NULL,
+        skills_dropped INTEGER NOT NULL, callback_requested_at BIGINT, agent_id TEXT, offer_id TEXT,
+        updated_at BIGINT NOT NULL)`,
+      `CREATE INDEX routing_items_tenant_status ON routing_items (tenant_id, status)`,
+      `CREATE TABLE offers (
+        id TEXT PRIMARY KEY, tenant_id TEXT NOT NULL, conversation_id TEXT NOT NULL REFERENCES conversations(id),
+        agent_id TEXT NOT NULL REFERENCES agents(id), queue_id TEXT NOT NULL, status TEXT NOT NULL,
+        created_at BIGINT NOT NULL, expires_at BIGINT NOT NULL, resolved_at BIGINT)`,
+      `CREATE INDEX offers_tenant_status ON offers (tenant_id, status, agent_id)`,
+      `CREATE INDEX offers_conversation ON offers (conversation_id, created_at)`,
+      `CREATE TABLE routing_decisions (
+        id TEXT PRIMARY KEY, tenant_id TEXT NOT NULL, conversation_id TEXT NOT NULL REFERENCES conversations(id),
+        kind TEXT NOT NULL, at BIGINT NOT NULL, explanation TEXT NOT NULL)`,
+      `CREATE INDEX routing_decisions_conversation ON routing_decisions (conversation_id, id)`,
+    ],
+  },
 ];
 
 export const LATEST_VERSION = MIGRATIONS[MIGRATIONS.length - 1]!.version;

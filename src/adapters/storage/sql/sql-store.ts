@@ -5,6 +5,8 @@ import type {
 } from '../../../core/model.js';
 import type { ApiKeyRecord, ConversationFilter, NewEvent, PageRequest, StoreTx } from '../../../app/ports/storage.js';
 import type { Row, SqlDialect, SqlExecutor } from './sql-driver.js';
+import { DEFAULT_QUEUE_ROUTING, type QueueRouting } from '../../../core/routing/routing-model.js';
+import { SqlRoutingStore } from './sql-routing-store.js';
 
 const ms = (iso: string): number => Date.parse(iso);
 const iso = (value: unknown): string => new Date(Number(value)).toISOString();
@@ -19,13 +21,20 @@ const MESSAGE_COLUMNS =
   'id, tenant_id, conversation_id, seq, sender_role, sender_id, visibility, text, attachments, idempotency_key, created_at';
 const PARTICIPANT_COLUMNS = 'id, tenant_id, conversation_id, role, ref_id, display_name, audience, joined_at, left_at';
 const EVENT_COLUMNS = 'id, tenant_id, type, conversation_id, actor, occurred_at, payload';
+const AGENT_COLUMNS =
+  'id, tenant_id, kind, display_name, email, capacity, used_capacity, presence, presence_since, attributes, last_assigned_at, missed_offers, created_at';
+const QUEUE_COLUMNS = 'id, tenant_id, name, priority, routing, version, created_at';
 
 /**
  * The conversation store in plain SQL shared by both databases. Every query about tenant data
  * filters on `tenant_id`, so an id from another tenant finds nothing.
  */
 export class SqlStore implements StoreTx {
-  constructor(private readonly db: SqlExecutor, private readonly dialect: SqlDialect) {}
+  readonly routing: SqlRoutingStore;
+
+  constructor(private readonly db: SqlExecutor, private readonly dialect: SqlDialect) {
+    this.routing = new SqlRoutingStore(db);
+  }
 
   // ---- tenants and keys -------------------------------------------------------------------
   async getTenant(id: string): Promise<Tenant | undefined> {
@@ -222,27 +231,44 @@ export class SqlStore implements StoreTx {
 
   // ---- agents and queues ------------------------------------------------------------------
   async getAgent(tenantId: string, id: string): Promise<Agent | undefined> {
-    const row = await this.db.get('SELECT id, tenant_id, kind, display_name, email, capacity, created_at FROM agents WHERE id = ? AND tenant_id = ?', [id, tenantId]);
-    return row && toAgent(row);
+    const row = await this.db.get(`SELECT ${AGENT_COLUMNS} FROM agents WHERE id = ? AND tenant_id = ?`, [id, tenantId]);
+    if (!row) return undefined;
+    const skills = await this.db.all<{ skill: string; proficiency: unknown }>('SELECT skill, proficiency FROM agent_skills WHERE agent_id = ? ORDER BY skill', [id]);
+    return toAgent(row, Object.fromEntries(skills.map((s) => [s.skill, Number(s.proficiency)])));
   }
   async listAgents(tenantId: string): Promise<Agent[]> {
-    return (await this.db.all('SELECT id, tenant_id, kind, display_name, email, capacity, created_at FROM agents WHERE tenant_id = ? ORDER BY id', [tenantId])).map(toAgent);
+    // Two queries, not one per agent: the routing engine loads every agent of a tenant at start.
+    const skills = await this.db.all<{ agent_id: string; skill: string; proficiency: unknown }>(
+      'SELECT agent_id, skill, proficiency FROM agent_skills WHERE tenant_id = ? ORDER BY agent_id, skill', [tenantId],
+    );
+    const byAgent = new Map<string, Record<string, number>>();
+    for (const s of skills) {
+      const entry = byAgent.get(s.agent_id) ?? {};
+      entry[s.skill] = Number(s.proficiency);
+      byAgent.set(s.agent_id, entry);
+    }
+    const rows = await this.db.all(`SELECT ${AGENT_COLUMNS} FROM agents WHERE tenant_id = ? ORDER BY id`, [tenantId]);
+    return rows.map((r) => toAgent(r, byAgent.get(String(r.id)) ?? {}));
   }
   async insertAgent(a: Agent): Promise<void> {
-    await this.db.run('INSERT INTO agents (id, tenant_id, kind, display_name, email, capacity, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)', [
-      a.id, a.tenantId, a.kind, a.displayName, a.email, a.capacity, ms(a.createdAt),
+    await this.db.run(`INSERT INTO agents (${AGENT_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`, [
+      a.id, a.tenantId, a.kind, a.displayName, a.email, a.capacity, a.usedCapacity, a.presence, ms(a.presenceSince),
+      JSON.stringify(a.attributes), a.lastAssignedAt === null ? null : ms(a.lastAssignedAt), a.missedOffers, ms(a.createdAt),
     ]);
+    await this.routing.setAgentSkills(a.tenantId, a.id, a.skills);
   }
   async getQueue(tenantId: string, id: string): Promise<Queue | undefined> {
-    const row = await this.db.get('SELECT id, tenant_id, name, priority, created_at FROM queues WHERE id = ? AND tenant_id = ?', [id, tenantId]);
+    const row = await this.db.get(`SELECT ${QUEUE_COLUMNS} FROM queues WHERE id = ? AND tenant_id = ?`, [id, tenantId]);
     return row && this.withMembers(row);
   }
   async listQueues(tenantId: string): Promise<Queue[]> {
-    const rows = await this.db.all('SELECT id, tenant_id, name, priority, created_at FROM queues WHERE tenant_id = ? ORDER BY id', [tenantId]);
+    const rows = await this.db.all(`SELECT ${QUEUE_COLUMNS} FROM queues WHERE tenant_id = ? ORDER BY id`, [tenantId]);
     return Promise.all(rows.map((r) => this.withMembers(r)));
   }
   async insertQueue(q: Queue): Promise<void> {
-    await this.db.run('INSERT INTO queues (id, tenant_id, name, priority, created_at) VALUES (?, ?, ?, ?, ?)', [q.id, q.tenantId, q.name, q.priority, ms(q.createdAt)]);
+    await this.db.run(`INSERT INTO queues (${QUEUE_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?)`, [
+      q.id, q.tenantId, q.name, q.priority, JSON.stringify(q.routing), q.version, ms(q.createdAt),
+    ]);
   }
   async addQueueMember(tenantId: string, queueId: string, agentId: string, at: string): Promise<boolean> {
     const changed = await this.db.run(
@@ -253,7 +279,11 @@ export class SqlStore implements StoreTx {
   }
   private async withMembers(row: Row): Promise<Queue> {
     const members = await this.db.all<{ agent_id: string }>('SELECT agent_id FROM queue_members WHERE queue_id = ? ORDER BY added_at, agent_id', [row.id]);
-    return { id: str(row.id), tenantId: str(row.tenant_id), name: str(row.name), priority: Number(row.priority), memberIds: members.map((m) => m.agent_id), createdAt: iso(row.created_at) };
+    return {
+      id: str(row.id), tenantId: str(row.tenant_id), name: str(row.name), priority: Number(row.priority), memberIds: members.map((m) => m.agent_id),
+      // Queues created before routing existed hold '{}': they get the defaults.
+      routing: { ...DEFAULT_QUEUE_ROUTING, ...json<Partial<QueueRouting>>(row.routing) }, version: Number(row.version), createdAt: iso(row.created_at),
+    };
   }
 
   // ---- event log --------------------------------------------------------------------------
@@ -305,8 +335,13 @@ function toMessage(r: Row): Message {
     text: str(r.text), attachments: json(r.attachments), idempotencyKey: strOrNull(r.idempotency_key), createdAt: iso(r.created_at),
   };
 }
-function toAgent(r: Row): Agent {
-  return { id: str(r.id), tenantId: str(r.tenant_id), kind: r.kind as Agent['kind'], displayName: str(r.display_name), email: strOrNull(r.email), capacity: Number(r.capacity), createdAt: iso(r.created_at) };
+function toAgent(r: Row, skills: Record<string, number>): Agent {
+  return {
+    id: str(r.id), tenantId: str(r.tenant_id), kind: r.kind as Agent['kind'], displayName: str(r.display_name), email: strOrNull(r.email),
+    capacity: Number(r.capacity), usedCapacity: Number(r.used_capacity), presence: r.presence as Agent['presence'],
+    presenceSince: iso(r.presence_since ?? r.created_at), skills, attributes: json(r.attributes),
+    lastAssignedAt: isoOrNull(r.last_assigned_at), missedOffers: Number(r.missed_offers), createdAt: iso(r.created_at),
+  };
 }
 function toEvent(r: Row): SwitchboardEvent {
   return {

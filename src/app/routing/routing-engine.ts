@@ -1,0 +1,797 @@
+import type { Actor, Agent, Participant, SwitchboardEvent } from '../../core/model.js';
+import { applicableSkills, type WorkRequest } from '../../core/routing/agent-selection.js';
+import { isOpen } from '../../core/routing/operating-hours.js';
+import { estimateWaitSeconds, nextOverflowDeadline, overflowWhileQueued, type QueueConditions } from '../../core/routing/overflow.js';
+import { planRoute, type RoutePlan } from '../../core/routing/plan-route.js';
+import type { Offer, RoutingDecision, RoutingItem } from '../../core/routing/routing-model.js';
+import type { ContextVariable } from '../../core/context-variable.js';
+import type { Caller } from '../caller.js';
+import type { AppDeps } from '../deps.js';
+import { SwitchboardError } from '../errors.js';
+import type { RandomSource, Scheduler } from '../ports/scheduler.js';
+import type { StoreTx } from '../ports/storage.js';
+import { requireTenant } from '../tenant-access.js';
+import { commit, type Emit } from '../unit-of-work.js';
+import type { IndexedChoice } from './agent-index.js';
+import type { CompiledWorkstream } from './routing-config-checks.js';
+import { TenantRoutingState, toSnapshot } from './tenant-routing-state.js';
+
+export interface RoutingEngineDeps extends AppDeps {
+  readonly scheduler: Scheduler;
+  readonly random: RandomSource;
+  /** Called with failures of background work (timers, bus reactions); the server logs them. */
+  readonly onError?: ((error: unknown, context: string) => void) | undefined;
+}
+
+const ROUTING_ACTOR: Actor = Object.freeze({ kind: 'system', id: 'routing' });
+const ROUTING_CALLER: Caller = Object.freeze({ actor: ROUTING_ACTOR, tenants: 'all', isPlatformAdmin: true });
+
+/** A conditional write lost a race: the cached view was stale. Reload and decide again. */
+class StaleView extends Error {
+  constructor(readonly what: 'agent' | 'item' | 'conversation') {
+    super(`routing: stale ${what}`);
+  }
+}
+
+/** Events that change what routing knows; each makes the engine reload the affected rows. */
+const AGENT_EVENTS = new Set(['agent.created', 'agent.updated', 'agent.presence_changed']);
+const CONFIG_EVENTS = new Set(['queue.created', 'queue.updated', 'queue.deleted', 'queue.member_added', 'queue.member_removed', 'workstream.created', 'workstream.updated', 'workstream.deleted', 'skill.created']);
+
+export interface RouteInput {
+  readonly workstreamId?: string | undefined;
+}
+
+export interface RouteResult {
+  readonly conversationId: string;
+  readonly queueId: string;
+  readonly status: RoutingItem['status'] | 'ended';
+  readonly agentId: string | null;
+  readonly plan: ReturnType<typeof explainPlan>;
+}
+
+export type TransferTarget = { readonly queueId: string; readonly agentId?: undefined } | { readonly agentId: string; readonly queueId?: undefined };
+
+/**
+ * The unified routing engine (C2). It keeps each tenant's agents, queues and waiting conversations
+ * in memory (loaded from the database on first use), decides with the indexed selector, and writes
+ * every decision with conditional updates in one transaction with its events. Work for one tenant
+ * runs one step at a time, so decisions never interleave inside a process; the conditional writes
+ * keep the database right even if another node decides concurrently.
+ */
+export class RoutingEngine {
+  private readonly states = new Map<string, Promise<TenantRoutingState>>();
+  private readonly chains = new Map<string, Promise<unknown>>();
+  private readonly offerTimers = new Map<string, () => void>();
+  private readonly itemTimers = new Map<string, { at: number; cancel: () => void }>();
+  private unsubscribe: (() => void) | null = null;
+  private closed = false;
+
+  constructor(private readonly deps: RoutingEngineDeps) {}
+
+  /** Subscribes to committed events and resumes every tenant with routing in flight (pending offers, waiting work). */
+  async start(): Promise<void> {
+    this.unsubscribe = this.deps.bus.subscribe((event) => this.onEvent(event));
+    for (const tenant of await this.deps.storage.read.listTenants()) {
+      const inFlight = await this.deps.storage.read.routing.listRoutingItems(tenant.id, ['waiting', 'offered']);
+      if (inFlight.length > 0) await this.run(tenant.id, (state) => this.resume(state));
+    }
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    this.unsubscribe?.();
+    await this.idle();
+    for (const cancel of this.offerTimers.values()) cancel();
+    for (const t of this.itemTimers.values()) t.cancel();
+    this.offerTimers.clear();
+    this.itemTimers.clear();
+  }
+
+  /** Resolves when every queued step has run (tests and graceful shutdown wait on it). */
+  async idle(): Promise<void> {
+    for (;;) {
+      const pending = [...this.chains.values()];
+      if (pending.length === 0) return;
+      await Promise.allSettled(pending);
+      if ([...this.chains.values()].every((c) => pending.includes(c))) return;
+    }
+  }
+
+  // ---- commands -----------------------------------------------------------------------------
+
+  /** Puts a conversation into routing: classification, route-to-queue, overflow, then assignment. */
+  async route(caller: Caller, tenantId: string, conversationId: string, input: RouteInput = {}): Promise<RouteResult> {
+    await requireTenant(this.deps, caller, tenantId);
+    return this.run(tenantId, (state) => this.doRoute(state, caller, conversationId, input));
+  }
+
+  async accept(caller: Caller, tenantId: string, offerId: string, agentId: string): Promise<Offer> {
+    await requireTenant(this.deps, caller, tenantId);
+    return this.run(tenantId, (state) => this.doAccept(state, caller, offerId, agentId));
+  }
+
+  async reject(caller: Caller, tenantId: string, offerId: string, agentId: string, reason?: string): Promise<Offer> {
+    await requireTenant(this.deps, caller, tenantId);
+    return this.run(tenantId, (state) => this.doReject(state, caller, offerId, agentId, reason ?? null));
+  }
+
+  async pick(caller: Caller, tenantId: string, queueId: string, conversationId: string, agentId: string): Promise<RoutingItem> {
+    await requireTenant(this.deps, caller, tenantId);
+    return this.run(tenantId, (state) => this.doPick(state, caller, queueId, conversationId, agentId));
+  }
+
+  async transfer(caller: Caller, tenantId: string, conversationId: string, target: TransferTarget, reason?: string): Promise<RoutingItem> {
+    await requireTenant(this.deps, caller, tenantId);
+    return this.run(tenantId, (state) => this.doTransfer(state, caller, conversationId, target, reason ?? null));
+  }
+
+  async consult(caller: Caller, tenantId: string, conversationId: string, agentId: string): Promise<Participant> {
+    await requireTenant(this.deps, caller, tenantId);
+    return this.run(tenantId, (state) => this.doConsult(state, caller, conversationId, agentId));
+  }
+
+  /** Runs `fn` against the tenant's loaded state (queries: simulate, statistics). */
+  async inspect<T>(caller: Caller, tenantId: string, fn: (state: TenantRoutingState, now: number) => T | Promise<T>): Promise<T> {
+    await requireTenant(this.deps, caller, tenantId);
+    return this.run(tenantId, (state) => fn(state, this.deps.clock.now()));
+  }
+
+  /** The plan a context would get now, computed exactly as `route` does but written nowhere. */
+  planFor(state: TenantRoutingState, compiled: CompiledWorkstream, context: readonly ContextVariable[], basePriority: number, draw: number, now: number): RoutePlan {
+    const byName = new Map(context.map((v) => [v.name, v]));
+    return planRoute({
+      classification: compiled.classification,
+      routeRules: compiled.routeRules,
+      fallbackQueueId: compiled.workstream.fallbackQueueId,
+      lookup: (name) => byName.get(name),
+      draw,
+      basePriority,
+      overflowRulesOf: (queueId) => state.queues.get(queueId)?.routing.overflow ?? [],
+      conditionsOf: (queueId) => this.conditionsOf(state, queueId, now),
+    });
+  }
+
+  conditionsOf(state: TenantRoutingState, queueId: string, now: number): QueueConditions {
+    const queue = state.queues.get(queueId);
+    const hours = queue?.routing.operatingHours ?? null;
+    const line = state.lines.get(queueId);
+    const counters = state.counter(queueId);
+    const serving = (queue?.memberIds ?? []).filter((id) => {
+      const a = state.agents.get(id);
+      return a !== undefined && a.presence !== 'offline' && a.presence !== 'away';
+    }).length;
+    return {
+      open: hours === null || isOpen(hours, now),
+      queueLength: line?.size ?? 0,
+      estimatedWaitSeconds: estimateWaitSeconds({
+        position: line?.size ?? 0,
+        recentAverageWaitSeconds: counters.waitCount > 0 ? counters.waitSum / counters.waitCount / 1000 : null,
+        recentAverageHandleSeconds: null,
+        agentsServing: serving,
+      }),
+    };
+  }
+
+  // ---- serialisation and loading ---------------------------------------------------------
+
+  private run<T>(tenantId: string, step: (state: TenantRoutingState) => Promise<T> | T): Promise<T> {
+    const previous = this.chains.get(tenantId) ?? Promise.resolve();
+    const next = previous.then(async () => step(await this.stateOf(tenantId)));
+    const settled = next.then(() => undefined, () => undefined);
+    this.chains.set(tenantId, settled);
+    void settled.then(() => {
+      if (this.chains.get(tenantId) === settled) this.chains.delete(tenantId);
+    });
+    return next;
+  }
+
+  private stateOf(tenantId: string): Promise<TenantRoutingState> {
+    let state = this.states.get(tenantId);
+    if (!state) {
+      state = TenantRoutingState.load(this.deps.storage.read, tenantId);
+      this.states.set(tenantId, state);
+      state.catch(() => this.states.delete(tenantId));
+    }
+    return state;
+  }
+
+  /** After a restart: expire offers that ran out while down, re-arm the others, serve the lines. */
+  private async resume(state: TenantRoutingState): Promise<void> {
+    const now = this.deps.clock.now();
+    for (const item of [...state.items.values()]) {
+      if (item.status !== 'offered' || item.offerId === null) continue;
+      const offer = await this.deps.storage.read.routing.getOffer(state.tenantId, item.offerId);
+      if (!offer || offer.status !== 'pending') continue;
+      if (Date.parse(offer.expiresAt) <= now) await this.doExpire(state, offer.id);
+      else this.armOffer(state.tenantId, offer);
+    }
+    await this.drain(state, state.queuesByPriority());
+  }
+
+  private onEvent(event: SwitchboardEvent): void {
+    if (this.closed || !this.states.has(event.tenantId)) return; // not loaded: it will load fresh from the database
+    const tenantId = event.tenantId;
+    const react = async (state: TenantRoutingState) => {
+      if (AGENT_EVENTS.has(event.type)) {
+        const agentId = (event.payload.agent as { id?: string } | undefined)?.id ?? (event.payload.agentId as string | undefined);
+        if (agentId) await this.refreshAgent(state, agentId);
+        if (agentId) await this.drain(state, state.agentQueuesByPriority(agentId));
+      } else if (CONFIG_EVENTS.has(event.type)) {
+        await this.reload(tenantId);
+      } else if (event.type === 'routing.released' && event.conversationId) {
+        const item = await this.deps.storage.read.routing.getRoutingItem(tenantId, event.conversationId);
+        if (item) state.putItem(item);
+        this.cancelItemTimer(event.conversationId);
+        const agentId = event.payload.agentId as string | null;
+        if (agentId) {
+          await this.refreshAgent(state, agentId);
+          await this.drain(state, state.agentQueuesByPriority(agentId));
+        }
+      } else if (event.type === 'message.created' && event.conversationId) {
+        await this.onCustomerMessage(state, event);
+      }
+    };
+    this.run(tenantId, react).catch((error) => this.deps.onError?.(error, `routing reaction to ${event.type}`));
+  }
+
+  /** Configuration changed: rebuild the tenant from the database, keep timers, serve every line. */
+  private async reload(tenantId: string): Promise<void> {
+    const fresh = await TenantRoutingState.load(this.deps.storage.read, tenantId);
+    this.states.set(tenantId, Promise.resolve(fresh));
+    await this.drain(fresh, fresh.queuesByPriority());
+  }
+
+  private async refreshAgent(state: TenantRoutingState, agentId: string): Promise<Agent | undefined> {
+    const agent = await this.deps.storage.read.getAgent(state.tenantId, agentId);
+    if (agent) state.putAgent(agent);
+    else {
+      state.agents.delete(agentId);
+      state.index.removeAgent(agentId);
+    }
+    return agent;
+  }
+
+  private async onCustomerMessage(state: TenantRoutingState, event: SwitchboardEvent): Promise<void> {
+    const message = event.payload.message as { senderRole?: string; createdAt?: string } | undefined;
+    if (message?.senderRole !== 'customer' || !event.conversationId) return;
+    const item = state.items.get(event.conversationId);
+    if (!item || item.status !== 'waiting') return;
+    if (state.workstreams.get(item.workstreamId)?.workstream.waitingOrder !== 'last-customer-message') return;
+    const next: RoutingItem = { ...item, orderAt: Date.parse(message.createdAt ?? event.occurredAt), updatedAt: this.deps.clock.now() };
+    await this.deps.storage.transaction((tx) => tx.routing.updateRoutingItem(next, 'waiting'));
+    state.putItem(next);
+  }
+
+  // ---- assignment -----------------------------------------------------------------------
+
+  private workFor(state: TenantRoutingState, item: RoutingItem, now: number): WorkRequest | null {
+    const compiled = state.workstreams.get(item.workstreamId);
+    if (!compiled) return null;
+    const ws = compiled.workstream;
+    return {
+      cost: item.cost,
+      requiredSkills: item.skillsDropped ? [] : item.requiredSkills,
+      match: ws.skillMatch,
+      relaxations: ws.relaxations,
+      waitedSeconds: Math.max(0, (now - item.enteredAt) / 1000),
+      allowedPresences: ws.allowedPresences,
+      excluded: new Set(Object.entries(item.excluded).filter(([, until]) => until > now).map(([id]) => id)),
+    };
+  }
+
+  /** Serves the given queues in order until no waiting conversation there can be offered. */
+  private async drain(state: TenantRoutingState, queueIds: readonly string[]): Promise<void> {
+    for (const queueId of queueIds) {
+      const line = state.lines.get(queueId);
+      if (!line || line.size === 0) continue;
+      for (const conversationId of line.inOrder()) {
+        const outcome = await this.tryAssign(state, conversationId);
+        if (outcome === 'nobody-free') break; // no member of this queue can take anything now
+      }
+    }
+  }
+
+  /**
+   * Offers one waiting conversation to the agent its queue's method demands, if any is eligible.
+   * Returns what happened so `drain` can stop early when the queue has no free agent at all.
+   */
+  private async tryAssign(state: TenantRoutingState, conversationId: string): Promise<'offered' | 'no-match' | 'nobody-free' | 'skip'> {
+    for (let attempt = 0; attempt < 3; attempt += 1) {
+      const item = state.items.get(conversationId);
+      if (!item || item.status !== 'waiting') return 'skip';
+      const compiled = state.workstreams.get(item.workstreamId);
+      if (!compiled || compiled.workstream.mode === 'pick') return 'skip';
+      const now = this.deps.clock.now();
+      const work = this.workFor(state, item, now);
+      if (!work) return 'skip';
+
+      let choice: IndexedChoice;
+      let preferred = false;
+      if (item.preferredAgentId !== null && item.preferredUntil !== null && item.preferredUntil > now) {
+        preferred = true;
+        choice = this.preferredChoice(state, item.preferredAgentId, work);
+      } else {
+        choice = state.index.select(item.queueId, work);
+      }
+      this.scheduleItem(state, item, now);
+      if (choice.agentId === null) return choice.visited === 0 && !preferred ? 'nobody-free' : 'no-match';
+      try {
+        await this.offer(state, item, choice, work, preferred, now);
+        return 'offered';
+      } catch (error) {
+        if (!(error instanceof StaleView)) throw error;
+        await this.refreshAgent(state, choice.agentId);
+        const fresh = await this.deps.storage.read.routing.getRoutingItem(state.tenantId, conversationId);
+        if (fresh) state.putItem(fresh);
+        else state.items.delete(conversationId);
+      }
+    }
+    return 'no-match';
+  }
+
+  private preferredChoice(state: TenantRoutingState, agentId: string, work: WorkRequest): IndexedChoice {
+    const agent = state.agents.get(agentId);
+    const snapshot = agent && toSnapshot(agent);
+    const skills = applicableSkills(work);
+    const fits = snapshot !== undefined && !work.excluded.has(agentId) && work.allowedPresences.includes(snapshot.presence) &&
+      snapshot.capacity - snapshot.used >= work.cost && skills.every((s) => (snapshot.skills[s.skill] ?? 0) >= s.minProficiency);
+    return { agentId: fits ? agentId : null, passedOver: [], visited: 1 };
+  }
+
+  private async offer(state: TenantRoutingState, item: RoutingItem, choice: IndexedChoice, work: WorkRequest, preferred: boolean, now: number): Promise<void> {
+    const agentId = choice.agentId!;
+    const agent = state.agents.get(agentId)!;
+    const ws = state.workstreams.get(item.workstreamId)!.workstream;
+    const queue = state.queues.get(item.queueId);
+    const isBot = agent.kind === 'bot';
+    const nowIso = new Date(now).toISOString();
+    const offer: Offer | null = isBot ? null : {
+      id: this.deps.ids.next('ofr'), tenantId: state.tenantId, conversationId: item.conversationId, agentId, queueId: item.queueId,
+      status: 'pending', createdAt: nowIso, expiresAt: new Date(now + ws.offerTimeoutSeconds * 1000).toISOString(), resolvedAt: null,
+    };
+    const next: RoutingItem = { ...item, status: isBot ? 'assigned' : 'offered', agentId, offerId: offer?.id ?? null, updatedAt: now };
+    const explanation = {
+      queueId: item.queueId, method: queue?.routing.assignmentMethod ?? null, agentId, preferredAgent: preferred,
+      appliedSkills: applicableSkills(work), waitedSeconds: work.waitedSeconds, excluded: [...work.excluded],
+      passedOver: choice.passedOver, visited: choice.visited,
+      why: preferred ? 'the preferred agent named by the conversation is eligible'
+        : `first eligible member in ${queue?.routing.assignmentMethod ?? 'queue'} order`,
+    };
+    await commit(this.deps, ROUTING_CALLER, async (tx, emit) => {
+      if (!(await tx.routing.reserveCapacity(state.tenantId, agentId, item.cost, ws.allowedPresences, nowIso))) throw new StaleView('agent');
+      if (!(await tx.routing.updateRoutingItem(next, 'waiting'))) throw new StaleView('item');
+      const to = isBot ? 'bot' : 'offered';
+      if (!(await tx.updateConversationState(state.tenantId, item.conversationId, 'queued', to, nowIso))) throw new StaleView('conversation');
+      await tx.routing.setRoundRobinPointer(state.tenantId, item.queueId, agentId);
+      await emit('conversation.state_changed', state.tenantId, item.conversationId, { from: 'queued', to, reason: 'routing' });
+      await this.decide(tx, state.tenantId, item.conversationId, isBot ? 'assigned' : 'offered', nowIso, explanation);
+      if (offer) {
+        await tx.routing.insertOffer(offer);
+        await emit('routing.offered', state.tenantId, item.conversationId, { offer, agentId, queueId: item.queueId });
+      } else {
+        await this.join(tx, emit, state.tenantId, item.conversationId, agent, 'bot', nowIso);
+        await emit('routing.assigned', state.tenantId, item.conversationId, { agentId, queueId: item.queueId, bot: true });
+      }
+    });
+    state.putAgent({ ...agent, usedCapacity: agent.usedCapacity + item.cost, lastAssignedAt: nowIso });
+    state.index.setLastRoundRobin(item.queueId, agentId);
+    state.putItem(next);
+    this.cancelItemTimer(item.conversationId);
+    const counters = state.counter(item.queueId);
+    if (offer) {
+      counters.offered += 1;
+      this.armOffer(state.tenantId, offer);
+    } else {
+      counters.assigned += 1;
+      counters.waitSum += now - item.enteredAt;
+      counters.waitCount += 1;
+    }
+  }
+
+  private armOffer(tenantId: string, offer: Offer): void {
+    this.offerTimers.get(offer.id)?.();
+    const cancel = this.deps.scheduler.at(Date.parse(offer.expiresAt), () => {
+      this.offerTimers.delete(offer.id);
+      this.run(tenantId, (state) => this.doExpire(state, offer.id)).catch((e) => this.deps.onError?.(e, 'offer timeout'));
+    });
+    this.offerTimers.set(offer.id, cancel);
+  }
+
+  /** Wakes the engine for an item when something about it changes with time alone. */
+  private scheduleItem(state: TenantRoutingState, item: RoutingItem, now: number): void {
+    const deadlines: number[] = [];
+    const ws = state.workstreams.get(item.workstreamId)?.workstream;
+    for (const r of ws?.relaxations ?? []) deadlines.push(item.enteredAt + r.afterSeconds * 1000);
+    for (const until of Object.values(item.excluded)) deadlines.push(until);
+    if (item.preferredUntil !== null) deadlines.push(item.preferredUntil);
+    const overflow = nextOverflowDeadline(state.queues.get(item.queueId)?.routing.overflow ?? [], item.enteredAt, new Set(item.overflowApplied));
+    if (overflow !== null) deadlines.push(overflow);
+    const next = Math.min(...deadlines.filter((d) => d > now));
+    const existing = this.itemTimers.get(item.conversationId);
+    if (!Number.isFinite(next)) return this.cancelItemTimer(item.conversationId);
+    if (existing && existing.at === next) return;
+    existing?.cancel();
+    const cancel = this.deps.scheduler.at(next, () => {
+      this.itemTimers.delete(item.conversationId);
+      this.run(state.tenantId, (s) => this.onItemTimer(s, item.conversationId)).catch((e) => this.deps.onError?.(e, 'routing timer'));
+    });
+    this.itemTimers.set(item.conversationId, { at: next, cancel });
+  }
+
+  private cancelItemTimer(conversationId: string): void {
+    this.itemTimers.get(conversationId)?.cancel();
+    this.itemTimers.delete(conversationId);
+  }
+
+  private async onItemTimer(state: TenantRoutingState, conversationId: string): Promise<void> {
+    const item = state.items.get(conversationId);
+    if (!item || item.status !== 'waiting') return;
+    const now = this.deps.clock.now();
+    const rule = overflowWhileQueued(state.queues.get(item.queueId)?.routing.overflow ?? [], (now - item.enteredAt) / 1000, new Set(item.overflowApplied));
+    if (rule) {
+      await this.applyQueuedOverflow(state, item, rule.id, rule.then, now);
+      return;
+    }
+    await this.tryAssign(state, conversationId);
+  }
+
+  private async applyQueuedOverflow(state: TenantRoutingState, item: RoutingItem, ruleId: string, action: import('../../core/routing/overflow.js').OverflowAction, now: number): Promise<void> {
+    const nowIso = new Date(now).toISOString();
+    const applied = [...item.overflowApplied, ruleId];
+    let next: RoutingItem = { ...item, overflowApplied: applied, updatedAt: now };
+    if (action.kind === 'transfer') next = { ...next, queueId: action.queueId, enteredAt: now, overflowApplied: [] };
+    if (action.kind === 'assign-anyway') next = { ...next, skillsDropped: true };
+    if (action.kind === 'callback') next = { ...next, callbackRequestedAt: item.callbackRequestedAt ?? now };
+    if (action.kind === 'message-and-end') next = { ...next, status: 'ended' };
+    await commit(this.deps, ROUTING_CALLER, async (tx, emit) => {
+      if (!(await tx.routing.updateRoutingItem(next, 'waiting'))) throw new StaleView('item');
+      await this.decide(tx, state.tenantId, item.conversationId, 'overflow', nowIso, { queueId: item.queueId, ruleId, action, while: 'queued' });
+      await emit('routing.overflowed', state.tenantId, item.conversationId, { queueId: item.queueId, ruleId, action: action.kind, toQueueId: next.queueId });
+      if (action.kind === 'transfer') await tx.routing.setConversationQueue(state.tenantId, item.conversationId, next.queueId, next.priority, nowIso);
+      if (action.kind === 'callback') await emit('routing.callback_requested', state.tenantId, item.conversationId, { queueId: item.queueId });
+      if (action.kind === 'message-and-end') await this.endWithMessage(tx, emit, state.tenantId, item.conversationId, 'queued', action.text, nowIso);
+    });
+    state.putItem(next);
+    if (next.status === 'waiting') await this.tryAssign(state, item.conversationId);
+  }
+
+  // ---- command bodies ---------------------------------------------------------------------
+
+  private async doRoute(state: TenantRoutingState, caller: Caller, conversationId: string, input: RouteInput): Promise<RouteResult> {
+    const reads = this.deps.storage.read;
+    const conversation = await reads.getConversation(state.tenantId, conversationId);
+    if (!conversation) throw new SwitchboardError('SB_ERR_CONVERSATION_NOT_FOUND');
+    if (!['open', 'bot'].includes(conversation.state)) {
+      throw new SwitchboardError('SB_ERR_NOT_ROUTABLE', `A ${conversation.state} conversation cannot enter routing; transfer an active one instead.`, { state: conversation.state });
+    }
+    const existing = await reads.routing.getRoutingItem(state.tenantId, conversationId);
+    if (existing && (existing.status === 'waiting' || existing.status === 'offered')) {
+      throw new SwitchboardError('SB_ERR_NOT_ROUTABLE', 'The conversation is already waiting for an agent.', { status: existing.status });
+    }
+    let compiled: CompiledWorkstream | undefined;
+    if (input.workstreamId !== undefined) {
+      compiled = state.workstreams.get(input.workstreamId);
+      if (!compiled) throw new SwitchboardError('SB_ERR_WORKSTREAM_NOT_FOUND');
+    } else {
+      const channel = await reads.getChannel(state.tenantId, conversation.channelId);
+      compiled = [...state.workstreams.values()].find((c) => channel !== undefined && c.workstream.channelTypes.includes(channel.type));
+      if (!compiled) throw new SwitchboardError('SB_ERR_NO_WORKSTREAM', `No workstream routes ${channel?.type ?? 'this'} conversations.`);
+    }
+    const ws = compiled.workstream;
+    const now = this.deps.clock.now();
+    const nowIso = new Date(now).toISOString();
+    const context = await reads.getContext(state.tenantId, conversationId);
+    const plan = this.planFor(state, compiled, context, conversation.priority, this.deps.random.next(), now);
+    const queueId = plan.outcome.queueId;
+
+    // A bot handing over: its capacity comes back and it is not offered this conversation again.
+    const escalatingBot = conversation.state === 'bot' && existing?.status === 'assigned' ? existing.agentId : null;
+    if (escalatingBot !== null) this.assertQueueHasOthers(state, queueId, escalatingBot);
+    const preferredVar = ws.preferredAgentVariable === null ? undefined : context.find((v) => v.name === ws.preferredAgentVariable);
+    const preferredAgentId = preferredVar?.type === 'string' && state.agents.has(preferredVar.value as string) ? (preferredVar.value as string) : null;
+    const item: RoutingItem = {
+      conversationId, tenantId: state.tenantId, workstreamId: ws.id, queueId,
+      status: plan.outcome.kind === 'end' ? 'ended' : 'waiting',
+      priority: plan.priority, requiredSkills: plan.requiredSkills, cost: ws.cost, enteredAt: now, orderAt: now,
+      preferredAgentId, preferredUntil: preferredAgentId !== null && ws.preferredAgentSeconds > 0 ? now + ws.preferredAgentSeconds * 1000 : null,
+      excluded: escalatingBot !== null ? { [escalatingBot]: Number.MAX_SAFE_INTEGER } : {},
+      overflowApplied: [], skillsDropped: false,
+      callbackRequestedAt: plan.outcome.kind === 'queue' && plan.outcome.callback ? now : null,
+      agentId: null, offerId: null, updatedAt: now,
+    };
+    const explanation = explainPlan(plan);
+    await commit(this.deps, caller, async (tx, emit) => {
+      const locked = await tx.lockConversation(state.tenantId, conversationId);
+      if (!locked || locked.state !== conversation.state) throw new SwitchboardError('SB_ERR_STATE_CONFLICT');
+      if (escalatingBot !== null && existing) {
+        await tx.routing.releaseCapacity(state.tenantId, escalatingBot, existing.cost);
+        await this.leave(tx, emit, state.tenantId, conversationId, escalatingBot, nowIso);
+      }
+      for (const v of plan.variables) await tx.setContextVariable(state.tenantId, conversationId, v, nowIso);
+      if (plan.variables.length > 0) await emit('context.updated', state.tenantId, conversationId, { set: plan.variables, removed: [], by: 'classification' });
+      if (existing) {
+        if (!(await tx.routing.updateRoutingItem(item, existing.status))) throw new SwitchboardError('SB_ERR_STATE_CONFLICT');
+      } else {
+        await tx.routing.insertRoutingItem(item);
+      }
+      await tx.routing.setConversationQueue(state.tenantId, conversationId, queueId, item.priority, nowIso);
+      await this.decide(tx, state.tenantId, conversationId, plan.overflow.length > 0 ? 'overflow' : 'queued', nowIso, explanation);
+      if (plan.outcome.kind === 'end') {
+        await emit('routing.overflowed', state.tenantId, conversationId, { queueId, overflow: plan.overflow });
+        await this.endWithMessage(tx, emit, state.tenantId, conversationId, conversation.state, plan.outcome.text, nowIso);
+        return;
+      }
+      if (!(await tx.updateConversationState(state.tenantId, conversationId, conversation.state, 'queued', nowIso))) throw new SwitchboardError('SB_ERR_STATE_CONFLICT');
+      await emit('conversation.state_changed', state.tenantId, conversationId, { from: conversation.state, to: 'queued', reason: escalatingBot ? 'escalation' : 'routing' });
+      await emit('routing.queued', state.tenantId, conversationId, {
+        queueId, workstreamId: ws.id, priority: item.priority, requiredSkills: item.requiredSkills, ruleId: plan.route.ruleId, draw: plan.draw,
+      });
+      if (plan.overflow.length > 0) await emit('routing.overflowed', state.tenantId, conversationId, { queueId, overflow: plan.overflow });
+      if (item.callbackRequestedAt !== null) await emit('routing.callback_requested', state.tenantId, conversationId, { queueId });
+    });
+    if (escalatingBot !== null) await this.refreshAgent(state, escalatingBot);
+    state.putItem(item);
+    if (item.status === 'waiting') await this.tryAssign(state, conversationId);
+    const after = state.items.get(conversationId);
+    return { conversationId, queueId, status: after?.status ?? 'ended', agentId: after?.agentId ?? null, plan: explanation };
+  }
+
+  private assertQueueHasOthers(state: TenantRoutingState, queueId: string, botId: string): void {
+    const others = (state.queues.get(queueId)?.memberIds ?? []).filter((id) => id !== botId);
+    if (others.length === 0) {
+      throw new SwitchboardError('SB_ERR_TRANSFER_REJECTED', `Queue ${queueId} has no member other than the bot ${botId} that is handing the conversation over.`, { queueId, agentId: botId });
+    }
+  }
+
+  private async loadOffer(state: TenantRoutingState, offerId: string, agentId: string): Promise<Offer> {
+    const offer = await this.deps.storage.read.routing.getOffer(state.tenantId, offerId);
+    if (!offer) throw new SwitchboardError('SB_ERR_OFFER_NOT_FOUND');
+    if (offer.agentId !== agentId) throw new SwitchboardError('SB_ERR_OFFER_NOT_YOURS');
+    if (offer.status === 'timed_out') throw new SwitchboardError('SB_ERR_OFFER_EXPIRED');
+    if (offer.status !== 'pending') throw new SwitchboardError('SB_ERR_OFFER_RESOLVED', `The offer is already ${offer.status}.`, { status: offer.status });
+    if (Date.parse(offer.expiresAt) <= this.deps.clock.now()) {
+      await this.doExpire(state, offer.id);
+      throw new SwitchboardError('SB_ERR_OFFER_EXPIRED');
+    }
+    return offer;
+  }
+
+  private async doAccept(state: TenantRoutingState, caller: Caller, offerId: string, agentId: string): Promise<Offer> {
+    const offer = await this.loadOffer(state, offerId, agentId);
+    const item = state.items.get(offer.conversationId) ?? (await this.deps.storage.read.routing.getRoutingItem(state.tenantId, offer.conversationId));
+    if (!item || item.status !== 'offered' || item.offerId !== offerId) throw new SwitchboardError('SB_ERR_OFFER_RESOLVED');
+    const agent = state.agents.get(agentId) ?? (await this.refreshAgent(state, agentId));
+    if (!agent) throw new SwitchboardError('SB_ERR_AGENT_NOT_FOUND');
+    const now = this.deps.clock.now();
+    const nowIso = new Date(now).toISOString();
+    const next: RoutingItem = { ...item, status: 'assigned', offerId: null, updatedAt: now };
+    await commit(this.deps, caller, async (tx, emit) => {
+      if (!(await tx.routing.resolveOffer(state.tenantId, offerId, 'accepted', nowIso))) throw new SwitchboardError('SB_ERR_OFFER_RESOLVED');
+      if (!(await tx.routing.updateRoutingItem(next, 'offered'))) throw new SwitchboardError('SB_ERR_OFFER_RESOLVED');
+      if (!(await tx.updateConversationState(state.tenantId, offer.conversationId, 'offered', 'active', nowIso))) throw new SwitchboardError('SB_ERR_STATE_CONFLICT');
+      await tx.routing.setMissedOffers(state.tenantId, agentId, 0);
+      await emit('conversation.state_changed', state.tenantId, offer.conversationId, { from: 'offered', to: 'active', reason: 'offer accepted' });
+      await this.join(tx, emit, state.tenantId, offer.conversationId, agent, 'agent', nowIso);
+      await this.decide(tx, state.tenantId, offer.conversationId, 'assigned', nowIso, { agentId, offerId, queueId: item.queueId });
+      await emit('routing.offer_accepted', state.tenantId, offer.conversationId, { offerId, agentId, queueId: item.queueId });
+    });
+    this.offerTimers.get(offerId)?.();
+    this.offerTimers.delete(offerId);
+    state.putAgent({ ...agent, missedOffers: 0 });
+    state.putItem(next);
+    const counters = state.counter(item.queueId);
+    counters.accepted += 1;
+    counters.waitSum += now - item.enteredAt;
+    counters.waitCount += 1;
+    return { ...offer, status: 'accepted', resolvedAt: nowIso };
+  }
+
+  private async doReject(state: TenantRoutingState, caller: Caller, offerId: string, agentId: string, reason: string | null): Promise<Offer> {
+    const offer = await this.loadOffer(state, offerId, agentId);
+    return this.decline(state, caller, offer, 'rejected', reason);
+  }
+
+  private async doExpire(state: TenantRoutingState, offerId: string): Promise<void> {
+    const offer = await this.deps.storage.read.routing.getOffer(state.tenantId, offerId);
+    if (!offer || offer.status !== 'pending') return;
+    await this.decline(state, ROUTING_CALLER, offer, 'timed_out', null);
+  }
+
+  /** Reject and timeout: the agent gets its capacity back and is skipped; the conversation waits again. */
+  private async decline(state: TenantRoutingState, caller: Caller, offer: Offer, outcome: 'rejected' | 'timed_out', reason: string | null): Promise<Offer> {
+    const item = state.items.get(offer.conversationId) ?? (await this.deps.storage.read.routing.getRoutingItem(state.tenantId, offer.conversationId));
+    if (!item || item.status !== 'offered' || item.offerId !== offer.id) throw new SwitchboardError('SB_ERR_OFFER_RESOLVED');
+    const ws = state.workstreams.get(item.workstreamId)?.workstream;
+    const agent = state.agents.get(offer.agentId) ?? (await this.refreshAgent(state, offer.agentId));
+    const now = this.deps.clock.now();
+    const nowIso = new Date(now).toISOString();
+    const skipMs = (ws?.rejectionSkipSeconds ?? 0) * 1000;
+    const excluded = { ...item.excluded };
+    if (skipMs > 0) excluded[offer.agentId] = now + skipMs;
+    const next: RoutingItem = { ...item, status: 'waiting', agentId: null, offerId: null, excluded, updatedAt: now };
+    const missed = outcome === 'timed_out' ? (agent?.missedOffers ?? 0) + 1 : (agent?.missedOffers ?? 0);
+    const setAway = outcome === 'timed_out' && ws !== undefined && ws.missedOffersBeforeAway > 0 && missed >= ws.missedOffersBeforeAway;
+    await commit(this.deps, caller, async (tx, emit) => {
+      if (!(await tx.routing.resolveOffer(state.tenantId, offer.id, outcome, nowIso))) throw new SwitchboardError('SB_ERR_OFFER_RESOLVED');
+      if (!(await tx.routing.updateRoutingItem(next, 'offered'))) throw new SwitchboardError('SB_ERR_OFFER_RESOLVED');
+      await tx.routing.releaseCapacity(state.tenantId, offer.agentId, item.cost);
+      if (!(await tx.updateConversationState(state.tenantId, offer.conversationId, 'offered', 'queued', nowIso))) throw new SwitchboardError('SB_ERR_STATE_CONFLICT');
+      await emit('conversation.state_changed', state.tenantId, offer.conversationId, { from: 'offered', to: 'queued', reason: outcome === 'rejected' ? 'offer rejected' : 'offer timed out' });
+      await emit(outcome === 'rejected' ? 'routing.offer_rejected' : 'routing.offer_timed_out', state.tenantId, offer.conversationId, {
+        offerId: offer.id, agentId: offer.agentId, queueId: item.queueId, reason, skippedUntil: skipMs > 0 ? new Date(now + skipMs).toISOString() : null,
+      });
+      if (outcome === 'timed_out') await tx.routing.setMissedOffers(state.tenantId, offer.agentId, setAway ? 0 : missed);
+      if (setAway) {
+        await tx.routing.setAgentPresence(state.tenantId, offer.agentId, 'away', nowIso);
+        await emit('agent.presence_changed', state.tenantId, null, { agentId: offer.agentId, from: agent?.presence ?? null, to: 'away', reason: `${missed} offers timed out in a row` });
+      }
+    });
+    this.offerTimers.get(offer.id)?.();
+    this.offerTimers.delete(offer.id);
+    if (agent) {
+      state.putAgent({
+        ...agent, usedCapacity: Math.max(0, agent.usedCapacity - item.cost), missedOffers: setAway ? 0 : missed,
+        ...(setAway ? { presence: 'away' as const, presenceSince: nowIso } : {}),
+      });
+    }
+    state.putItem(next);
+    const counters = state.counter(item.queueId);
+    if (outcome === 'rejected') counters.rejected += 1;
+    else counters.timedOut += 1;
+    await this.tryAssign(state, offer.conversationId);
+    await this.drain(state, state.agentQueuesByPriority(offer.agentId));
+    return { ...offer, status: outcome, resolvedAt: nowIso };
+  }
+
+  private async doPick(state: TenantRoutingState, caller: Caller, queueId: string, conversationId: string, agentId: string): Promise<RoutingItem> {
+    const queue = state.queues.get(queueId);
+    if (!queue) throw new SwitchboardError('SB_ERR_QUEUE_NOT_FOUND');
+    const agent = state.agents.get(agentId);
+    if (!agent) throw new SwitchboardError('SB_ERR_AGENT_NOT_FOUND');
+    if (!queue.memberIds.includes(agentId)) throw new SwitchboardError('SB_ERR_NOT_A_MEMBER', `Agent ${agentId} is not a member of queue ${queueId}.`);
+    const item = state.items.get(conversationId);
+    if (!item || item.status !== 'waiting' || item.queueId !== queueId) throw new SwitchboardError('SB_ERR_NOT_WAITING');
+    const ws = state.workstreams.get(item.workstreamId)?.workstream;
+    if (!ws || ws.mode !== 'pick') throw new SwitchboardError('SB_ERR_PICK_NOT_ALLOWED', 'This conversation is offered by the engine (push mode); it cannot be picked.');
+    if (!ws.allowedPresences.includes(agent.presence)) {
+      throw new SwitchboardError('SB_ERR_PICK_NOT_ALLOWED', `An agent who is ${agent.presence} cannot pick work in this workstream.`, { presence: agent.presence });
+    }
+    const now = this.deps.clock.now();
+    const nowIso = new Date(now).toISOString();
+    const next: RoutingItem = { ...item, status: 'assigned', agentId, updatedAt: now };
+    await commit(this.deps, caller, async (tx, emit) => {
+      if (!(await tx.routing.reserveCapacity(state.tenantId, agentId, item.cost, ws.allowedPresences, nowIso))) throw new SwitchboardError('SB_ERR_CAPACITY_EXCEEDED');
+      if (!(await tx.routing.updateRoutingItem(next, 'waiting'))) throw new SwitchboardError('SB_ERR_NOT_WAITING');
+      if (!(await tx.updateConversationState(state.tenantId, conversationId, 'queued', 'active', nowIso))) throw new SwitchboardError('SB_ERR_NOT_WAITING');
+      await emit('conversation.state_changed', state.tenantId, conversationId, { from: 'queued', to: 'active', reason: 'picked' });
+      await this.join(tx, emit, state.tenantId, conversationId, agent, 'agent', nowIso);
+      await this.decide(tx, state.tenantId, conversationId, 'picked', nowIso, { queueId, agentId, waitedSeconds: (now - item.enteredAt) / 1000 });
+      await emit('routing.assigned', state.tenantId, conversationId, { agentId, queueId, picked: true });
+    });
+    state.putAgent({ ...agent, usedCapacity: agent.usedCapacity + item.cost, lastAssignedAt: nowIso });
+    state.putItem(next);
+    const counters = state.counter(queueId);
+    counters.assigned += 1;
+    counters.waitSum += now - item.enteredAt;
+    counters.waitCount += 1;
+    return next;
+  }
+
+  private async doTransfer(state: TenantRoutingState, caller: Caller, conversationId: string, target: TransferTarget, reason: string | null): Promise<RoutingItem> {
+    const reads = this.deps.storage.read;
+    const conversation = await reads.getConversation(state.tenantId, conversationId);
+    if (!conversation) throw new SwitchboardError('SB_ERR_CONVERSATION_NOT_FOUND');
+    const item = state.items.get(conversationId);
+    if (!item || item.status !== 'assigned' || !['active', 'bot'].includes(conversation.state)) {
+      throw new SwitchboardError('SB_ERR_NOT_ROUTABLE', 'Only a conversation an agent or bot is handling can be transferred.', { state: conversation.state });
+    }
+    const owner = item.agentId;
+    const ws = state.workstreams.get(item.workstreamId)?.workstream;
+    const queueId = target.queueId ?? item.queueId;
+    if (!state.queues.has(queueId)) throw new SwitchboardError('SB_ERR_QUEUE_NOT_FOUND');
+    const ownerAgent = owner === null ? undefined : state.agents.get(owner);
+    if (target.queueId !== undefined && ownerAgent?.kind === 'bot') this.assertQueueHasOthers(state, queueId, ownerAgent.id);
+    let targetAgent: Agent | undefined;
+    if (target.agentId !== undefined) {
+      targetAgent = state.agents.get(target.agentId);
+      if (!targetAgent) throw new SwitchboardError('SB_ERR_AGENT_NOT_FOUND');
+      if (target.agentId === owner) throw new SwitchboardError('SB_ERR_TRANSFER_REJECTED', 'The agent already owns the conversation.');
+      if (!ws || !ws.allowedPresences.includes(targetAgent.presence) || targetAgent.capacity - targetAgent.usedCapacity < item.cost) {
+        throw new SwitchboardError('SB_ERR_TRANSFER_REJECTED', `Agent ${targetAgent.id} cannot take the conversation now (presence ${targetAgent.presence}, free capacity ${targetAgent.capacity - targetAgent.usedCapacity}).`);
+      }
+    }
+    const now = this.deps.clock.now();
+    const nowIso = new Date(now).toISOString();
+    const excluded = { ...item.excluded };
+    if (owner !== null) excluded[owner] = ownerAgent?.kind === 'bot' ? Number.MAX_SAFE_INTEGER : now + (ws?.rejectionSkipSeconds ?? 0) * 1000;
+    const next: RoutingItem = {
+      ...item, status: 'waiting', queueId, agentId: null, offerId: null, enteredAt: now, orderAt: now, excluded, overflowApplied: [],
+      preferredAgentId: targetAgent?.id ?? null, preferredUntil: targetAgent ? now + (ws?.offerTimeoutSeconds ?? 30) * 1000 : null, updatedAt: now,
+    };
+    await commit(this.deps, caller, async (tx, emit) => {
+      if (!(await tx.routing.updateRoutingItem(next, 'assigned'))) throw new SwitchboardError('SB_ERR_STATE_CONFLICT');
+      if (owner !== null) {
+        await tx.routing.releaseCapacity(state.tenantId, owner, item.cost);
+        await this.leave(tx, emit, state.tenantId, conversationId, owner, nowIso);
+      }
+      if (!(await tx.updateConversationState(state.tenantId, conversationId, conversation.state, 'queued', nowIso))) throw new SwitchboardError('SB_ERR_STATE_CONFLICT');
+      await tx.routing.setConversationQueue(state.tenantId, conversationId, queueId, next.priority, nowIso);
+      await emit('conversation.state_changed', state.tenantId, conversationId, { from: conversation.state, to: 'queued', reason: 'transfer' });
+      await this.decide(tx, state.tenantId, conversationId, 'transferred', nowIso, { from: owner, toQueueId: queueId, toAgentId: targetAgent?.id ?? null, reason });
+      await emit('routing.transferred', state.tenantId, conversationId, { fromAgentId: owner, toQueueId: queueId, toAgentId: targetAgent?.id ?? null, reason });
+    });
+    if (owner !== null) await this.refreshAgent(state, owner);
+    state.putItem(next);
+    await this.tryAssign(state, conversationId);
+    if (owner !== null) await this.drain(state, state.agentQueuesByPriority(owner));
+    return state.items.get(conversationId) ?? next;
+  }
+
+  private async doConsult(state: TenantRoutingState, caller: Caller, conversationId: string, agentId: string): Promise<Participant> {
+    const conversation = await this.deps.storage.read.getConversation(state.tenantId, conversationId);
+    if (!conversation) throw new SwitchboardError('SB_ERR_CONVERSATION_NOT_FOUND');
+    if (conversation.state !== 'active') throw new SwitchboardError('SB_ERR_NOT_ROUTABLE', 'Only an active conversation can have a consult.', { state: conversation.state });
+    const agent = state.agents.get(agentId);
+    if (!agent || agent.kind !== 'human') throw new SwitchboardError('SB_ERR_AGENT_NOT_FOUND');
+    const nowIso = new Date(this.deps.clock.now()).toISOString();
+    const participants = await this.deps.storage.read.listParticipants(state.tenantId, conversationId);
+    if (participants.some((p) => p.refId === agentId && p.leftAt === null)) throw new SwitchboardError('SB_ERR_TRANSFER_REJECTED', 'The agent is already in the conversation.');
+    return commit(this.deps, caller, async (tx, emit) => {
+      const participant = await this.join(tx, emit, state.tenantId, conversationId, agent, 'agent', nowIso);
+      await emit('routing.consult_started', state.tenantId, conversationId, { agentId, participantId: participant.id });
+      return participant;
+    });
+  }
+
+  // ---- shared writes ----------------------------------------------------------------------
+
+  private async decide(tx: StoreTx, tenantId: string, conversationId: string, kind: RoutingDecision['kind'], at: string, explanation: Record<string, unknown>): Promise<void> {
+    await tx.routing.insertDecision({ id: this.deps.ids.next('rdc'), tenantId, conversationId, kind, at, explanation });
+  }
+
+  private async join(tx: StoreTx, emit: Emit, tenantId: string, conversationId: string, agent: Agent, role: 'agent' | 'bot', at: string): Promise<Participant> {
+    const participant: Participant = {
+      id: this.deps.ids.next('par'), tenantId, conversationId, role, refId: agent.id, displayName: agent.displayName,
+      audience: role === 'bot' ? 'customer' : 'agent', joinedAt: at, leftAt: null,
+    };
+    await tx.insertParticipant(participant);
+    await emit('participant.added', tenantId, conversationId, { participant });
+    return participant;
+  }
+
+  private async leave(tx: StoreTx, emit: Emit, tenantId: string, conversationId: string, agentId: string, at: string): Promise<void> {
+    for (const p of await tx.listParticipants(tenantId, conversationId)) {
+      if (p.refId === agentId && p.leftAt === null && (await tx.markParticipantLeft(tenantId, p.id, at))) {
+        await emit('participant.left', tenantId, conversationId, { participantId: p.id });
+      }
+    }
+  }
+
+  private async endWithMessage(tx: StoreTx, emit: Emit, tenantId: string, conversationId: string, from: Parameters<StoreTx['updateConversationState']>[2], text: string, at: string): Promise<void> {
+    const seq = await tx.nextMessageSeq(tenantId, conversationId, at);
+    const message = {
+      id: this.deps.ids.next('msg'), tenantId, conversationId, seq, senderRole: 'system' as const, senderId: null, visibility: 'public' as const,
+      text, attachments: [], idempotencyKey: null, createdAt: at,
+    };
+    await tx.insertMessage(message);
+    await emit('message.created', tenantId, conversationId, { message });
+    if (!(await tx.updateConversationState(tenantId, conversationId, from, 'closed', at))) throw new SwitchboardError('SB_ERR_STATE_CONFLICT');
+    await emit('conversation.state_changed', tenantId, conversationId, { from, to: 'closed', reason: 'overflow' });
+  }
+}
+
+/** The stored "why" of a routing plan: every rule evaluated, the queue, the overflow taken. */
+export function explainPlan(plan: RoutePlan) {
+  return {
+    outcome: plan.outcome,
+    priority: plan.priority,
+    requiredSkills: plan.requiredSkills,
+    capacityProfile: plan.capacityProfile,
+    classification: plan.classification.evaluated,
+    variablesSet: plan.variables.map((v) => v.name),
+    routeRules: plan.route.evaluated,
+    matchedRule: plan.route.ruleId,
+    draw: plan.draw,
+    overflow: plan.overflow,
+  };
+}

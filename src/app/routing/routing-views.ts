@@ -1,0 +1,138 @@
+/**
+ * Read-only views computed from the engine's live state: the dry run (`simulate`), real-time queue
+ * statistics, an agent's status and a pick-mode queue listing. None of them writes anything.
+ */
+import { checkContextVariable, type ContextVariable } from '../../core/context-variable.js';
+import type { ChannelType } from '../../core/model.js';
+import { selectAgent, type Ineligibility, type WorkRequest } from '../../core/routing/agent-selection.js';
+import type { Offer } from '../../core/routing/routing-model.js';
+import type { Caller } from '../caller.js';
+import { SwitchboardError } from '../errors.js';
+import type { StoreReads } from '../ports/storage.js';
+import { explainPlan, type RoutingEngine } from './routing-engine.js';
+
+export interface SimulateInput {
+  readonly workstreamId?: string | undefined;
+  readonly channelType?: ChannelType | undefined;
+  readonly context?: readonly { readonly name: string; readonly type: string; readonly value: unknown }[] | undefined;
+  readonly priority?: number | undefined;
+  readonly waitedSeconds?: number | undefined;
+  readonly draw?: number | undefined;
+}
+
+/** Evaluates a context against the current rules and agents, exactly as routing would, changing nothing. */
+export async function simulateRouting(engine: RoutingEngine, caller: Caller, tenantId: string, input: SimulateInput, randomDraw: number) {
+  const context: ContextVariable[] = [];
+  for (const raw of input.context ?? []) {
+    const checked = checkContextVariable(raw.name, raw.type, raw.value);
+    if (!checked.ok) throw new SwitchboardError('SB_ERR_INVALID_CONTEXT', checked.problem, { name: raw.name });
+    context.push(checked.variable);
+  }
+  return engine.inspect(caller, tenantId, (state, now) => {
+    const compiled = input.workstreamId !== undefined
+      ? state.workstreams.get(input.workstreamId)
+      : [...state.workstreams.values()].find((c) => input.channelType !== undefined && c.workstream.channelTypes.includes(input.channelType));
+    if (!compiled) {
+      throw input.workstreamId !== undefined
+        ? new SwitchboardError('SB_ERR_WORKSTREAM_NOT_FOUND')
+        : new SwitchboardError('SB_ERR_NO_WORKSTREAM', 'Give a workstreamId, or a channelType that a workstream routes.');
+    }
+    const draw = input.draw ?? randomDraw;
+    const plan = engine.planFor(state, compiled, context, input.priority ?? 0, draw, now);
+    const ws = compiled.workstream;
+    const work: WorkRequest = {
+      cost: ws.cost, requiredSkills: plan.requiredSkills, match: ws.skillMatch, relaxations: ws.relaxations,
+      waitedSeconds: input.waitedSeconds ?? 0, allowedPresences: ws.allowedPresences, excluded: new Set(),
+    };
+    const queueId = plan.outcome.queueId;
+    const snapshot = state.index.queueSnapshot(queueId);
+    // The brute-force selection gives the full "why" (every member ranked or ruled out); the
+    // indexed choice is what the engine would do, and the two must agree.
+    const full = snapshot ? selectAgent(snapshot, state.index.agents(), work) : null;
+    const indexed = ws.mode === 'push' ? state.index.select(queueId, work) : null;
+    const reasons: Partial<Record<Ineligibility, number>> = {};
+    for (const i of full?.ineligible ?? []) reasons[i.reason] = (reasons[i.reason] ?? 0) + 1;
+    return {
+      workstreamId: ws.id,
+      mode: ws.mode,
+      plan: explainPlan(plan),
+      queueId,
+      conditions: engine.conditionsOf(state, queueId, now),
+      agentId: plan.outcome.kind === 'end' || ws.mode === 'pick' ? null : (indexed?.agentId ?? null),
+      assignmentMethod: state.queues.get(queueId)?.routing.assignmentMethod ?? null,
+      appliedSkills: full?.appliedSkills ?? [],
+      ranked: (full?.ranked ?? []).slice(0, 20),
+      eligibleCount: full?.ranked.length ?? 0,
+      ineligibleByReason: reasons,
+      ineligible: (full?.ineligible ?? []).slice(0, 50),
+    };
+  });
+}
+
+/** Real-time statistics of one queue (or every queue): the wallboard's numbers. */
+export async function queueStatistics(engine: RoutingEngine, caller: Caller, tenantId: string, queueId?: string) {
+  return engine.inspect(caller, tenantId, (state, now) => {
+    if (queueId !== undefined && !state.queues.has(queueId)) throw new SwitchboardError('SB_ERR_QUEUE_NOT_FOUND');
+    const ids = queueId !== undefined ? [queueId] : state.queuesByPriority();
+    return ids.map((id) => {
+      const queue = state.queues.get(id)!;
+      const counters = state.counter(id);
+      let longest = 0;
+      let offered = 0;
+      for (const item of state.items.values()) {
+        if (item.queueId !== id) continue;
+        if (item.status === 'waiting') longest = Math.max(longest, now - item.enteredAt);
+        if (item.status === 'offered') offered += 1;
+      }
+      const agentsByPresence: Record<string, number> = {};
+      for (const memberId of queue.memberIds) {
+        const agent = state.agents.get(memberId);
+        if (agent) agentsByPresence[agent.presence] = (agentsByPresence[agent.presence] ?? 0) + 1;
+      }
+      const conditions = engine.conditionsOf(state, id, now);
+      return {
+        queueId: id, name: queue.name, waiting: state.lines.get(id)?.size ?? 0, offered, longestWaitSeconds: longest / 1000,
+        averageWaitSeconds: counters.waitCount > 0 ? counters.waitSum / counters.waitCount / 1000 : null,
+        estimatedWaitSeconds: conditions.estimatedWaitSeconds, open: conditions.open, agentsByPresence,
+        offers: { made: counters.offered, accepted: counters.accepted, rejected: counters.rejected, timedOut: counters.timedOut },
+        assignedDirectly: counters.assigned,
+      };
+    });
+  });
+}
+
+/** An agent's live status: presence and since when, load, conversations, pending offers. */
+export async function agentStatus(engine: RoutingEngine, reads: StoreReads, caller: Caller, tenantId: string, agentId: string) {
+  const view = await engine.inspect(caller, tenantId, (state) => {
+    const agent = state.agents.get(agentId);
+    if (!agent) throw new SwitchboardError('SB_ERR_AGENT_NOT_FOUND');
+    const conversations = [...state.items.values()]
+      .filter((i) => i.agentId === agentId)
+      .map((i) => ({ conversationId: i.conversationId, status: i.status, queueId: i.queueId }));
+    return { agent, conversations };
+  });
+  const pendingOffers: Offer[] = await reads.routing.listOffers(tenantId, { agentId, status: 'pending' });
+  const a = view.agent;
+  return {
+    agentId, presence: a.presence, presenceSince: a.presenceSince, capacity: a.capacity, usedCapacity: a.usedCapacity,
+    conversations: view.conversations, pendingOffers, missedOffers: a.missedOffers, lastAssignedAt: a.lastAssignedAt,
+  };
+}
+
+/** The waiting line of a queue in serving order (what a pick-mode agent chooses from). */
+export async function listWaiting(engine: RoutingEngine, caller: Caller, tenantId: string, queueId: string, limit: number) {
+  return engine.inspect(caller, tenantId, (state, now) => {
+    const line = state.lines.get(queueId);
+    if (!state.queues.has(queueId) || !line) throw new SwitchboardError('SB_ERR_QUEUE_NOT_FOUND');
+    const out = [];
+    for (const id of line.inOrder()) {
+      const item = state.items.get(id)!;
+      out.push({
+        conversationId: id, priority: item.priority, waitedSeconds: (now - item.enteredAt) / 1000, requiredSkills: item.requiredSkills,
+        callbackRequested: item.callbackRequestedAt !== null, mode: state.workstreams.get(item.workstreamId)?.workstream.mode ?? 'push',
+      });
+      if (out.length >= limit) break;
+    }
+    return out;
+  });
+}
