@@ -2,6 +2,8 @@ import { parseArgs } from 'node:util';
 import type { AppDeps } from '../app/deps.js';
 import { createAdminApiKey, ensureBootstrapKey, type IssuedApiKey } from '../app/use-cases/create-api-key.js';
 import { seedDemo, type DemoData } from '../app/use-cases/seed-demo.js';
+import { RoutingEngine } from '../app/routing/routing-engine.js';
+import { CryptoRandom, TimerScheduler } from '../adapters/system/timer-scheduler.js';
 import { SystemClock } from '../adapters/system/system-clock.js';
 import { TimeOrderedIds } from '../adapters/system/time-ordered-ids.js';
 import { InProcessBus } from '../adapters/bus/in-process/in-process-bus.js';
@@ -48,7 +50,13 @@ async function main(argv: string[]): Promise<number> {
     case 'demo':
       return withDeps(config, async (deps) => {
         await deps.storage.migrate();
-        printDemo(await seedDemo(deps), config);
+        // A short-lived engine: routes the demo conversation, then stops with the command.
+        const routing = new RoutingEngine({ ...deps, scheduler: new TimerScheduler(() => deps.clock.now()), random: new CryptoRandom() });
+        try {
+          printDemo(await seedDemo(deps, routing), config);
+        } finally {
+          await routing.close();
+        }
       });
     case 'admin':
       if (sub !== 'create-key') break;
@@ -65,7 +73,7 @@ async function serve(config: Config, options: { demo: boolean }): Promise<number
   const sb = await assemble(config);
   const key = await ensureBootstrapKey(sb.deps);
   if (key) printKey(key, true);
-  if (options.demo && (await sb.deps.storage.read.listTenants()).length === 0) printDemo(await seedDemo(sb.deps), config);
+  if (options.demo && (await sb.deps.storage.read.listTenants()).length === 0) printDemo(await seedDemo(sb.deps, sb.routing), config);
   const address = await sb.app.listen({ host: config.host, port: config.port });
   sb.logger.info({ address, database: sb.deps.storage.kind, sources: config.sources }, 'switchboard listening');
   out(`Switchboard ${VERSION} is listening on ${address} (${sb.deps.storage.kind}); API docs at ${address}/docs`);
@@ -116,7 +124,8 @@ function printDemo(demo: DemoData, config: Config): void {
   out(`  web chat channel  ${demo.channel?.id}  "${demo.channel?.name}"`);
   for (const q of demo.queues ?? []) out(`  queue             ${q.id}  "${q.name}" (${q.memberIds.length} members)`);
   for (const a of demo.agents ?? []) out(`  agent             ${a.id}  "${a.displayName}" (capacity ${a.capacity})`);
-  out(`  conversation      ${demo.conversation?.id}  waiting in Billing, with a transcript and context`);
+  out(`  workstream        ${demo.workstream?.id}  "${demo.workstream?.name}" (billing pages -> Billing, gold customers first)`);
+  out(`  conversation      ${demo.conversation?.id}  waiting in Billing (agents are signed out), with a transcript and context`);
   out('');
   out('Try it (with the admin key printed above):');
   out(`  export KEY=<admin key>`);
@@ -125,6 +134,11 @@ function printDemo(demo: DemoData, config: Config): void {
   out(`  curl -H "Authorization: Bearer $KEY" -H "content-type: application/json" \\`);
   out(`       -d '{"senderRole":"agent","senderId":"${demo.agents?.[0]?.id}","text":"Hi Dana, I am looking into it."}' \\`);
   out(`       ${base}/v1/tenants/${demo.tenant.id}/conversations/${demo.conversation?.id}/messages`);
+  out(`  # sign Bob in: the waiting conversation is offered to him at once`);
+  out(`  curl -X PUT -H "Authorization: Bearer $KEY" -H "content-type: application/json" -d '{"presence":"available"}' \\`);
+  out(`       ${base}/v1/tenants/${demo.tenant.id}/agents/${demo.agents?.[1]?.id}/presence`);
+  out(`  curl -H "Authorization: Bearer $KEY" ${base}/v1/tenants/${demo.tenant.id}/agents/${demo.agents?.[1]?.id}/offers`);
+  out(`  curl -H "Authorization: Bearer $KEY" ${base}/v1/tenants/${demo.tenant.id}/conversations/${demo.conversation?.id}/routing`);
   out(`  API reference: ${base}/docs`);
   out('');
 }
