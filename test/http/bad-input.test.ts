@@ -41,6 +41,8 @@ const conv = (t: TenantFixture, id = t.conversationId) => `/v1/tenants/${t.tenan
 const tenant = (t: TenantFixture) => `/v1/tenants/${t.tenantId}`;
 const say = (text: string) => ({ senderRole: 'customer', text });
 const MIB = 1024 * 1024;
+/** A valid workstream body for tenant A, with the fields under test replaced. */
+const ws = (t: TenantFixture, over: Record<string, unknown> = {}) => ({ name: 'Mail', channelTypes: ['email'], fallbackQueueId: t.queueId, ...over });
 
 const CASES: Case[] = [
   // ---- malformed JSON --------------------------------------------------------------------
@@ -162,6 +164,42 @@ const CASES: Case[] = [
   { name: 'an agent posting a whisper (supervisors only)', request: ({ A }) => ({ method: 'POST', url: `${conv(A)}/messages`, payload: { senderRole: 'agent', senderId: A.agentId, text: 'psst', visibility: 'whisper' } }), status: 403, code: 'SB_ERR_NOT_ALLOWED_VISIBILITY' },
   { name: 'an agent added to a queue twice', request: ({ A }) => ({ method: 'POST', url: `${tenant(A)}/queues/${A.queueId}/members`, payload: { agentId: A.agentId } }), status: 409, code: 'SB_ERR_ALREADY_MEMBER' },
   { name: 'a contact claiming an identity another contact holds', request: ({ A }) => ({ method: 'POST', url: `${tenant(A)}/contacts`, payload: { displayName: 'Impostor', identities: [{ channelType: 'email', address: 'a@example.com' }] } }), status: 409, code: 'SB_ERR_CONTACT_IDENTITY_TAKEN' },
+
+  // ---- routing configuration and agent actions --------------------------------------------
+  { name: 'a route rule whose condition does not parse', request: ({ A }) => ({ method: 'POST', url: `${tenant(A)}/workstreams`, payload: ws(A, { routeRules: [{ id: 'r', condition: 'customer.tier = "gold"', queueId: A.queueId }] }) }), status: 400, code: 'SB_ERR_INVALID_RULE' },
+  { name: 'a classification rule whose condition does not parse', request: ({ A }) => ({ method: 'POST', url: `${tenant(A)}/workstreams`, payload: ws(A, { classificationRules: [{ id: 'c', condition: '(a == 1', set: { priority: 3 } }] }) }), status: 400, code: 'SB_ERR_INVALID_RULE' },
+  { name: 'a route rule naming a queue that does not exist', request: ({ A }) => ({ method: 'POST', url: `${tenant(A)}/workstreams`, payload: ws(A, { routeRules: [{ id: 'r', condition: 'true', queueId: 'que_missing' }] }) }), status: 404, code: 'SB_ERR_QUEUE_NOT_FOUND' },
+  { name: "a route rule naming another tenant's queue", request: ({ A, B }) => ({ method: 'POST', url: `${tenant(A)}/workstreams`, payload: ws(A, { routeRules: [{ id: 'r', condition: 'true', queueId: B.queueId }] }) }), status: 404, code: 'SB_ERR_QUEUE_NOT_FOUND', crossTenant: true },
+  { name: "a fallback queue of another tenant", request: ({ A, B }) => ({ method: 'POST', url: `${tenant(A)}/workstreams`, payload: { ...ws(A), fallbackQueueId: B.queueId } }), status: 404, code: 'SB_ERR_QUEUE_NOT_FOUND', crossTenant: true },
+  { name: 'a percentage split not summing to 100', request: ({ A }) => ({ method: 'POST', url: `${tenant(A)}/workstreams`, payload: ws(A, { routeRules: [{ id: 'r', condition: 'true', split: [{ queueId: A.queueId, percent: 99 }] }] }) }), status: 400, code: 'SB_ERR_INVALID_RULE' },
+  { name: 'a split over more than five queues', request: ({ A }) => ({ method: 'POST', url: `${tenant(A)}/workstreams`, payload: ws(A, { routeRules: [{ id: 'r', condition: 'true', split: Array.from({ length: 6 }, () => ({ queueId: A.queueId, percent: 10 })) }] }) }), status: 400, code: 'SB_ERR_INVALID_RULE' },
+  { name: 'a route rule with both a queue and a split', request: ({ A }) => ({ method: 'POST', url: `${tenant(A)}/workstreams`, payload: ws(A, { routeRules: [{ id: 'r', condition: 'true', queueId: A.queueId, split: [{ queueId: A.queueId, percent: 100 }] }] }) }), status: 400, code: 'SB_ERR_INVALID_RULE' },
+  { name: 'a classification rule requiring an unknown skill', request: ({ A }) => ({ method: 'POST', url: `${tenant(A)}/workstreams`, payload: ws(A, { classificationRules: [{ id: 'c', condition: 'true', set: { requiredSkills: [{ skill: 'klingon', minProficiency: 4 }] } }] }) }), status: 400, code: 'SB_ERR_INVALID_RULE' },
+  { name: 'two rules with the same id', request: ({ A }) => ({ method: 'POST', url: `${tenant(A)}/workstreams`, payload: ws(A, { routeRules: [{ id: 'r', condition: 'true', queueId: A.queueId }, { id: 'r', condition: 'false', queueId: A.queueId }] }) }), status: 400, code: 'SB_ERR_INVALID_RULE' },
+  { name: 'a workstream with an offer timeout of 0', request: ({ A }) => ({ method: 'POST', url: `${tenant(A)}/workstreams`, payload: ws(A, { offerTimeoutSeconds: 0 }) }), status: 400, code: 'SB_ERR_VALIDATION' },
+  { name: 'a workstream with an unknown presence', request: ({ A }) => ({ method: 'POST', url: `${tenant(A)}/workstreams`, payload: ws(A, { allowedPresences: ['sleepy'] }) }), status: 400, code: 'SB_ERR_VALIDATION' },
+  { name: 'a workstream that does not exist', request: ({ A }) => ({ method: 'PUT', url: `${tenant(A)}/workstreams/wks_missing`, payload: ws(A) }), status: 404, code: 'SB_ERR_WORKSTREAM_NOT_FOUND' },
+  { name: 'a negative agent capacity', request: ({ A }) => ({ method: 'PATCH', url: `${tenant(A)}/agents/${A.agentId}`, payload: { capacity: -1 } }), status: 400, code: 'SB_ERR_VALIDATION' },
+  { name: 'an agent skill that is not defined', request: ({ A }) => ({ method: 'PATCH', url: `${tenant(A)}/agents/${A.agentId}`, payload: { skills: { klingon: 4 } } }), status: 400, code: 'SB_ERR_SKILL_NOT_FOUND' },
+  { name: 'a proficiency of 11', request: ({ A }) => ({ method: 'PATCH', url: `${tenant(A)}/agents/${A.agentId}`, payload: { skills: { english: 11 } } }), status: 400, code: 'SB_ERR_VALIDATION' },
+  { name: 'an unknown presence', request: ({ A }) => ({ method: 'PUT', url: `${tenant(A)}/agents/${A.agentId}/presence`, payload: { presence: 'napping' } }), status: 400, code: 'SB_ERR_VALIDATION' },
+  { name: "another tenant's agent's presence", request: ({ A, B }) => ({ method: 'PUT', url: `${tenant(A)}/agents/${B.agentId}/presence`, payload: { presence: 'available' } }), status: 404, code: 'SB_ERR_AGENT_NOT_FOUND', crossTenant: true },
+  { name: 'a custom assignment method without sort keys', request: ({ A }) => ({ method: 'PATCH', url: `${tenant(A)}/queues/${A.queueId}`, payload: { routing: { assignmentMethod: 'custom', customOrder: [] } } }), status: 400, code: 'SB_ERR_INVALID_QUEUE_SETTINGS' },
+  { name: 'operating hours in an unknown time zone', request: ({ A }) => ({ method: 'PATCH', url: `${tenant(A)}/queues/${A.queueId}`, payload: { routing: { operatingHours: { timeZone: 'Mars/Olympus_Mons', weekly: [{ day: 'mon', open: '09:00', close: '17:00' }], holidays: [] } } } }), status: 400, code: 'SB_ERR_INVALID_QUEUE_SETTINGS' },
+  { name: 'an overflow transfer to the queue itself', request: ({ A }) => ({ method: 'PATCH', url: `${tenant(A)}/queues/${A.queueId}`, payload: { routing: { overflow: [{ id: 'o', when: { kind: 'wait-exceeds', seconds: 60 }, then: { kind: 'transfer', queueId: A.queueId } }] } } }), status: 400, code: 'SB_ERR_INVALID_QUEUE_SETTINGS' },
+  { name: "an overflow transfer to another tenant's queue", request: ({ A, B }) => ({ method: 'PATCH', url: `${tenant(A)}/queues/${A.queueId}`, payload: { routing: { overflow: [{ id: 'o', when: { kind: 'wait-exceeds', seconds: 60 }, then: { kind: 'transfer', queueId: B.queueId } }] } } }), status: 400, code: 'SB_ERR_INVALID_QUEUE_SETTINGS', crossTenant: true },
+  { name: 'a stale queue version', request: ({ A }) => ({ method: 'PATCH', url: `${tenant(A)}/queues/${A.queueId}`, payload: { priority: 3, expectedVersion: 7 } }), status: 409, code: 'SB_ERR_VERSION_CONFLICT' },
+  { name: 'removing an agent that is not a member', request: ({ A }) => ({ method: 'DELETE', url: `${tenant(A)}/queues/${A.queueId}/members/${A.botAgentId}` }), status: 404, code: 'SB_ERR_NOT_A_MEMBER' },
+  { name: 'routing a conversation no workstream covers', request: ({ A }) => ({ method: 'POST', url: `${conv(A)}/route`, payload: {} }), status: 409, code: 'SB_ERR_NO_WORKSTREAM' },
+  { name: "routing another tenant's conversation", request: ({ A, B }) => ({ method: 'POST', url: `${conv(A, B.conversationId)}/route`, payload: {} }), status: 404, code: 'SB_ERR_CONVERSATION_NOT_FOUND', crossTenant: true },
+  { name: 'routing a closed conversation', request: ({ A }) => ({ method: 'POST', url: `${conv(A, A.closedConversationId)}/route`, payload: {} }), status: 409, code: 'SB_ERR_NOT_ROUTABLE' },
+  { name: 'transferring a conversation nobody handles', request: ({ A }) => ({ method: 'POST', url: `${conv(A)}/transfer`, payload: { queueId: A.queueId } }), status: 409, code: 'SB_ERR_NOT_ROUTABLE' },
+  { name: 'a transfer to both a queue and an agent', request: ({ A }) => ({ method: 'POST', url: `${conv(A)}/transfer`, payload: { queueId: A.queueId, agentId: A.agentId } }), status: 400, code: 'SB_ERR_VALIDATION' },
+  { name: 'accepting an offer that does not exist', request: ({ A }) => ({ method: 'POST', url: `${tenant(A)}/agents/${A.agentId}/offers/ofr_missing/accept` }), status: 404, code: 'SB_ERR_OFFER_NOT_FOUND' },
+  { name: 'picking from a queue that does not exist', request: ({ A }) => ({ method: 'POST', url: `${tenant(A)}/queues/que_missing/waiting/${A.conversationId}/pick`, payload: { agentId: A.agentId } }), status: 404, code: 'SB_ERR_QUEUE_NOT_FOUND' },
+  { name: 'picking a conversation that is not waiting', request: ({ A }) => ({ method: 'POST', url: `${tenant(A)}/queues/${A.queueId}/waiting/${A.conversationId}/pick`, payload: { agentId: A.agentId } }), status: 409, code: 'SB_ERR_NOT_WAITING' },
+  { name: 'a dry run with no workstream for the channel', request: ({ A }) => ({ method: 'POST', url: `${tenant(A)}/routing/simulate`, payload: { channelType: 'email' } }), status: 409, code: 'SB_ERR_NO_WORKSTREAM' },
+  { name: 'a dry run with an invalid context variable', request: ({ A }) => ({ method: 'POST', url: `${tenant(A)}/routing/simulate`, payload: { channelType: 'webchat', context: [{ name: 'n', type: 'number', value: 'x' }] } }), status: 400, code: 'SB_ERR_INVALID_CONTEXT' },
 ];
 
 /** A JSON context patch of exactly `size` bytes. */
