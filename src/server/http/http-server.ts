@@ -76,7 +76,7 @@ export async function buildHttpServer(options: HttpServerOptions): Promise<Fasti
   conversationRoutes(app, options.deps);
   routingConfigRoutes(app, options.deps);
   routingRoutes(app, options.deps, options.routing);
-  registerEventGateway(app, options.deps);
+  registerEventGateway(app, options.deps, options.routing);
   app.get('/openapi.json', { config: { public: true }, schema: { hide: true } }, async () => app.swagger());
   return app;
 }

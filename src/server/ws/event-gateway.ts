@@ -6,7 +6,9 @@ import { isSwitchboardError, type ErrorCode } from '../../app/errors.js';
 import { getConversation } from '../../app/queries/conversation-queries.js';
 import { readEvents } from '../../app/queries/event-queries.js';
 import { getTenant } from '../../app/queries/tenant-queries.js';
+import type { RoutingEngine } from '../../app/routing/routing-engine.js';
 import type { SwitchboardEvent } from '../../core/model.js';
+import { runAgentCommand, type CommandFrame } from './agent-commands.js';
 
 const PAGE = 500;
 const MAX_SUBSCRIPTIONS_PER_SOCKET = 100;
@@ -87,11 +89,13 @@ class Subscription {
  * `GET /v1/stream` (WebSocket). Frames from the client:
  *   {"type":"subscribe","id":"s1","tenantId":"ten_...","conversationId":"conv_..."?,"after":123?}
  *   {"type":"unsubscribe","id":"s1"}
+ *   {"type":"command","id":"c1","tenantId","agentId","action",...}   (see agent-commands.ts)
  * Frames to the client: {"type":"subscribed","id","after"}, {"type":"event","subscription","event"},
+ * {"type":"result","id","result"},
  * {"type":"error","id"?,"error":{"code","message"}}. Omit `after` to receive only new events;
  * pass the last event id seen to resume without loss.
  */
-export function registerEventGateway(app: FastifyInstance, deps: AppDeps): void {
+export function registerEventGateway(app: FastifyInstance, deps: AppDeps, engine: RoutingEngine): void {
   const byTenant = new Map<string, Set<Subscription>>();
 
   const unsubscribeBus = deps.bus.subscribe((event) => {
@@ -152,7 +156,18 @@ export function registerEventGateway(app: FastifyInstance, deps: AppDeps): void 
         }
         return socket.send(JSON.stringify({ type: 'unsubscribed', id: f.id }));
       }
-      if (f.type !== 'subscribe') return sendError('SB_ERR_VALIDATION', 'type must be "subscribe" or "unsubscribe".', f.id);
+      if (f.type === 'command') {
+        try {
+          const result = await runAgentCommand(deps, engine, caller, f as CommandFrame);
+          if (socket.readyState === socket.OPEN) socket.send(JSON.stringify({ type: 'result', id: f.id, result }));
+        } catch (error) {
+          if (isSwitchboardError(error)) return sendError(error.code, error.message, f.id);
+          log.error({ err: error }, 'agent command failed');
+          return sendError('SB_ERR_INTERNAL', 'The command failed.', f.id);
+        }
+        return;
+      }
+      if (f.type !== 'subscribe') return sendError('SB_ERR_VALIDATION', 'type must be "subscribe", "unsubscribe" or "command".', f.id);
       if (typeof f.tenantId !== 'string' || (f.conversationId !== undefined && typeof f.conversationId !== 'string') ||
           (f.after !== undefined && (!Number.isSafeInteger(f.after) || f.after < 0))) {
         return sendError('SB_ERR_VALIDATION', 'subscribe needs tenantId (string), optional conversationId (string) and after (integer >= 0).', f.id);
