@@ -1,15 +1,16 @@
 import { openPostgresStorage } from '../../src/adapters/storage/postgres/postgres-storage.js';
 import { dropSchema, freshSchema, POSTGRES_URL, postgresSkip } from '../support/postgres.js';
-import { storageContract } from './storage-contract.js';
+import { routingStorageContract } from './routing-storage-contract.js';
+import { storageContract, type StorageHarness } from './storage-contract.js';
 
-storageContract(
-  'PostgreSQL',
-  async () => {
-    const schema = freshSchema();
-    return {
-      storage: openPostgresStorage({ connectionString: POSTGRES_URL, schema, maxConnections: 8 }),
-      cleanup: () => dropSchema(schema),
-    };
-  },
-  await postgresSkip(),
-);
+const open = async (): Promise<StorageHarness> => {
+  const schema = freshSchema();
+  return {
+    storage: openPostgresStorage({ connectionString: POSTGRES_URL, schema, maxConnections: 8 }),
+    cleanup: () => dropSchema(schema),
+  };
+};
+
+const skip = await postgresSkip();
+storageContract('PostgreSQL', open, skip);
+routingStorageContract('PostgreSQL', open, skip);

@@ -2,17 +2,23 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { openSqliteStorage } from '../../src/adapters/storage/sqlite/sqlite-storage.js';
-import { storageContract } from './storage-contract.js';
+import { routingStorageContract } from './routing-storage-contract.js';
+import { storageContract, type StorageHarness } from './storage-contract.js';
 
-storageContract('SQLite (file, WAL)', async () => {
+const file = async (): Promise<StorageHarness> => {
   const dir = mkdtempSync(join(tmpdir(), 'sb-contract-'));
   return {
     storage: openSqliteStorage({ path: join(dir, 'switchboard.db'), synchronous: 'NORMAL' }),
     cleanup: async () => rmSync(dir, { recursive: true, force: true }),
   };
-});
+};
 
-storageContract('SQLite (in memory)', async () => ({
+const memory = async (): Promise<StorageHarness> => ({
   storage: openSqliteStorage({ path: ':memory:', synchronous: 'NORMAL' }),
   cleanup: async () => undefined,
-}));
+});
+
+storageContract('SQLite (file, WAL)', file);
+storageContract('SQLite (in memory)', memory);
+routingStorageContract('SQLite (file, WAL)', file);
+routingStorageContract('SQLite (in memory)', memory);

@@ -250,6 +250,8 @@ for (const database of ['sqlite', 'postgres'] as const) {
       await w.api.ok('POST', `${s.t}/conversations/${conv.id}/route`, 200, {});
       const offer = (await pendingOffer(w.api, s.t, s.ana.id))!;
       await bad('POST', `${s.t}/conversations/${conv.id}/route`, {}, 409, 'SB_ERR_NOT_ROUTABLE');
+      const manual = await bad('POST', `${s.t}/conversations/${conv.id}/state`, { to: 'active' }, 409, 'SB_ERR_ILLEGAL_TRANSITION');
+      assert.equal(manual.details.routingStatus, 'offered', 'routing holds an offered conversation; only accept/reject move it');
       await bad('POST', `${s.t}/agents/${s.ben.id}/offers/${offer.id}/accept`, undefined, 403, 'SB_ERR_OFFER_NOT_YOURS');
       w.scheduler.advance(31_000);
       await w.server.routing.idle();

@@ -8,6 +8,8 @@ import { loadConfig, type Config } from '../../src/server/config.js';
 import { createLogger } from '../../src/server/logger.js';
 import { dropSchema, freshSchema, POSTGRES_URL } from './postgres.js';
 
+export type TestOverrides = Omit<AssembleOverrides, 'logger'>;
+
 export interface TestServer extends Switchboard {
   readonly config: Config;
   /** Headers carrying a valid admin API key. */
@@ -15,12 +17,19 @@ export interface TestServer extends Switchboard {
   readonly key: string;
   /** The SQLite file, for tests that inspect the raw store. */
   readonly dbPath: string | undefined;
+  /**
+   * Closes this server, keeping its database (SQLite file or PostgreSQL schema) with whatever was in
+   * flight, and assembles a new one on it with the same config and key: a process restart. The new
+   * server gets fresh `overrides` (a new clock or scheduler), none of the old one's in-memory state.
+   */
+  restart(overrides?: TestOverrides): Promise<TestServer>;
+  /** Closes the newest server of a restart chain and removes the database; safe to call from any of them, twice. */
   stop(): Promise<void>;
 }
 
 /** A real Switchboard (real database, real Fastify) in this process, with a fresh database. */
 export async function startTestServer(
-  options: { database?: 'sqlite' | 'postgres'; env?: Record<string, string>; overrides?: Omit<AssembleOverrides, 'logger'> } = {},
+  options: { database?: 'sqlite' | 'postgres'; env?: Record<string, string>; overrides?: TestOverrides } = {},
 ): Promise<TestServer> {
   const dir = mkdtempSync(join(tmpdir(), 'sb-test-'));
   const schema = options.database === 'postgres' ? freshSchema() : undefined;
@@ -32,20 +41,41 @@ export async function startTestServer(
     ...options.env,
   };
   const config = loadConfig(env, dir);
-  const sb = await assemble(config, { ...options.overrides, logger: createLogger('silent') });
-  const issued = await createAdminApiKey(sb.deps, 'test');
-  return {
-    ...sb,
-    config,
-    key: issued.token,
-    auth: { authorization: `Bearer ${issued.token}` },
-    dbPath: config.database.kind === 'sqlite' ? config.database.path : undefined,
-    async stop() {
-      await sb.close();
-      if (schema) await dropSchema(schema);
-      rmSync(dir, { recursive: true, force: true });
-    },
+  // Shared by every server of one restart chain: the database outlives each of them.
+  type Member = { readonly sb: Switchboard; closed?: Promise<void> };
+  const chain: { newest?: Member; removed?: Promise<void> } = {};
+  const closeOnce = (member: Member): Promise<void> => (member.closed ??= member.sb.close());
+  const removeData = async (): Promise<void> => {
+    if (schema) await dropSchema(schema);
+    rmSync(dir, { recursive: true, force: true });
   };
+
+  /** Assembles a server on the chain's database; the first one issues the admin key, the others reuse it. */
+  const open = async (overrides: TestOverrides | undefined, existingKey?: string): Promise<TestServer> => {
+    const sb = await assemble(config, { ...overrides, logger: createLogger('silent') });
+    const member: Member = { sb };
+    chain.newest = member;
+    const key = existingKey ?? (await createAdminApiKey(sb.deps, 'test')).token;
+    return {
+      ...sb,
+      close: () => closeOnce(member),
+      config,
+      key,
+      auth: { authorization: `Bearer ${key}` },
+      dbPath: config.database.kind === 'sqlite' ? config.database.path : undefined,
+      async restart(next) {
+        if (chain.newest !== member) throw new Error('only the newest server of a restart chain can restart');
+        if (chain.removed) throw new Error('the database was removed by stop()');
+        await closeOnce(member);
+        return open(next, key);
+      },
+      async stop() {
+        if (chain.newest) await closeOnce(chain.newest);
+        await (chain.removed ??= removeData());
+      },
+    };
+  };
+  return open(options.overrides);
 }
 
 /**

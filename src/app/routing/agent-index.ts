@@ -87,6 +87,11 @@ export class AgentIndex {
     this.queues.get(queueId)?.setLastRoundRobin(agentId);
   }
 
+  /** Whether any member of the queue could be chosen for some work now (see QueueIndex.hasCandidates). */
+  hasCandidates(queueId: string): boolean {
+    return this.queues.get(queueId)?.hasCandidates() ?? false;
+  }
+
   getAgent(agentId: string): AgentSnapshot | undefined {
     return this.agentsById.get(agentId);
   }

@@ -53,6 +53,8 @@ export class QueueIndex {
   private readonly positions = new Map<string, number[]>();
   private readonly order: MethodOrder;
   private readonly skillOrders = new Map<string, OrderedMembers<GroupKey>>();
+  /** Positions whose agent is a candidate, whatever a work item asks (see hasCandidates). */
+  private readonly candidatePositions = new Set<number>();
 
   constructor(queue: IndexedQueue, private readonly candidate: CandidateLookup) {
     this.id = queue.id;
@@ -67,7 +69,7 @@ export class QueueIndex {
       else this.positions.set(id, [position]);
     });
     this.order = this.methodOrder();
-    if (this.order.walk !== 'by-skills') for (const id of this.positions.keys()) this.place(id, candidate(id));
+    for (const id of this.positions.keys()) this.place(id, candidate(id));
   }
 
   /** Distinct member ids. */
@@ -80,9 +82,21 @@ export class QueueIndex {
     const positions = this.positions.get(agentId);
     if (!positions) return;
     for (const position of positions) {
+      if (agent) this.candidatePositions.add(position);
+      else this.candidatePositions.delete(position);
       if (this.order.walk !== 'by-skills') this.order.members.place(position, agent);
       for (const members of this.skillOrders.values()) members.place(position, agent);
     }
+  }
+
+  /**
+   * Whether any member could be chosen for some work now (a routable presence and free capacity).
+   * Unlike an empty walk of `candidates`, this does not depend on one work item's skills or cost:
+   * best-skill walks only agents holding the item's skills and highest-capacity stops below the
+   * item's cost, so a walk that visits nobody says nothing about the next item in line.
+   */
+  hasCandidates(): boolean {
+    return this.candidatePositions.size > 0;
   }
 
   setLastRoundRobin(agentId: string | null): void {

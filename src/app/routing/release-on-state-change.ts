@@ -2,6 +2,22 @@ import type { ConversationState } from '../../core/conversation-lifecycle.js';
 import type { RoutingItem } from '../../core/routing/routing-model.js';
 import type { StoreTx } from '../ports/storage.js';
 import type { Emit } from '../unit-of-work.js';
+import { SwitchboardError } from '../errors.js';
+
+/**
+ * While routing holds a conversation (waiting, offered, or owned by an agent), only routing moves it
+ * between queued, offered, bot and active: a manual move would leave a pending offer or reserved
+ * capacity behind. Ending it (closed, abandoned) and wrap-up stay open to everyone.
+ */
+export async function assertRoutingAllows(tx: StoreTx, tenantId: string, conversationId: string, to: ConversationState): Promise<void> {
+  if (to === 'closed' || to === 'abandoned' || to === 'wrap_up') return;
+  const item = await tx.routing.getRoutingItem(tenantId, conversationId);
+  if (!item || item.status === 'ended') return;
+  const how = item.status === 'assigned' ? 'transfer it (POST .../transfer)' : 'accept or reject the offer, or pick it';
+  throw new SwitchboardError('SB_ERR_ILLEGAL_TRANSITION', `Routing holds this conversation (${item.status}); ${how} instead of setting its state.`, {
+    routingStatus: item.status, to,
+  });
+}
 
 /**
  * Keeps routing in step when a conversation's state changes outside the engine (an agent ends it,

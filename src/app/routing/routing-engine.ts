@@ -1,7 +1,7 @@
 import type { Actor, Agent, Participant, SwitchboardEvent } from '../../core/model.js';
 import { applicableSkills, type WorkRequest } from '../../core/routing/agent-selection.js';
 import { isOpen } from '../../core/routing/operating-hours.js';
-import { estimateWaitSeconds, nextOverflowDeadline, overflowWhileQueued, type QueueConditions } from '../../core/routing/overflow.js';
+import { estimateWaitSeconds, MAX_OVERFLOW_RULES, nextOverflowDeadline, overflowWhileQueued, type QueueConditions } from '../../core/routing/overflow.js';
 import { planRoute, type RoutePlan } from '../../core/routing/plan-route.js';
 import type { Offer, RoutingDecision, RoutingItem } from '../../core/routing/routing-model.js';
 import type { ContextVariable } from '../../core/context-variable.js';
@@ -195,15 +195,46 @@ export class RoutingEngine {
     return state;
   }
 
-  /** After a restart: expire offers that ran out while down, re-arm the others, serve the lines. */
+  /**
+   * After a restart: expire offers that ran out while down, re-arm the others, apply overflow that
+   * fell due while down, re-arm the other deadlines of waiting conversations, serve the lines.
+   */
   private async resume(state: TenantRoutingState): Promise<void> {
     const now = this.deps.clock.now();
+    // Runs at start-up, before the server listens: one conversation whose rows disagree (a conflict
+    // that would throw on every attempt) must not keep the whole server down, so it is reported and
+    // the others resume.
+    const isolated = async (conversationId: string, step: () => Promise<void>): Promise<void> => {
+      try {
+        await step();
+      } catch (error) {
+        this.deps.onError?.(error, `routing resume of conversation ${conversationId}`);
+      }
+    };
     for (const item of [...state.items.values()]) {
       if (item.status !== 'offered' || item.offerId === null) continue;
-      const offer = await this.deps.storage.read.routing.getOffer(state.tenantId, item.offerId);
-      if (!offer || offer.status !== 'pending') continue;
-      if (Date.parse(offer.expiresAt) <= now) await this.doExpire(state, offer.id);
-      else this.armOffer(state.tenantId, offer);
+      const offerId = item.offerId;
+      await isolated(item.conversationId, async () => {
+        const offer = await this.deps.storage.read.routing.getOffer(state.tenantId, offerId);
+        if (!offer || offer.status !== 'pending') return;
+        if (Date.parse(offer.expiresAt) <= now) await this.doExpire(state, offer.id);
+        else this.armOffer(state.tenantId, offer);
+      });
+    }
+    // The timers of waiting conversations died with the old process, and `drain` re-arms only the
+    // ones it reaches (it stops at the first conversation of a queue where nobody is free). Overflow
+    // that fell due meanwhile applies now, one rule at a time as the timer would have; the bound
+    // only guards against rules that keep sending a conversation back and forth.
+    for (const conversationId of [...state.items.keys()]) {
+      await isolated(conversationId, async () => {
+        for (let applied = 0; applied <= MAX_OVERFLOW_RULES; applied += 1) {
+          const item = state.items.get(conversationId);
+          if (!item || item.status !== 'waiting') return;
+          const due = overflowWhileQueued(state.queues.get(item.queueId)?.routing.overflow ?? [], (now - item.enteredAt) / 1000, new Set(item.overflowApplied));
+          if (!due) return this.scheduleItem(state, item, now);
+          await this.onItemTimer(state, conversationId);
+        }
+      });
     }
     await this.drain(state, state.queuesByPriority());
   }
@@ -314,7 +345,12 @@ export class RoutingEngine {
         choice = state.index.select(item.queueId, work);
       }
       this.scheduleItem(state, item, now);
-      if (choice.agentId === null) return choice.visited === 0 && !preferred ? 'nobody-free' : 'no-match';
+      if (choice.agentId === null) {
+        // Only "no member can take any work" may stop `drain`. An empty walk (visited 0) is not
+        // that: best-skill walks only the agents holding this item's skills, highest-capacity stops
+        // below this item's cost, so the next conversation in line may still fit someone.
+        return !preferred && work.cost > 0 && !state.index.hasCandidates(item.queueId) ? 'nobody-free' : 'no-match';
+      }
       try {
         await this.offer(state, item, choice, work, preferred, now);
         return 'offered';
@@ -594,7 +630,15 @@ export class RoutingEngine {
   private async doExpire(state: TenantRoutingState, offerId: string): Promise<void> {
     const offer = await this.deps.storage.read.routing.getOffer(state.tenantId, offerId);
     if (!offer || offer.status !== 'pending') return;
-    await this.decline(state, ROUTING_CALLER, offer, 'timed_out', null);
+    try {
+      await this.decline(state, ROUTING_CALLER, offer, 'timed_out', null);
+    } catch (error) {
+      // The read above can be stale: a request outside the engine (the customer leaving, say) may
+      // withdraw the offer before decline's conditional write. Nothing is left to expire then, and
+      // the routing.released event of that request brings the engine up to date; not a failure.
+      if (error instanceof SwitchboardError && error.code === 'SB_ERR_OFFER_RESOLVED') return;
+      throw error;
+    }
   }
 
   /** Reject and timeout: the agent gets its capacity back and is skipped; the conversation waits again. */

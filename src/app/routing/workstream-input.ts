@@ -55,9 +55,10 @@ export function workstreamFrom(input: WorkstreamInput, base: { id: string; tenan
  */
 export async function checkAndRecordWorkstream(tx: StoreTx, workstream: Workstream): Promise<void> {
   const tenantId = workstream.tenantId;
-  const [queues, skills, others] = await Promise.all([
-    tx.listQueues(tenantId), tx.routing.listSkills(tenantId), tx.routing.listWorkstreams(tenantId),
-  ]);
+  // One after another: a transaction is one connection, and pg queues (and will refuse) overlapping queries on it.
+  const queues = await tx.listQueues(tenantId);
+  const skills = await tx.routing.listSkills(tenantId);
+  const others = await tx.routing.listWorkstreams(tenantId);
   if (workstream.channelTypes.length === 0) throw new SwitchboardError('SB_ERR_INVALID_WORKSTREAM', 'A workstream routes at least one channel type.');
   if (workstream.allowedPresences.length === 0) throw new SwitchboardError('SB_ERR_INVALID_WORKSTREAM', 'A workstream allows at least one presence.');
   for (const other of others) {

@@ -4,7 +4,7 @@ import type { Caller } from '../caller.js';
 import { lockConversation } from '../conversation-lock.js';
 import type { AppDeps } from '../deps.js';
 import { SwitchboardError } from '../errors.js';
-import { releaseOnStateChange } from '../routing/release-on-state-change.js';
+import { assertRoutingAllows, releaseOnStateChange } from '../routing/release-on-state-change.js';
 import { requireTenant } from '../tenant-access.js';
 import { commit } from '../unit-of-work.js';
 
@@ -33,6 +33,7 @@ export async function changeConversationState(
         { from: current.state, to: input.to, allowed: step.allowed },
       );
     }
+    await assertRoutingAllows(tx, tenantId, conversationId, input.to);
     if (!(await tx.updateConversationState(tenantId, conversationId, current.state, input.to, now))) {
       throw new SwitchboardError('SB_ERR_STATE_CONFLICT');
     }

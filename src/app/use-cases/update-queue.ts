@@ -24,7 +24,8 @@ export async function updateQueue(deps: AppDeps, caller: Caller, tenantId: strin
       throw new SwitchboardError('SB_ERR_VERSION_CONFLICT', `The queue is at version ${queue.version}, not ${input.expectedVersion}.`, { version: queue.version });
     }
     const routing: QueueRouting = { ...queue.routing, ...input.routing };
-    const [queues, skills] = await Promise.all([tx.listQueues(tenantId), tx.routing.listSkills(tenantId)]);
+    const queues = await tx.listQueues(tenantId);
+    const skills = await tx.routing.listSkills(tenantId);
     checkQueueRouting(routing, queueId, new Set(queues.map((q) => q.id)), new Set(skills.map((s) => s.name)));
     if (!(await tx.routing.updateQueue(tenantId, queueId, { name: input.name, priority: input.priority, routing }, queue.version, now))) {
       throw new SwitchboardError('SB_ERR_VERSION_CONFLICT');

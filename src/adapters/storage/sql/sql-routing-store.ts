@@ -36,6 +36,10 @@ export class SqlRoutingStore implements RoutingTx {
   }
   async setAgentSkills(tenantId: string, agentId: string, skills: Readonly<Record<string, number>>): Promise<void> {
     await this.db.run('DELETE FROM agent_skills WHERE agent_id = ? AND tenant_id = ?', [agentId, tenantId]);
+    if (Object.keys(skills).length === 0) return;
+    // The key is (agent_id, skill) without the tenant: rows written under another tenant's id would
+    // show up among the real owner's skills, so only the tenant's own agent gets any.
+    if (!(await this.db.get('SELECT id FROM agents WHERE id = ? AND tenant_id = ?', [agentId, tenantId]))) return;
     for (const [skill, proficiency] of Object.entries(skills)) {
       await this.db.run('INSERT INTO agent_skills (agent_id, skill, tenant_id, proficiency) VALUES (?, ?, ?, ?)', [agentId, skill, tenantId, proficiency]);
     }
@@ -54,6 +58,8 @@ export class SqlRoutingStore implements RoutingTx {
     await this.db.run('UPDATE agents SET presence = ?, presence_since = ? WHERE id = ? AND tenant_id = ?', [presence, ms(at), agentId, tenantId]);
   }
   async reserveCapacity(tenantId: string, agentId: string, cost: number, presences: readonly Presence[], at: string): Promise<boolean> {
+    // No presence qualifies; and `IN ()` is an error on PostgreSQL while SQLite accepts it.
+    if (presences.length === 0) return false;
     const changed = await this.db.run(
       `UPDATE agents SET used_capacity = used_capacity + ?, last_assigned_at = ?
        WHERE id = ? AND tenant_id = ? AND used_capacity + ? <= capacity AND presence IN (${presences.map(() => '?').join(', ')})`,
@@ -97,7 +103,15 @@ export class SqlRoutingStore implements RoutingTx {
   }
   async setQueueRefs(tenantId: string, referrerId: string, queueIds: readonly string[]): Promise<void> {
     await this.db.run('DELETE FROM routing_queue_refs WHERE referrer_id = ? AND tenant_id = ?', [referrerId, tenantId]);
-    for (const queueId of new Set(queueIds)) {
+    const wanted = [...new Set(queueIds)];
+    if (wanted.length === 0) return;
+    // Only the tenant's own queues: a reference to another tenant's queue would be invisible to that
+    // tenant's referrer check, yet its foreign key would make deleting the queue fail.
+    const own = new Set((await this.db.all<{ id: string }>(
+      `SELECT id FROM queues WHERE tenant_id = ? AND id IN (${wanted.map(() => '?').join(', ')})`, [tenantId, ...wanted],
+    )).map((r) => r.id));
+    for (const queueId of wanted) {
+      if (!own.has(queueId)) continue;
       await this.db.run('INSERT INTO routing_queue_refs (referrer_id, queue_id, tenant_id) VALUES (?, ?, ?)', [referrerId, queueId, tenantId]);
     }
   }

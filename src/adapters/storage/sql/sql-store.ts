@@ -36,6 +36,16 @@ export class SqlStore implements StoreTx {
     this.routing = new SqlRoutingStore(db);
   }
 
+  /**
+   * One query at a time: inside a transaction the executor is a single connection, and pg
+   * refuses (from version 9; warns today) a query issued while another is still running.
+   */
+  private async sequentially<T>(rows: Row[], read: (row: Row) => Promise<T>): Promise<T[]> {
+    const out: T[] = [];
+    for (const row of rows) out.push(await read(row));
+    return out;
+  }
+
   // ---- tenants and keys -------------------------------------------------------------------
   async getTenant(id: string): Promise<Tenant | undefined> {
     const row = await this.db.get('SELECT id, name, created_at FROM tenants WHERE id = ?', [id]);
@@ -91,7 +101,7 @@ export class SqlStore implements StoreTx {
     const rows = page.beforeId === undefined
       ? await this.db.all('SELECT id, tenant_id, display_name, attributes, created_at FROM contacts WHERE tenant_id = ? ORDER BY id DESC LIMIT ?', [tenantId, page.limit])
       : await this.db.all('SELECT id, tenant_id, display_name, attributes, created_at FROM contacts WHERE tenant_id = ? AND id < ? ORDER BY id DESC LIMIT ?', [tenantId, page.beforeId, page.limit]);
-    return Promise.all(rows.map((r) => this.withIdentities(r)));
+    return this.sequentially(rows, (r) => this.withIdentities(r));
   }
   async insertContact(c: Contact): Promise<boolean> {
     await this.db.run('INSERT INTO contacts (id, tenant_id, display_name, attributes, created_at) VALUES (?, ?, ?, ?, ?)', [
@@ -233,7 +243,7 @@ export class SqlStore implements StoreTx {
   async getAgent(tenantId: string, id: string): Promise<Agent | undefined> {
     const row = await this.db.get(`SELECT ${AGENT_COLUMNS} FROM agents WHERE id = ? AND tenant_id = ?`, [id, tenantId]);
     if (!row) return undefined;
-    const skills = await this.db.all<{ skill: string; proficiency: unknown }>('SELECT skill, proficiency FROM agent_skills WHERE agent_id = ? ORDER BY skill', [id]);
+    const skills = await this.db.all<{ skill: string; proficiency: unknown }>('SELECT skill, proficiency FROM agent_skills WHERE agent_id = ? AND tenant_id = ? ORDER BY skill', [id, tenantId]);
     return toAgent(row, Object.fromEntries(skills.map((s) => [s.skill, Number(s.proficiency)])));
   }
   async listAgents(tenantId: string): Promise<Agent[]> {
@@ -263,7 +273,7 @@ export class SqlStore implements StoreTx {
   }
   async listQueues(tenantId: string): Promise<Queue[]> {
     const rows = await this.db.all(`SELECT ${QUEUE_COLUMNS} FROM queues WHERE tenant_id = ? ORDER BY id`, [tenantId]);
-    return Promise.all(rows.map((r) => this.withMembers(r)));
+    return this.sequentially(rows, (r) => this.withMembers(r));
   }
   async insertQueue(q: Queue): Promise<void> {
     await this.db.run(`INSERT INTO queues (${QUEUE_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?)`, [
@@ -278,7 +288,7 @@ export class SqlStore implements StoreTx {
     return changed === 1;
   }
   private async withMembers(row: Row): Promise<Queue> {
-    const members = await this.db.all<{ agent_id: string }>('SELECT agent_id FROM queue_members WHERE queue_id = ? ORDER BY added_at, agent_id', [row.id]);
+    const members = await this.db.all<{ agent_id: string }>('SELECT agent_id FROM queue_members WHERE queue_id = ? AND tenant_id = ? ORDER BY added_at, agent_id', [row.id, row.tenant_id]);
     return {
       id: str(row.id), tenantId: str(row.tenant_id), name: str(row.name), priority: Number(row.priority), memberIds: members.map((m) => m.agent_id),
       // Queues created before routing existed hold '{}': they get the defaults.

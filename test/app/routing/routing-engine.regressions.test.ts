@@ -1,0 +1,127 @@
+// Engine bugs found by the property tests (routing-engine.property.test.ts), each reduced to the
+// few steps that show it, on the same real engine + SQLite world.
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { SYSTEM_CALLER } from '../../../src/app/caller.js';
+import { AgentIndex } from '../../../src/app/routing/agent-index.js';
+import { createChannel } from '../../../src/app/use-cases/create-channel.js';
+import { createConversation } from '../../../src/app/use-cases/create-conversation.js';
+import { createWorkstream } from '../../../src/app/use-cases/create-workstream.js';
+import { RoutingWorld, type WorldSpec } from './routing-world.js';
+
+const workstream: WorldSpec['workstream'] = {
+  cost: 1, offerTimeoutSeconds: 30, rejectionSkipSeconds: 60, missedOffersBeforeAway: 0, skillMatch: 'exact',
+  allowedPresences: ['available'], wrapUpConsumesCapacity: false, relaxations: [], needs: [],
+};
+
+async function withWorld(spec: WorldSpec, body: (w: RoutingWorld) => Promise<void>): Promise<void> {
+  const w = await RoutingWorld.create(spec);
+  try {
+    await body(w);
+    await w.idle();
+    assert.deepEqual(await w.violations(), []);
+  } finally {
+    await w.close();
+  }
+}
+
+/** Routes a new conversation and, if it is offered, has the agent accept it. */
+async function routeAndAccept(w: RoutingWorld, need: number): Promise<string> {
+  const id = await w.newConversation({ topic: 0, need, vip: false });
+  await w.route(id);
+  await w.idle();
+  const offer = w.db.offers().find((o) => o.conversationId === id && o.status === 'pending');
+  assert.ok(offer, `${w.name(id)} was offered`);
+  await w.accept(offer);
+  return id;
+}
+
+const pendingFor = (w: RoutingWorld, conversationId: string) => w.db.offers().filter((o) => o.conversationId === conversationId && o.status === 'pending');
+
+describe('routing engine regressions', () => {
+  it('a queue has candidates while any member has a routable presence and free capacity, whatever one item needs', () => {
+    const index = new AgentIndex(['available']);
+    const agent = { id: 'a', presence: 'available' as const, capacity: 1, used: 0, skills: { english: 2 }, lastAssignedAt: null, attributes: {} };
+    index.upsertAgent(agent);
+    index.setQueue({ id: 'q', method: 'best-skill', memberIds: ['a'], lastRoundRobinId: null });
+    const needsFrench = { cost: 1, requiredSkills: [{ skill: 'french', minProficiency: 1 }], match: 'exact' as const, relaxations: [], waitedSeconds: 0, allowedPresences: ['available' as const], excluded: new Set<string>() };
+    assert.equal(index.select('q', needsFrench).visited, 0, 'the best-skill walk visits nobody for a skill nobody has');
+    assert.equal(index.hasCandidates('q'), true);
+    index.upsertAgent({ ...agent, used: 1 });
+    assert.equal(index.hasCandidates('q'), false, 'full');
+    index.upsertAgent({ ...agent, presence: 'offline' });
+    assert.equal(index.hasCandidates('q'), false, 'offline');
+    index.upsertAgent(agent);
+    assert.equal(index.hasCandidates('q'), true);
+    index.removeAgent('a');
+    assert.equal(index.hasCandidates('q'), false, 'removed');
+  });
+
+  it('a freed agent still gets a later conversation when the first in line needs a skill nobody in a best-skill queue has', async () => {
+    // The bug: `drain` stopped serving a queue at the first conversation whose walk visited nobody,
+    // taking that for "no member is free". Best-skill walks only agents holding the item's skills,
+    // so a conversation needing a skill nobody has hid every conversation behind it.
+    await withWorld({
+      agents: [{ capacity: 1, skills: { english: 2 }, presence: 'available', seniority: 1 }],
+      queues: [{ method: 'best-skill', customOrder: [], priority: 0, members: [0] }],
+      workstream: { ...workstream, needs: [[{ skill: 'english', minProficiency: 3 }], [{ skill: 'english', minProficiency: 1 }]] },
+      seed: 1,
+    }, async (w) => {
+      const busy = await routeAndAccept(w, 1);
+      const unservable = await w.newConversation({ topic: 0, need: 0, vip: false });
+      await w.route(unservable);
+      const servable = await w.newConversation({ topic: 0, need: 1, vip: false });
+      await w.route(servable);
+      await w.changeState(busy, 'closed');
+      await w.idle();
+      assert.equal(pendingFor(w, unservable).length, 0);
+      assert.deepEqual(pendingFor(w, servable).map((o) => w.name(o.agentId)), ['a0']);
+    });
+  });
+
+  it('a freed agent still gets a cheaper conversation waiting behind one that costs more than it has free (highest capacity)', async () => {
+    // The same early stop, through cost: highest-capacity stops walking below the item's cost, so a
+    // cost-2 conversation first in line hid a cost-1 one that the agent's one free unit could take.
+    await withWorld({
+      agents: [{ capacity: 2, skills: {}, presence: 'available', seniority: 1 }],
+      queues: [{ method: 'highest-capacity', customOrder: [], priority: 0, members: [0] }],
+      workstream,
+      seed: 2,
+    }, async (w) => {
+      const email = await createChannel(w.deps, SYSTEM_CALLER, w.tenantId, { type: 'email', name: 'Mail' });
+      await createWorkstream(w.deps, SYSTEM_CALLER, w.tenantId, { name: 'Mail', channelTypes: ['email'], cost: 2, fallbackQueueId: w.queueIds[0]!, allowedPresences: ['available'] });
+      const first = await routeAndAccept(w, -1);
+      await routeAndAccept(w, -1);
+      const costly = (await createConversation(w.deps, SYSTEM_CALLER, w.tenantId, { channelId: email.id, customer: { address: 'mail@example.com' } })).conversation.id;
+      await w.route(costly);
+      const cheap = await w.newConversation({ topic: 0, need: -1, vip: false });
+      await w.route(cheap);
+      await w.changeState(first, 'closed');
+      await w.idle();
+      assert.equal(pendingFor(w, costly).length, 0, 'one free unit cannot take a cost of 2');
+      assert.deepEqual(pendingFor(w, cheap).map((o) => w.name(o.agentId)), ['a0']);
+    });
+  });
+
+  it('an offer that expires while the customer abandons the conversation is not reported as a failed routing step', async () => {
+    // The bug: the expiry timer read the offer as pending, the abandon withdrew it, and the expiry's
+    // conditional write then threw SB_ERR_OFFER_RESOLVED to onError (logged as a failed step).
+    await withWorld({
+      agents: [{ capacity: 1, skills: {}, presence: 'available', seniority: 1 }],
+      queues: [{ method: 'round-robin', customOrder: [], priority: 0, members: [0] }],
+      workstream: { ...workstream, offerTimeoutSeconds: 5 },
+      seed: 3,
+    }, async (w) => {
+      const id = await w.newConversation({ topic: 0, need: -1, vip: false });
+      await w.route(id);
+      await w.idle();
+      assert.equal(pendingFor(w, id).length, 1);
+      const abandoning = w.changeState(id, 'abandoned');
+      w.advance(5_000); // the offer's timer fires while the abandon is in flight
+      await abandoning;
+      await w.idle();
+      assert.deepEqual(w.backgroundErrors, []);
+      assert.deepEqual(w.db.offers().map((o) => o.status), ['withdrawn']);
+    });
+  });
+});
