@@ -119,6 +119,21 @@ for (const database of ['sqlite', 'postgres'] as const) {
       assert.ok(routing.decisions.some((d: { kind: string }) => d.kind === 'overflow'));
     });
 
+    it('pick mode: a conversation nobody picks still overflows when it has waited too long', { skip }, async () => {
+      const s = await tenantWith(w);
+      const backup = await w.api.ok('POST', `${s.t}/queues`, 201, { name: 'Pick backup', memberIds: [s.ana.id] });
+      const main = await w.api.ok('POST', `${s.t}/queues`, 201, {
+        name: 'Pick main', memberIds: [s.ana.id], routing: { overflow: [{ id: 'slow', when: { kind: 'wait-exceeds', seconds: 120 }, then: { kind: 'transfer', queueId: backup.id } }] },
+      });
+      await w.api.ok('POST', `${s.t}/workstreams`, 201, { name: 'Chat', channelTypes: ['webchat'], fallbackQueueId: main.id, mode: 'pick' });
+      const conv = await s.conversation();
+      assert.equal((await s.route(conv.id)).status, 'waiting');
+      await s.settle(121_000);
+      const line = (await w.api.ok('GET', `${s.t}/queues/${backup.id}/waiting`, 200)).items;
+      assert.deepEqual(line.map((i: { conversationId: string }) => i.conversationId), [conv.id]);
+      assert.equal(await s.state(conv.id), 'queued', 'still waiting to be picked, now in the backup queue');
+    });
+
     it('relaxation: a skill requirement is dropped after the configured wait', { skip }, async () => {
       const s = await tenantWith(w);
       const q = await w.api.ok('POST', `${s.t}/queues`, 201, { name: 'Languages', memberIds: [s.ana.id, s.ben.id] });

@@ -331,7 +331,13 @@ export class RoutingEngine {
       const item = state.items.get(conversationId);
       if (!item || item.status !== 'waiting') return 'skip';
       const compiled = state.workstreams.get(item.workstreamId);
-      if (!compiled || compiled.workstream.mode === 'pick') return 'skip';
+      if (!compiled) return 'skip';
+      if (compiled.workstream.mode === 'pick') {
+        // Nobody is offered pick-mode work, but its timers (overflow while queued, relaxations)
+        // still run, the same before and after a restart.
+        this.scheduleItem(state, item, this.deps.clock.now());
+        return 'skip';
+      }
       const now = this.deps.clock.now();
       const work = this.workFor(state, item, now);
       if (!work) return 'skip';
