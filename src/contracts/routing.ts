@@ -131,6 +131,7 @@ const WorkstreamFields = {
   mode: Type.Optional(literals(WORKSTREAM_MODES)),
   allowedPresences: Type.Optional(Type.Array(PresenceSchema, { minItems: 1, maxItems: 8 })),
   cost: Type.Optional(Type.Integer({ minimum: 1, maximum: 1000 })),
+  capacityProfiles: Type.Optional(Type.Record(Type.String({ minLength: 1, maxLength: 100 }), Type.Integer({ minimum: 1, maximum: 1000 }), { maxProperties: 20 })),
   wrapUpConsumesCapacity: Type.Optional(Type.Boolean()),
   offerTimeoutSeconds: Type.Optional(Type.Integer({ minimum: 5, maximum: 3600 })),
   rejectionSkipSeconds: Type.Optional(Type.Integer({ minimum: 0, maximum: 86_400 })),
@@ -148,7 +149,8 @@ export const WorkstreamBody = Type.Object(WorkstreamFields, strict);
 export const UpdateWorkstreamBody = Type.Object({ ...WorkstreamFields, expectedVersion: Type.Optional(Type.Integer({ minimum: 1 })) }, strict);
 export const WorkstreamSchema = Type.Unsafe<Workstream>(Type.Object({
   id: Id, tenantId: Id, name: Type.String(), channelTypes: Type.Array(ChannelTypeSchema), mode: literals(WORKSTREAM_MODES),
-  allowedPresences: Type.Array(PresenceSchema), cost: Type.Integer(), wrapUpConsumesCapacity: Type.Boolean(),
+  allowedPresences: Type.Array(PresenceSchema), cost: Type.Integer(), capacityProfiles: Type.Record(Type.String(), Type.Integer()),
+  wrapUpConsumesCapacity: Type.Boolean(),
   offerTimeoutSeconds: Type.Integer(), rejectionSkipSeconds: Type.Integer(), missedOffersBeforeAway: Type.Integer(),
   waitingOrder: literals(WAITING_ORDERS), skillMatch: Type.String(), relaxations: Type.Array(Type.Unknown()),
   preferredAgentVariable: Nullable(Type.String()), preferredAgentSeconds: Type.Integer(),

@@ -64,7 +64,7 @@ export function routingStorageContract(name: string, open: () => Promise<Storage
     function workstreamOf(tenantId: string, fallbackQueueId: string, routeQueueIds: readonly string[], patch: Partial<Workstream> = {}): Workstream {
       return {
         id: deps.ids.next('wst'), tenantId, name: 'Chat', channelTypes: ['webchat', 'email'], mode: 'push',
-        allowedPresences: ['available', 'busy'], cost: 2, wrapUpConsumesCapacity: true, offerTimeoutSeconds: 45,
+        allowedPresences: ['available', 'busy'], cost: 2, capacityProfiles: { video: 3 }, wrapUpConsumesCapacity: true, offerTimeoutSeconds: 45,
         rejectionSkipSeconds: 90, missedOffersBeforeAway: 3, waitingOrder: 'last-customer-message', skillMatch: 'closest',
         relaxations: [{ afterSeconds: 60, dropSkills: ['billing'] }, { afterSeconds: 300, dropSkills: ['french', 'vip'] }],
         preferredAgentVariable: 'crm.owner', preferredAgentSeconds: 120,

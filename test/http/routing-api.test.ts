@@ -206,6 +206,32 @@ for (const database of ['sqlite', 'postgres'] as const) {
       assert.equal((await w.api.ok('GET', `${s.t}/agents/${s.ana.id}`, 200)).usedCapacity, 0);
     });
 
+    it('a capacity profile chosen by classification sets what a conversation costs', { skip }, async () => {
+      const s = await setUp(w, {
+        capacityProfiles: { video: 2 }, routeRules: [],
+        classificationRules: [{ id: 'video', condition: 'media == "video"', set: { capacityProfile: 'video' } }],
+      });
+      const refused = await w.api.call('PUT', `${s.t}/workstreams/${s.ws.id}`, {
+        name: 'Chat', channelTypes: ['webchat'], fallbackQueueId: s.general.id,
+        classificationRules: [{ id: 'x', condition: 'true', set: { capacityProfile: 'hologram' } }],
+      });
+      assert.equal(refused.status, 400);
+      assertErrorBody(refused.body, 'SB_ERR_INVALID_RULE');
+      // Ben has capacity 1: a video (cost 2) can only go to Ana (capacity 2).
+      await w.api.ok('PUT', `${s.t}/agents/${s.ana.id}/presence`, 200, { presence: 'offline' });
+      await w.server.routing.idle();
+      const video = await s.conversation({ media: { type: 'string', value: 'video' } });
+      const routed = await w.api.ok('POST', `${s.t}/conversations/${video.id}/route`, 200, {});
+      assert.equal(routed.status, 'waiting', 'Ben cannot hold a video');
+      assert.equal(routed.plan.capacityProfile, 'video');
+      await w.api.ok('PUT', `${s.t}/agents/${s.ana.id}/presence`, 200, { presence: 'available' });
+      await w.server.routing.idle();
+      const ana = await w.api.ok('GET', `${s.t}/agents/${s.ana.id}`, 200);
+      assert.equal(ana.usedCapacity, 2, 'the video holds both of Ana\'s units');
+      const chat = await s.conversation();
+      assert.equal((await w.api.ok('POST', `${s.t}/conversations/${chat.id}/route`, 200, {})).agentId, s.ben.id);
+    });
+
     it('the dry run explains a decision and changes nothing', { skip }, async () => {
       const s = await setUp(w);
       const before = await w.api.ok('GET', `${s.t}/events`, 200);

@@ -80,6 +80,10 @@ export function compileWorkstream(workstream: Workstream, knownQueueIds: Readonl
     const condition = parseCondition(rule.condition, { ruleId: rule.id, list: 'classification' });
     const problem = checkClassificationOutcome(rule.set, knownSkills);
     if (problem) throw invalid(`classification rule ${rule.id}: ${problem}`, { ruleId: rule.id, list: 'classification' });
+    const profile = rule.set.capacityProfile;
+    if (profile !== undefined && (workstream.capacityProfiles ?? {})[profile] === undefined) {
+      throw invalid(`classification rule ${rule.id}: capacity profile "${profile}" is not one of the workstream's capacityProfiles.`, { ruleId: rule.id, list: 'classification' });
+    }
     return { id: rule.id, condition, set: { ...rule.set, variables: rule.set.variables as ContextVariable[] | undefined } };
   });
 

@@ -3,7 +3,7 @@ import { applicableSkills, type WorkRequest } from '../../core/routing/agent-sel
 import { isOpen } from '../../core/routing/operating-hours.js';
 import { estimateWaitSeconds, MAX_OVERFLOW_RULES, nextOverflowDeadline, overflowWhileQueued, type QueueConditions } from '../../core/routing/overflow.js';
 import { planRoute, type RoutePlan } from '../../core/routing/plan-route.js';
-import type { Offer, RoutingDecision, RoutingItem } from '../../core/routing/routing-model.js';
+import { workCost, type Offer, type RoutingDecision, type RoutingItem } from '../../core/routing/routing-model.js';
 import type { ContextVariable } from '../../core/context-variable.js';
 import type { Caller } from '../caller.js';
 import type { AppDeps } from '../deps.js';
@@ -534,7 +534,7 @@ export class RoutingEngine {
     const item: RoutingItem = {
       conversationId, tenantId: state.tenantId, workstreamId: ws.id, queueId,
       status: plan.outcome.kind === 'end' ? 'ended' : 'waiting',
-      priority: plan.priority, requiredSkills: plan.requiredSkills, cost: ws.cost, enteredAt: now, orderAt: now,
+      priority: plan.priority, requiredSkills: plan.requiredSkills, cost: workCost(ws, plan.capacityProfile), enteredAt: now, orderAt: now,
       preferredAgentId, preferredUntil: preferredAgentId !== null && ws.preferredAgentSeconds > 0 ? now + ws.preferredAgentSeconds * 1000 : null,
       excluded: escalatingBot !== null ? { [escalatingBot]: Number.MAX_SAFE_INTEGER } : {},
       overflowApplied: [], skillsDropped: false,

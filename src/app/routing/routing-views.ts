@@ -5,7 +5,7 @@
 import { checkContextVariable, type ContextVariable } from '../../core/context-variable.js';
 import type { ChannelType } from '../../core/model.js';
 import { selectAgent, type Ineligibility, type WorkRequest } from '../../core/routing/agent-selection.js';
-import type { Offer } from '../../core/routing/routing-model.js';
+import { workCost, type Offer } from '../../core/routing/routing-model.js';
 import type { Caller } from '../caller.js';
 import { SwitchboardError } from '../errors.js';
 import type { StoreReads } from '../ports/storage.js';
@@ -41,7 +41,7 @@ export async function simulateRouting(engine: RoutingEngine, caller: Caller, ten
     const plan = engine.planFor(state, compiled, context, input.priority ?? 0, draw, now);
     const ws = compiled.workstream;
     const work: WorkRequest = {
-      cost: ws.cost, requiredSkills: plan.requiredSkills, match: ws.skillMatch, relaxations: ws.relaxations,
+      cost: workCost(ws, plan.capacityProfile), requiredSkills: plan.requiredSkills, match: ws.skillMatch, relaxations: ws.relaxations,
       waitedSeconds: input.waitedSeconds ?? 0, allowedPresences: ws.allowedPresences, excluded: new Set(),
     };
     const queueId = plan.outcome.queueId;

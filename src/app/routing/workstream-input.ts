@@ -12,6 +12,7 @@ export interface WorkstreamInput {
   readonly mode?: WorkstreamMode | undefined;
   readonly allowedPresences?: readonly Presence[] | undefined;
   readonly cost?: number | undefined;
+  readonly capacityProfiles?: Readonly<Record<string, number>> | undefined;
   readonly wrapUpConsumesCapacity?: boolean | undefined;
   readonly offerTimeoutSeconds?: number | undefined;
   readonly rejectionSkipSeconds?: number | undefined;
@@ -34,6 +35,7 @@ export function workstreamFrom(input: WorkstreamInput, base: { id: string; tenan
     mode: input.mode ?? 'push',
     allowedPresences: input.allowedPresences ?? ['available', 'busy'],
     cost: input.cost ?? 1,
+    capacityProfiles: input.capacityProfiles ?? {},
     wrapUpConsumesCapacity: input.wrapUpConsumesCapacity ?? false,
     offerTimeoutSeconds: input.offerTimeoutSeconds ?? 30,
     rejectionSkipSeconds: input.rejectionSkipSeconds ?? 300,

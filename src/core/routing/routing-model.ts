@@ -50,6 +50,11 @@ export interface Workstream {
   readonly allowedPresences: readonly Presence[];
   /** Capacity units a conversation consumes while offered or active. */
   readonly cost: number;
+  /**
+   * Named costs a classification rule can choose (`capacityProfile`), e.g. {"video": 3}: with
+   * capacity 3, an agent then takes three chats or one video call.
+   */
+  readonly capacityProfiles: Readonly<Record<string, number>>;
   readonly wrapUpConsumesCapacity: boolean;
   readonly offerTimeoutSeconds: number;
   /** How long an agent who rejected (or let time out) an offer is skipped for that conversation. */
@@ -68,6 +73,11 @@ export interface Workstream {
   readonly version: number;
   readonly createdAt: string;
   readonly updatedAt: string;
+}
+
+/** Capacity units a conversation costs: its classified capacity profile's, else the workstream's. */
+export function workCost(workstream: Pick<Workstream, 'cost' | 'capacityProfiles'>, capacityProfile: string | null): number {
+  return (capacityProfile !== null ? workstream.capacityProfiles[capacityProfile] : undefined) ?? workstream.cost;
 }
 
 /** Routing settings of a queue (the queue's name, priority and members live on `Queue`). */

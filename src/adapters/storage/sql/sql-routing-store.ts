@@ -236,9 +236,12 @@ function definitionOf(w: Workstream): WorkstreamDefinition {
 }
 
 function toWorkstream(r: Row): Workstream {
-  const definition = JSON.parse(r.definition as string) as WorkstreamDefinition;
+  const definition = JSON.parse(r.definition as string) as Partial<WorkstreamDefinition>;
   return {
-    id: String(r.id), tenantId: String(r.tenant_id), name: String(r.name), ...definition,
+    // Definitions saved before a field existed get its default.
+    ...({ capacityProfiles: {} } satisfies Partial<WorkstreamDefinition>),
+    ...(definition as WorkstreamDefinition),
+    id: String(r.id), tenantId: String(r.tenant_id), name: String(r.name),
     fallbackQueueId: String(r.fallback_queue_id), version: Number(r.version), createdAt: iso(r.created_at), updatedAt: iso(r.updated_at),
   };
 }
