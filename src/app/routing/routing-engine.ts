@@ -245,8 +245,11 @@ export class RoutingEngine {
     const react = async (state: TenantRoutingState) => {
       if (AGENT_EVENTS.has(event.type)) {
         const agentId = (event.payload.agent as { id?: string } | undefined)?.id ?? (event.payload.agentId as string | undefined);
-        if (agentId) await this.refreshAgent(state, agentId);
-        if (agentId) await this.drain(state, state.agentQueuesByPriority(agentId));
+        if (agentId) {
+          const agent = await this.refreshAgent(state, agentId);
+          await this.withdrawOffersAgentCannotTake(state, agentId, agent?.presence ?? null);
+          await this.drain(state, state.agentQueuesByPriority(agentId));
+        }
       } else if (CONFIG_EVENTS.has(event.type)) {
         await this.reload(tenantId);
       } else if (event.type === 'routing.released' && event.conversationId) {
@@ -647,15 +650,34 @@ export class RoutingEngine {
     }
   }
 
-  /** Reject and timeout: the agent gets its capacity back and is skipped; the conversation waits again. */
-  private async decline(state: TenantRoutingState, caller: Caller, offer: Offer, outcome: 'rejected' | 'timed_out', reason: string | null): Promise<Offer> {
+  /**
+   * An agent who signs out (or turns to a presence the workstream does not route to) while an
+   * offer is pending cannot answer it: the offer is withdrawn at once and the conversation goes to
+   * the next agent, instead of waiting out the timeout and counting as a missed offer.
+   */
+  private async withdrawOffersAgentCannotTake(state: TenantRoutingState, agentId: string, presence: string | null): Promise<void> {
+    for (const item of [...state.items.values()]) {
+      if (item.status !== 'offered' || item.agentId !== agentId || item.offerId === null) continue;
+      const allowed = state.workstreams.get(item.workstreamId)?.workstream.allowedPresences ?? [];
+      if (presence !== null && (allowed as readonly string[]).includes(presence)) continue;
+      const offer = await this.deps.storage.read.routing.getOffer(state.tenantId, item.offerId);
+      if (!offer || offer.status !== 'pending') continue;
+      await this.decline(state, ROUTING_CALLER, offer, 'withdrawn', `agent is ${presence ?? 'gone'}`);
+    }
+  }
+
+  /**
+   * Reject, timeout and withdrawal: the agent gets its capacity back (and, unless withdrawn, is
+   * skipped for a while); the conversation waits again and goes to the next agent.
+   */
+  private async decline(state: TenantRoutingState, caller: Caller, offer: Offer, outcome: 'rejected' | 'timed_out' | 'withdrawn', reason: string | null): Promise<Offer> {
     const item = state.items.get(offer.conversationId) ?? (await this.deps.storage.read.routing.getRoutingItem(state.tenantId, offer.conversationId));
     if (!item || item.status !== 'offered' || item.offerId !== offer.id) throw new SwitchboardError('SB_ERR_OFFER_RESOLVED');
     const ws = state.workstreams.get(item.workstreamId)?.workstream;
     const agent = state.agents.get(offer.agentId) ?? (await this.refreshAgent(state, offer.agentId));
     const now = this.deps.clock.now();
     const nowIso = new Date(now).toISOString();
-    const skipMs = (ws?.rejectionSkipSeconds ?? 0) * 1000;
+    const skipMs = outcome === 'withdrawn' ? 0 : (ws?.rejectionSkipSeconds ?? 0) * 1000;
     const excluded = { ...item.excluded };
     if (skipMs > 0) excluded[offer.agentId] = now + skipMs;
     const next: RoutingItem = { ...item, status: 'waiting', agentId: null, offerId: null, excluded, updatedAt: now };
@@ -666,8 +688,10 @@ export class RoutingEngine {
       if (!(await tx.routing.updateRoutingItem(next, 'offered'))) throw new SwitchboardError('SB_ERR_OFFER_RESOLVED');
       await tx.routing.releaseCapacity(state.tenantId, offer.agentId, item.cost);
       if (!(await tx.updateConversationState(state.tenantId, offer.conversationId, 'offered', 'queued', nowIso))) throw new SwitchboardError('SB_ERR_STATE_CONFLICT');
-      await emit('conversation.state_changed', state.tenantId, offer.conversationId, { from: 'offered', to: 'queued', reason: outcome === 'rejected' ? 'offer rejected' : 'offer timed out' });
-      await emit(outcome === 'rejected' ? 'routing.offer_rejected' : 'routing.offer_timed_out', state.tenantId, offer.conversationId, {
+      const said = { rejected: 'offer rejected', timed_out: 'offer timed out', withdrawn: 'offer withdrawn' }[outcome];
+      await emit('conversation.state_changed', state.tenantId, offer.conversationId, { from: 'offered', to: 'queued', reason: said });
+      const type = ({ rejected: 'routing.offer_rejected', timed_out: 'routing.offer_timed_out', withdrawn: 'routing.offer_withdrawn' } as const)[outcome];
+      await emit(type, state.tenantId, offer.conversationId, {
         offerId: offer.id, agentId: offer.agentId, queueId: item.queueId, reason, skippedUntil: skipMs > 0 ? new Date(now + skipMs).toISOString() : null,
       });
       if (outcome === 'timed_out') await tx.routing.setMissedOffers(state.tenantId, offer.agentId, setAway ? 0 : missed);
@@ -687,7 +711,7 @@ export class RoutingEngine {
     state.putItem(next);
     const counters = state.counter(item.queueId);
     if (outcome === 'rejected') counters.rejected += 1;
-    else counters.timedOut += 1;
+    else if (outcome === 'timed_out') counters.timedOut += 1;
     await this.tryAssign(state, offer.conversationId);
     await this.drain(state, state.agentQueuesByPriority(offer.agentId));
     return { ...offer, status: outcome, resolvedAt: nowIso };
