@@ -48,7 +48,7 @@ describe('switchboard CLI', () => {
     assert.match(first.out, /applied: 1 .*2 routing/);
     const second = switchboard(['migrate']);
     assert.match(second.out, /nothing to apply/);
-    assert.match(second.out, /schema version 2 \(sqlite\)/);
+    assert.match(second.out, /schema version 3 \(sqlite\)/);
   });
 
   it('seeds the demo tenant once: a web chat channel, two queues, two agents', () => {

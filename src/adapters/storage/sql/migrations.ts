@@ -127,6 +127,17 @@ export const MIGRATIONS: readonly Migration[] = [
       `CREATE INDEX routing_decisions_conversation ON routing_decisions (conversation_id, id)`,
     ],
   },
+  {
+    version: 3,
+    name: 'agent skills indexed by tenant and agent',
+    // Every query on agent_skills names the tenant and the agent (or the whole tenant, in agent
+    // order). SQLite served `agent_id = ? AND tenant_id = ?` from (tenant_id, skill), reading all of
+    // the tenant's skill rows for one agent: ~6 ms per agent lookup at 5,000 agents (B2).
+    statements: () => [
+      `DROP INDEX agent_skills_tenant`,
+      `CREATE INDEX agent_skills_tenant_agent ON agent_skills (tenant_id, agent_id, skill)`,
+    ],
+  },
 ];
 
 export const LATEST_VERSION = MIGRATIONS[MIGRATIONS.length - 1]!.version;
