@@ -4,6 +4,7 @@
  * produce valid figures (a crash, failed requests), not when it misses its target.
  */
 const BENCHMARKS: Record<string, { title: string; run: () => Promise<boolean> }> = {
+  b2: { title: 'Routing engine', run: async () => (await import('./b2-routing.js')).runB2() },
   b5: { title: 'REST API', run: async () => (await import('./b5-rest-api.js')).runB5() },
 };
 
