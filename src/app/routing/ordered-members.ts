@@ -44,7 +44,7 @@ export class OrderedMembers<K extends MemberKey> {
   constructor(
     /** undefined: the agent cannot be chosen through this order, so it is left out. */
     private readonly keyOf: (agent: AgentSnapshot, position: number) => K | undefined,
-    compare: (a: K, b: K) => number,
+    private readonly compare: (a: K, b: K) => number,
   ) {
     this.tree = new BTreeClass<K, string>(undefined, compare);
   }
@@ -56,13 +56,15 @@ export class OrderedMembers<K extends MemberKey> {
   /** Files the member at `position` under its current key; undefined takes it out. */
   place(position: number, agent: AgentSnapshot | undefined): void {
     const old = this.keyAt.get(position);
+    const key = agent === undefined ? undefined : this.keyOf(agent, position);
+    // Most updates (a conversation ending for a round-robin member, say) leave the key as it was:
+    // re-filing would cost two tree operations for nothing, on every queue the agent belongs to.
+    if (old !== undefined && key !== undefined && this.compare(old, key) === 0) return;
     if (old !== undefined) {
       this.tree.delete(old);
       this.keyAt.delete(position);
     }
-    if (agent === undefined) return;
-    const key = this.keyOf(agent, position);
-    if (key === undefined) return;
+    if (agent === undefined || key === undefined) return;
     this.tree.set(key, agent.id);
     this.keyAt.set(position, key);
   }

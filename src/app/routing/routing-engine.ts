@@ -368,7 +368,7 @@ export class RoutingEngine {
         await this.refreshAgent(state, choice.agentId);
         const fresh = await this.deps.storage.read.routing.getRoutingItem(state.tenantId, conversationId);
         if (fresh) state.putItem(fresh);
-        else state.items.delete(conversationId);
+        else state.forgetItem(conversationId);
       }
     }
     return 'no-match';
@@ -656,8 +656,9 @@ export class RoutingEngine {
    * the next agent, instead of waiting out the timeout and counting as a missed offer.
    */
   private async withdrawOffersAgentCannotTake(state: TenantRoutingState, agentId: string, presence: string | null): Promise<void> {
-    for (const item of [...state.items.values()]) {
-      if (item.status !== 'offered' || item.agentId !== agentId || item.offerId === null) continue;
+    for (const conversationId of [...(state.itemsOfAgent.get(agentId) ?? [])]) {
+      const item = state.items.get(conversationId);
+      if (!item || item.status !== 'offered' || item.agentId !== agentId || item.offerId === null) continue;
       const allowed = state.workstreams.get(item.workstreamId)?.workstream.allowedPresences ?? [];
       if (presence !== null && (allowed as readonly string[]).includes(presence)) continue;
       const offer = await this.deps.storage.read.routing.getOffer(state.tenantId, item.offerId);

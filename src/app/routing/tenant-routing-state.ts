@@ -42,6 +42,8 @@ export class TenantRoutingState {
   readonly items = new Map<string, RoutingItem>();
   readonly lines = new Map<string, WaitingLine>();
   readonly counters = new Map<string, QueueCounters>();
+  /** Agent id -> conversations offered to or owned by it (so agent events need not scan every item). */
+  readonly itemsOfAgent = new Map<string, Set<string>>();
   /** Agent id -> the queues it belongs to (for draining after the agent frees up). */
   readonly queuesOfAgent = new Map<string, Set<string>>();
   readonly index: AgentIndex;
@@ -98,6 +100,12 @@ export class TenantRoutingState {
   putItem(item: RoutingItem): void {
     const previous = this.items.get(item.conversationId);
     if (previous) this.lines.get(previous.queueId)?.remove(item.conversationId);
+    if (previous?.agentId) this.itemsOfAgent.get(previous.agentId)?.delete(item.conversationId);
+    if (item.agentId && item.status !== 'ended') {
+      const held = this.itemsOfAgent.get(item.agentId) ?? new Set<string>();
+      held.add(item.conversationId);
+      this.itemsOfAgent.set(item.agentId, held);
+    }
     if (item.status === 'ended') {
       this.items.delete(item.conversationId);
       return;
@@ -111,6 +119,15 @@ export class TenantRoutingState {
       }
       line.add(item);
     }
+  }
+
+  /** Drops an item that no longer exists in the database, with its place in line. */
+  forgetItem(conversationId: string): void {
+    const item = this.items.get(conversationId);
+    if (!item) return;
+    this.lines.get(item.queueId)?.remove(conversationId);
+    if (item.agentId) this.itemsOfAgent.get(item.agentId)?.delete(conversationId);
+    this.items.delete(conversationId);
   }
 
   counter(queueId: string): QueueCounters {
