@@ -4,6 +4,7 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import Database from 'better-sqlite3';
 import { percentile, runPair, type DecisionSample } from './b2/decisions.js';
+import { measureTenantScan } from './b2/tenant-scan.js';
 import { bareRound, buildTemplate, engineRound, removeDatabase, type BareRound, type EngineRound, type Operation } from './b2/durable.js';
 import { measureMemory, type MemoryReport } from './b2/memory.js';
 import { generatePopulation, DEFAULT_POPULATION, type Population } from './b2/population.js';
@@ -176,7 +177,19 @@ async function decisionPart(population: Population, rounds: number, decisions: n
   summary.push(`B2 decision latency (AgentIndex.select): p50 ${us(p50)}, p99 ${us(p99)}, max ${us(max)} (target p99 <= ${LATENCY_TARGET_MS} ms) ${verdict(p99 <= LATENCY_TARGET_MS * 1e6, '')}; scan p99 ${us(scanP99)}`);
   summary.push(`B2 ordering violations against the oracle: ${mismatches.length} in ${int(compared)} decisions compared run to run and ${int(checked)} checked on the spot (target 0) ${verdict(mismatches.length === 0, '')}`);
   for (const mismatch of mismatches.slice(0, 10)) out(`  VIOLATION ${mismatch}`);
-  return mismatches.length === 0;
+
+  // The naive engine's scan over every agent of the tenant, on a frozen state (no upkeep either side).
+  measureTenantScan(population, 2_000, seed);
+  const tenantScans = Array.from({ length: rounds }, (_, round) => measureTenantScan(population, Math.min(decisions, 20_000), seed * 7 + round));
+  const tenantRatio = median(tenantScans.map((s) => s.tenantScanNs / s.indexNs));
+  const tenantRate = median(tenantScans.map((s) => s.decisions / (s.tenantScanNs / 1e9)));
+  const frozenIndexRate = median(tenantScans.map((s) => s.decisions / (s.indexNs / 1e9)));
+  const tenantDisagreements = tenantScans.reduce((sum, s) => sum + s.disagreements, 0);
+  out(`\n  scan of all ${int(population.agents.length)} agents of the tenant per decision (membership + eligibility), frozen state: ${int(tenantRate)} decisions/s vs AgentIndex.select ${int(frozenIndexRate)}/s -> ${tenantRatio.toFixed(1)}x; ${tenantDisagreements} disagreements`);
+  const liveVsTenant = indexFull / tenantRate;
+  summary.push(`B2 routing decisions incl. index upkeep vs a scan of every agent of the tenant: ${liveVsTenant.toFixed(1)}x (${int(indexFull)} live vs ${int(tenantRate)} decisions/s) (target >= ${DECISION_TARGET}x) ${verdict(liveVsTenant >= DECISION_TARGET, `(needs ${(DECISION_TARGET / liveVsTenant).toFixed(1)}x faster)`)}`);
+  summary.push(`B2 routing decisions, select only vs a scan of every agent of the tenant: ${tenantRatio.toFixed(1)}x (${int(frozenIndexRate)} vs ${int(tenantRate)} decisions/s, frozen state) (target >= ${DECISION_TARGET}x) ${verdict(tenantRatio >= DECISION_TARGET, `(needs ${(DECISION_TARGET / tenantRatio).toFixed(1)}x faster)`)}`);
+  return mismatches.length === 0 && tenantDisagreements === 0;
 }
 
 /** Decisions per second of selector time (select, plus the selector's upkeep when `withUpkeep`). */
