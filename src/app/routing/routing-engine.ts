@@ -217,7 +217,8 @@ export class RoutingEngine {
       await isolated(item.conversationId, async () => {
         const offer = await this.deps.storage.read.routing.getOffer(state.tenantId, offerId);
         if (!offer || offer.status !== 'pending') return;
-        if (Date.parse(offer.expiresAt) <= now) await this.doExpire(state, offer.id);
+        // Expired while no engine ran: the agent could not have answered, so it is not a missed offer.
+        if (Date.parse(offer.expiresAt) <= now) await this.doExpire(state, offer.id, false);
         else this.armOffer(state.tenantId, offer);
       });
     }
@@ -636,11 +637,11 @@ export class RoutingEngine {
     return this.decline(state, caller, offer, 'rejected', reason);
   }
 
-  private async doExpire(state: TenantRoutingState, offerId: string): Promise<void> {
+  private async doExpire(state: TenantRoutingState, offerId: string, countsAsMissed = true): Promise<void> {
     const offer = await this.deps.storage.read.routing.getOffer(state.tenantId, offerId);
     if (!offer || offer.status !== 'pending') return;
     try {
-      await this.decline(state, ROUTING_CALLER, offer, 'timed_out', null);
+      await this.decline(state, ROUTING_CALLER, offer, 'timed_out', countsAsMissed ? null : 'expired while routing was stopped', countsAsMissed);
     } catch (error) {
       // The read above can be stale: a request outside the engine (the customer leaving, say) may
       // withdraw the offer before decline's conditional write. Nothing is left to expire then, and
@@ -671,7 +672,9 @@ export class RoutingEngine {
    * Reject, timeout and withdrawal: the agent gets its capacity back (and, unless withdrawn, is
    * skipped for a while); the conversation waits again and goes to the next agent.
    */
-  private async decline(state: TenantRoutingState, caller: Caller, offer: Offer, outcome: 'rejected' | 'timed_out' | 'withdrawn', reason: string | null): Promise<Offer> {
+  private async decline(
+    state: TenantRoutingState, caller: Caller, offer: Offer, outcome: 'rejected' | 'timed_out' | 'withdrawn', reason: string | null, countsAsMissed = true,
+  ): Promise<Offer> {
     const item = state.items.get(offer.conversationId) ?? (await this.deps.storage.read.routing.getRoutingItem(state.tenantId, offer.conversationId));
     if (!item || item.status !== 'offered' || item.offerId !== offer.id) throw new SwitchboardError('SB_ERR_OFFER_RESOLVED');
     const ws = state.workstreams.get(item.workstreamId)?.workstream;
@@ -682,8 +685,8 @@ export class RoutingEngine {
     const excluded = { ...item.excluded };
     if (skipMs > 0) excluded[offer.agentId] = now + skipMs;
     const next: RoutingItem = { ...item, status: 'waiting', agentId: null, offerId: null, excluded, updatedAt: now };
-    const missed = outcome === 'timed_out' ? (agent?.missedOffers ?? 0) + 1 : (agent?.missedOffers ?? 0);
-    const setAway = outcome === 'timed_out' && ws !== undefined && ws.missedOffersBeforeAway > 0 && missed >= ws.missedOffersBeforeAway;
+    const missed = outcome === 'timed_out' && countsAsMissed ? (agent?.missedOffers ?? 0) + 1 : (agent?.missedOffers ?? 0);
+    const setAway = outcome === 'timed_out' && countsAsMissed && ws !== undefined && ws.missedOffersBeforeAway > 0 && missed >= ws.missedOffersBeforeAway;
     await commit(this.deps, caller, async (tx, emit) => {
       if (!(await tx.routing.resolveOffer(state.tenantId, offer.id, outcome, nowIso))) throw new SwitchboardError('SB_ERR_OFFER_RESOLVED');
       if (!(await tx.routing.updateRoutingItem(next, 'offered'))) throw new SwitchboardError('SB_ERR_OFFER_RESOLVED');
@@ -695,7 +698,7 @@ export class RoutingEngine {
       await emit(type, state.tenantId, offer.conversationId, {
         offerId: offer.id, agentId: offer.agentId, queueId: item.queueId, reason, skippedUntil: skipMs > 0 ? new Date(now + skipMs).toISOString() : null,
       });
-      if (outcome === 'timed_out') await tx.routing.setMissedOffers(state.tenantId, offer.agentId, setAway ? 0 : missed);
+      if (outcome === 'timed_out' && countsAsMissed) await tx.routing.setMissedOffers(state.tenantId, offer.agentId, setAway ? 0 : missed);
       if (setAway) {
         await tx.routing.setAgentPresence(state.tenantId, offer.agentId, 'away', nowIso);
         await emit('agent.presence_changed', state.tenantId, null, { agentId: offer.agentId, from: agent?.presence ?? null, to: 'away', reason: `${missed} offers timed out in a row` });
