@@ -1,4 +1,5 @@
 import type { AgentSnapshot, AssignmentMethod, OrderKey, QueueSnapshot, SkillRequirement } from '../../core/routing/agent-selection.js';
+import { sortValue } from '../../core/routing/agent-selection.js';
 import { OrderedMembers, compareGroupKeys, rotating, type GroupKey, type MemberKey, type Slot } from './ordered-members.js';
 import { canonicalSkills, minimumSum, proficiencySum } from './skill-fit.js';
 
@@ -206,14 +207,6 @@ export class QueueIndex {
 function compareIdle(a: IdleKey, b: IdleKey): number {
   if (a.since !== b.since) return a.since < b.since ? -1 : 1;
   return a.position - b.position;
-}
-
-// The oracle's custom ordering, applied to values extracted once per placement.
-function sortValue(agent: AgentSnapshot, key: string): number | string | undefined {
-  if (key === 'freeCapacity') return agent.capacity - agent.used;
-  if (key === 'lastAssignedAt') return agent.lastAssignedAt ?? -Infinity;
-  if (key.startsWith('skill:')) return agent.skills[key.slice('skill:'.length)];
-  return agent.attributes[key];
 }
 
 /**

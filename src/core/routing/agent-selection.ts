@@ -80,7 +80,7 @@ export function applicableSkills(work: WorkRequest): SkillRequirement[] {
 }
 
 /** How far an agent falls short of the requirements (0 = meets them all); undefined = lacks a skill. */
-function shortfall(agent: AgentSnapshot, skills: readonly SkillRequirement[]): number | undefined {
+export function shortfall(agent: AgentSnapshot, skills: readonly SkillRequirement[]): number | undefined {
   let total = 0;
   for (const s of skills) {
     const p = agent.skills[s.skill];
@@ -91,7 +91,7 @@ function shortfall(agent: AgentSnapshot, skills: readonly SkillRequirement[]): n
 }
 
 /** How much more skilled than needed an agent is: best-skill prefers the closest fit. */
-function surplus(agent: AgentSnapshot, skills: readonly SkillRequirement[]): number {
+export function surplus(agent: AgentSnapshot, skills: readonly SkillRequirement[]): number {
   return skills.reduce((sum, s) => sum + Math.max(0, (agent.skills[s.skill] ?? 0) - s.minProficiency), 0);
 }
 
@@ -136,7 +136,8 @@ export function selectAgent(queue: QueueSnapshot, agents: ReadonlyMap<string, Ag
   return { agentId: ranked[0] ?? null, ranked, ineligible, appliedSkills: skills };
 }
 
-function sortValue(agent: AgentSnapshot, key: string): number | string | undefined {
+/** The value a custom order key reads from an agent (undefined: the agent lacks it). */
+export function sortValue(agent: AgentSnapshot, key: string): number | string | undefined {
   if (key === 'freeCapacity') return agent.capacity - agent.used;
   if (key === 'lastAssignedAt') return agent.lastAssignedAt ?? -Infinity;
   if (key.startsWith('skill:')) return agent.skills[key.slice('skill:'.length)];
