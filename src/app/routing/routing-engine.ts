@@ -1,7 +1,8 @@
 import type { Actor, Agent, Participant, SwitchboardEvent } from '../../core/model.js';
+import type { ConversationState } from '../../core/conversation-lifecycle.js';
 import { applicableSkills, type WorkRequest } from '../../core/routing/agent-selection.js';
 import { isOpen } from '../../core/routing/operating-hours.js';
-import { estimateWaitSeconds, MAX_OVERFLOW_RULES, nextOverflowDeadline, overflowWhileQueued, type QueueConditions } from '../../core/routing/overflow.js';
+import { estimateWaitSeconds, MAX_OVERFLOW_RULES, nextOverflowDeadline, overflowWhileQueued, type OverflowAction, type QueueConditions } from '../../core/routing/overflow.js';
 import { planRoute, type RoutePlan } from '../../core/routing/plan-route.js';
 import { workCost, type Offer, type RoutingDecision, type RoutingItem } from '../../core/routing/routing-model.js';
 import type { ContextVariable } from '../../core/context-variable.js';
@@ -481,7 +482,7 @@ export class RoutingEngine {
     await this.tryAssign(state, conversationId);
   }
 
-  private async applyQueuedOverflow(state: TenantRoutingState, item: RoutingItem, ruleId: string, action: import('../../core/routing/overflow.js').OverflowAction, now: number): Promise<void> {
+  private async applyQueuedOverflow(state: TenantRoutingState, item: RoutingItem, ruleId: string, action: OverflowAction, now: number): Promise<void> {
     const nowIso = new Date(now).toISOString();
     const applied = [...item.overflowApplied, ruleId];
     let next: RoutingItem = { ...item, overflowApplied: applied, updatedAt: now };
@@ -845,7 +846,7 @@ export class RoutingEngine {
     }
   }
 
-  private async endWithMessage(tx: StoreTx, emit: Emit, tenantId: string, conversationId: string, from: Parameters<StoreTx['updateConversationState']>[2], text: string, at: string): Promise<void> {
+  private async endWithMessage(tx: StoreTx, emit: Emit, tenantId: string, conversationId: string, from: ConversationState, text: string, at: string): Promise<void> {
     const seq = await tx.nextMessageSeq(tenantId, conversationId, at);
     const message = {
       id: this.deps.ids.next('msg'), tenantId, conversationId, seq, senderRole: 'system' as const, senderId: null, visibility: 'public' as const,
