@@ -56,6 +56,8 @@ export class QueueIndex {
   private readonly skillOrders = new Map<string, OrderedMembers<GroupKey>>();
   /** Positions whose agent is a candidate, whatever a work item asks (see hasCandidates). */
   private readonly candidatePositions = new Set<number>();
+  /** The skills each candidate was last filed with in the skill orders (absent: not filed). */
+  private readonly filedSkills = new Map<string, AgentSnapshot['skills']>();
 
   constructor(queue: IndexedQueue, private readonly candidate: CandidateLookup) {
     this.id = queue.id;
@@ -82,11 +84,17 @@ export class QueueIndex {
   place(agentId: string, agent: AgentSnapshot | undefined): void {
     const positions = this.positions.get(agentId);
     if (!positions) return;
+    // Skill orders key on skills alone: a candidate whose skills object is the one it was filed
+    // with (a change of load or idle time) keeps its place in all of them, which saves up to
+    // MAX_SKILL_ORDERS key computations per queue on most updates.
+    const skillsUnchanged = agent !== undefined && this.filedSkills.get(agentId) === agent.skills;
+    if (agent) this.filedSkills.set(agentId, agent.skills);
+    else this.filedSkills.delete(agentId);
     for (const position of positions) {
       if (agent) this.candidatePositions.add(position);
       else this.candidatePositions.delete(position);
       if (this.order.walk !== 'by-skills') this.order.members.place(position, agent);
-      for (const members of this.skillOrders.values()) members.place(position, agent);
+      if (!skillsUnchanged) for (const members of this.skillOrders.values()) members.place(position, agent);
     }
   }
 
