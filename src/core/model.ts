@@ -166,6 +166,7 @@ export const EVENT_TYPES = [
   'routing.transferred',
   'routing.consult_started',
   'routing.released',
+  'routing.queue_stats',
 ] as const;
 export type EventType = (typeof EVENT_TYPES)[number];
 

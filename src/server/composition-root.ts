@@ -63,6 +63,7 @@ export async function assemble(config: Config, overrides: AssembleOverrides = {}
     scheduler,
     random: overrides.random ?? new CryptoRandom(),
     onError: (error, context) => logger.error({ err: error, context }, 'routing step failed'),
+    statsIntervalMs: config.routingStatsSeconds * 1000,
   });
   // Before serving: offers pending when the process stopped resume (or expire) now.
   await routing.start();

@@ -22,6 +22,8 @@ export interface Config {
   readonly logLevel: LogLevel;
   /** Largest accepted request body, in bytes. */
   readonly bodyLimit: number;
+  /** Seconds between queue statistics snapshots on the event stream (0: none). */
+  readonly routingStatsSeconds: number;
   /** Where the configuration came from, for the start-up log. */
   readonly sources: readonly string[];
 }
@@ -46,6 +48,7 @@ export const SETTINGS = [
   { env: 'SWITCHBOARD_BUS', file: 'bus', default: 'in-process', doc: 'Event bus; in-process for one node (NATS arrives with scale-out).' },
   { env: 'SWITCHBOARD_LOG_LEVEL', file: 'logLevel', default: 'info', doc: 'fatal, error, warn, info, debug, trace or silent.' },
   { env: 'SWITCHBOARD_BODY_LIMIT', file: 'bodyLimit', default: '1048576', doc: 'Largest request body in bytes (413 SB_ERR_BODY_TOO_LARGE above it).' },
+  { env: 'SWITCHBOARD_ROUTING_STATS_SECONDS', file: 'routingStatsSeconds', default: '10', doc: 'Seconds between routing.queue_stats snapshot events for wallboards, per tenant with routing activity (0 turns them off).' },
 ] as const;
 
 type Env = Readonly<Record<string, string | undefined>>;
@@ -95,10 +98,11 @@ export function loadConfig(env: Env, cwd: string = process.cwd()): Config {
   if (!(LOG_LEVELS as readonly string[]).includes(logLevel)) problems.push(`logLevel (SWITCHBOARD_LOG_LEVEL) must be one of ${LOG_LEVELS.join(', ')}, got "${logLevel}"`);
 
   const bodyLimit = integer(pick('SWITCHBOARD_BODY_LIMIT', 'bodyLimit') ?? '1048576', 'bodyLimit (SWITCHBOARD_BODY_LIMIT)', 1024, 100 * 1024 * 1024, problems);
+  const routingStatsSeconds = integer(pick('SWITCHBOARD_ROUTING_STATS_SECONDS', 'routingStatsSeconds') ?? '10', 'routingStatsSeconds (SWITCHBOARD_ROUTING_STATS_SECONDS)', 0, 3600, problems);
 
   if (problems.length > 0) throw new ConfigError(problems);
   return Object.freeze({
-    host, port, dataDir, database: Object.freeze(database), bus: 'in-process', logLevel: logLevel as LogLevel, bodyLimit,
+    host, port, dataDir, database: Object.freeze(database), bus: 'in-process', logLevel: logLevel as LogLevel, bodyLimit, routingStatsSeconds,
     sources: Object.freeze(sources),
   });
 }

@@ -45,7 +45,7 @@ for (const database of ['sqlite', 'postgres'] as const) {
       if (skip) return;
       const clock = new ManualClock(MONDAY_10_UTC);
       const scheduler = new ManualScheduler(clock);
-      const server = await startTestServer({ database, overrides: { clock, scheduler, random: new SeededRandom(3) } });
+      const server = await startTestServer({ database, env: { SWITCHBOARD_ROUTING_STATS_SECONDS: '10' }, overrides: { clock, scheduler, random: new SeededRandom(3) } });
       w = { server, api: client(server.app, server.auth), scheduler };
     });
     after(async () => w?.server.stop());
@@ -132,6 +132,22 @@ for (const database of ['sqlite', 'postgres'] as const) {
       const line = (await w.api.ok('GET', `${s.t}/queues/${backup.id}/waiting`, 200)).items;
       assert.deepEqual(line.map((i: { conversationId: string }) => i.conversationId), [conv.id]);
       assert.equal(await s.state(conv.id), 'queued', 'still waiting to be picked, now in the backup queue');
+    });
+
+    it('queue statistics: after routing activity a snapshot event follows within the interval, and none while idle', { skip }, async () => {
+      const s = await tenantWith(w);
+      const q = await w.api.ok('POST', `${s.t}/queues`, 201, { name: 'Watched', memberIds: [s.ben.id] });
+      await w.api.ok('POST', `${s.t}/workstreams`, 201, { name: 'Chat', channelTypes: ['webchat'], fallbackQueueId: q.id });
+      const conv = await s.conversation();
+      await s.route(conv.id);
+      await s.settle(11_000);
+      const snapshots = async () => (await w.api.ok('GET', `${s.t}/events?limit=1000`, 200)).items.filter((e: { type: string }) => e.type === 'routing.queue_stats');
+      const first = await snapshots();
+      assert.equal(first.length, 1, JSON.stringify(first.map((e: { occurredAt: string; payload: unknown }) => [e.occurredAt, e.payload])).slice(0, 1500));
+      const watched = first[0].payload.queues.find((x: { queueId: string }) => x.queueId === q.id);
+      assert.deepEqual([watched.waiting, watched.longestWaitSeconds, watched.agentsByPresence], [1, 11, { offline: 1 }]);
+      await s.settle(60_000);
+      assert.equal((await snapshots()).length, 1, 'nothing happened since: no new snapshot');
     });
 
     it('relaxation: a skill requirement is dropped after the configured wait', { skip }, async () => {

@@ -37,6 +37,8 @@ export async function startTestServer(
     SWITCHBOARD_DATA_DIR: dir,
     SWITCHBOARD_LOG_LEVEL: 'silent',
     SWITCHBOARD_PORT: '0',
+    // Statistics snapshots are events; tests that count events turn them on themselves.
+    SWITCHBOARD_ROUTING_STATS_SECONDS: '0',
     ...(schema ? { DATABASE_URL: POSTGRES_URL, SWITCHBOARD_PG_SCHEMA: schema } : {}),
     ...options.env,
   };

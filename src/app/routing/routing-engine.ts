@@ -15,6 +15,7 @@ import { requireTenant } from '../tenant-access.js';
 import { commit, type Emit } from '../unit-of-work.js';
 import type { IndexedChoice } from './agent-index.js';
 import type { CompiledWorkstream } from './routing-config-checks.js';
+import { computeQueueStats } from './queue-stats.js';
 import { TenantRoutingState, toSnapshot } from './tenant-routing-state.js';
 
 export interface RoutingEngineDeps extends AppDeps {
@@ -22,6 +23,8 @@ export interface RoutingEngineDeps extends AppDeps {
   readonly random: RandomSource;
   /** Called with failures of background work (timers, bus reactions); the server logs them. */
   readonly onError?: ((error: unknown, context: string) => void) | undefined;
+  /** Milliseconds between `routing.queue_stats` snapshots of a tenant with routing activity; 0 or absent: none. */
+  readonly statsIntervalMs?: number | undefined;
 }
 
 const ROUTING_ACTOR: Actor = Object.freeze({ kind: 'system', id: 'routing' });
@@ -64,6 +67,7 @@ export class RoutingEngine {
   private readonly chains = new Map<string, Promise<unknown>>();
   private readonly offerTimers = new Map<string, () => void>();
   private readonly itemTimers = new Map<string, { at: number; cancel: () => void }>();
+  private readonly statsTimers = new Map<string, () => void>();
   private unsubscribe: (() => void) | null = null;
   private closed = false;
 
@@ -84,6 +88,8 @@ export class RoutingEngine {
     await this.idle();
     for (const cancel of this.offerTimers.values()) cancel();
     for (const t of this.itemTimers.values()) t.cancel();
+    for (const cancel of this.statsTimers.values()) cancel();
+    this.statsTimers.clear();
     this.offerTimers.clear();
     this.itemTimers.clear();
   }
@@ -134,7 +140,7 @@ export class RoutingEngine {
   /** Runs `fn` against the tenant's loaded state (queries: simulate, statistics). */
   async inspect<T>(caller: Caller, tenantId: string, fn: (state: TenantRoutingState, now: number) => T | Promise<T>): Promise<T> {
     await requireTenant(this.deps, caller, tenantId);
-    return this.run(tenantId, (state) => fn(state, this.deps.clock.now()));
+    return this.run(tenantId, (state) => fn(state, this.deps.clock.now()), false);
   }
 
   /** The plan a context would get now, computed exactly as `route` does but written nowhere. */
@@ -175,15 +181,41 @@ export class RoutingEngine {
 
   // ---- serialisation and loading ---------------------------------------------------------
 
-  private run<T>(tenantId: string, step: (state: TenantRoutingState) => Promise<T> | T): Promise<T> {
+  /** Queues a step for the tenant; `changes: false` for steps that only read (no statistics snapshot follows them). */
+  private run<T>(tenantId: string, step: (state: TenantRoutingState) => Promise<T> | T, changes = true): Promise<T> {
     const previous = this.chains.get(tenantId) ?? Promise.resolve();
-    const next = previous.then(async () => step(await this.stateOf(tenantId)));
+    const next = previous.then(async () => {
+      const state = await this.stateOf(tenantId);
+      if (changes) this.armStats(tenantId);
+      return step(state);
+    });
     const settled = next.then(() => undefined, () => undefined);
     this.chains.set(tenantId, settled);
     void settled.then(() => {
       if (this.chains.get(tenantId) === settled) this.chains.delete(tenantId);
     });
     return next;
+  }
+
+  /**
+   * Wallboards get the queue figures as events too: after routing activity in a tenant, one
+   * `routing.queue_stats` snapshot of all its queues follows within the interval (never more than
+   * one per interval, and none while nothing happens).
+   */
+  private armStats(tenantId: string): void {
+    const interval = this.deps.statsIntervalMs ?? 0;
+    if (interval <= 0 || this.closed || this.statsTimers.has(tenantId)) return;
+    const cancel = this.deps.scheduler.at(this.deps.clock.now() + interval, () => {
+      this.statsTimers.delete(tenantId);
+      this.run(tenantId, (state) => this.emitStats(state), false).catch((e) => this.deps.onError?.(e, 'queue statistics'));
+    });
+    this.statsTimers.set(tenantId, cancel);
+  }
+
+  private async emitStats(state: TenantRoutingState): Promise<void> {
+    const now = this.deps.clock.now();
+    const queues = computeQueueStats(state, (id) => this.conditionsOf(state, id, now), now, state.queuesByPriority());
+    await commit(this.deps, ROUTING_CALLER, (_tx, emit) => emit('routing.queue_stats', state.tenantId, null, { at: new Date(now).toISOString(), queues }));
   }
 
   private stateOf(tenantId: string): Promise<TenantRoutingState> {
@@ -243,6 +275,11 @@ export class RoutingEngine {
 
   private onEvent(event: SwitchboardEvent): void {
     if (this.closed || !this.states.has(event.tenantId)) return; // not loaded: it will load fresh from the database
+    // Only events that change what routing knows queue a step (a step counts as activity for the
+    // statistics snapshots, so reacting to everything would make the snapshots feed themselves).
+    const relevant = AGENT_EVENTS.has(event.type) || CONFIG_EVENTS.has(event.type) || event.type === 'routing.released' ||
+      (event.type === 'message.created' && (event.payload.message as { senderRole?: string } | undefined)?.senderRole === 'customer');
+    if (!relevant) return;
     const tenantId = event.tenantId;
     const react = async (state: TenantRoutingState) => {
       if (AGENT_EVENTS.has(event.type)) {

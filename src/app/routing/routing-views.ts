@@ -9,6 +9,7 @@ import { workCost, type Offer } from '../../core/routing/routing-model.js';
 import type { Caller } from '../caller.js';
 import { SwitchboardError } from '../errors.js';
 import type { StoreReads } from '../ports/storage.js';
+import { computeQueueStats } from './queue-stats.js';
 import { explainPlan, type RoutingEngine } from './routing-engine.js';
 
 export interface SimulateInput {
@@ -74,30 +75,7 @@ export async function queueStatistics(engine: RoutingEngine, caller: Caller, ten
   return engine.inspect(caller, tenantId, (state, now) => {
     if (queueId !== undefined && !state.queues.has(queueId)) throw new SwitchboardError('SB_ERR_QUEUE_NOT_FOUND');
     const ids = queueId !== undefined ? [queueId] : state.queuesByPriority();
-    return ids.map((id) => {
-      const queue = state.queues.get(id)!;
-      const counters = state.counter(id);
-      let longest = 0;
-      let offered = 0;
-      for (const item of state.items.values()) {
-        if (item.queueId !== id) continue;
-        if (item.status === 'waiting') longest = Math.max(longest, now - item.enteredAt);
-        if (item.status === 'offered') offered += 1;
-      }
-      const agentsByPresence: Record<string, number> = {};
-      for (const memberId of queue.memberIds) {
-        const agent = state.agents.get(memberId);
-        if (agent) agentsByPresence[agent.presence] = (agentsByPresence[agent.presence] ?? 0) + 1;
-      }
-      const conditions = engine.conditionsOf(state, id, now);
-      return {
-        queueId: id, name: queue.name, waiting: state.lines.get(id)?.size ?? 0, offered, longestWaitSeconds: longest / 1000,
-        averageWaitSeconds: counters.waitCount > 0 ? counters.waitSum / counters.waitCount / 1000 : null,
-        estimatedWaitSeconds: conditions.estimatedWaitSeconds, open: conditions.open, agentsByPresence,
-        offers: { made: counters.offered, accepted: counters.accepted, rejected: counters.rejected, timedOut: counters.timedOut },
-        assignedDirectly: counters.assigned,
-      };
-    });
+    return computeQueueStats(state, (id) => engine.conditionsOf(state, id, now), now, ids);
   });
 }
 
