@@ -45,12 +45,10 @@ export class SqlRoutingStore implements RoutingTx {
     }
   }
   async updateAgent(tenantId: string, agentId: string, patch: AgentPatch): Promise<void> {
-    const sets: string[] = [];
-    const params: unknown[] = [];
-    if (patch.displayName !== undefined) sets.push('display_name = ?') && params.push(patch.displayName);
-    if (patch.email !== undefined) sets.push('email = ?') && params.push(patch.email);
-    if (patch.capacity !== undefined) sets.push('capacity = ?') && params.push(patch.capacity);
-    if (patch.attributes !== undefined) sets.push('attributes = ?') && params.push(JSON.stringify(patch.attributes));
+    const { sets, params } = given([
+      ['display_name', patch.displayName], ['email', patch.email], ['capacity', patch.capacity],
+      ['attributes', patch.attributes === undefined ? undefined : JSON.stringify(patch.attributes)],
+    ]);
     if (sets.length === 0) return;
     await this.db.run(`UPDATE agents SET ${sets.join(', ')} WHERE id = ? AND tenant_id = ?`, [...params, agentId, tenantId]);
   }
@@ -125,11 +123,10 @@ export class SqlRoutingStore implements RoutingTx {
   // ---- queues -----------------------------------------------------------------------------
   async updateQueue(tenantId: string, queueId: string, patch: QueuePatch, expectedVersion: number, at: string): Promise<boolean> {
     void at;
-    const sets = ['version = version + 1'];
-    const params: unknown[] = [];
-    if (patch.name !== undefined) sets.push('name = ?') && params.push(patch.name);
-    if (patch.priority !== undefined) sets.push('priority = ?') && params.push(patch.priority);
-    if (patch.routing !== undefined) sets.push('routing = ?') && params.push(JSON.stringify(patch.routing));
+    const { sets, params } = given([
+      ['name', patch.name], ['priority', patch.priority], ['routing', patch.routing === undefined ? undefined : JSON.stringify(patch.routing)],
+    ]);
+    sets.push('version = version + 1');
     const changed = await this.db.run(`UPDATE queues SET ${sets.join(', ')} WHERE id = ? AND tenant_id = ? AND version = ?`, [
       ...params, queueId, tenantId, expectedVersion,
     ]);
@@ -184,10 +181,7 @@ export class SqlRoutingStore implements RoutingTx {
     return row && toOffer(row);
   }
   async listOffers(tenantId: string, filter: { agentId?: string | undefined; status?: OfferStatus | undefined }): Promise<Offer[]> {
-    const where = ['tenant_id = ?'];
-    const params: unknown[] = [tenantId];
-    if (filter.status !== undefined) where.push('status = ?') && params.push(filter.status);
-    if (filter.agentId !== undefined) where.push('agent_id = ?') && params.push(filter.agentId);
+    const { sets: where, params } = given([['tenant_id', tenantId], ['status', filter.status], ['agent_id', filter.agentId]]);
     const rows = await this.db.all(`SELECT ${OFFER_COLUMNS} FROM offers WHERE ${where.join(' AND ')} ORDER BY created_at, id LIMIT 1000`, params);
     return rows.map(toOffer);
   }
@@ -228,6 +222,12 @@ export class SqlRoutingStore implements RoutingTx {
       queueId, priority, ms(at), conversationId, tenantId,
     ]);
   }
+}
+
+/** `column = ?` for each pair whose value is given (undefined means "leave out"), with the values in order. */
+function given(pairs: readonly (readonly [string, unknown])[]): { sets: string[]; params: unknown[] } {
+  const present = pairs.filter(([, value]) => value !== undefined);
+  return { sets: present.map(([column]) => `${column} = ?`), params: present.map(([, value]) => value) };
 }
 
 function definitionOf(w: Workstream): WorkstreamDefinition {
