@@ -1,6 +1,7 @@
 import { copyFileSync, existsSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
+import { openCopyLikeDriver } from './sql-trace.js';
 import { InProcessBus } from '../../src/adapters/bus/in-process/in-process-bus.js';
 import { SqlStorage } from '../../src/adapters/storage/sql/sql-storage.js';
 import { SqliteDriver } from '../../src/adapters/storage/sqlite/sqlite-driver.js';
@@ -374,15 +375,8 @@ export interface BareRound {
 
 /** Replays the operations on a copy of the template with raw better-sqlite3, one transaction each. */
 export function bareRound(template: Template, operations: readonly Operation[], path: string, countPages = false): BareRound {
-  copyFileSync(template.path, path);
-  const db = new Database(path);
+  const db = openCopyLikeDriver(template.path, path, countPages);
   try {
-    // The pragmas SqliteDriver sets.
-    db.pragma('journal_mode = WAL');
-    db.pragma('synchronous = NORMAL');
-    db.pragma('foreign_keys = ON');
-    db.pragma('busy_timeout = 5000');
-    if (countPages) db.pragma('wal_autocheckpoint = 0');
     const tenant = template.tenantId;
     const presenceList = ROUTABLE.map(() => '?').join(', ');
     const reserve = db.prepare(`UPDATE agents SET used_capacity = used_capacity + ?, last_assigned_at = ?

@@ -99,14 +99,8 @@ export function kindOf(sql: string): string {
  * never checkpointed and its size gives the pages written (the timing of that run is not a figure).
  */
 export function replayTrace(template: string, path: string, trace: readonly TraceEntry[], countPages = false): ReplayResult {
-  copyFileSync(template, path);
-  const db = new Database(path);
+  const db = openCopyLikeDriver(template, path, countPages);
   try {
-    db.pragma('journal_mode = WAL');
-    db.pragma('synchronous = NORMAL');
-    db.pragma('foreign_keys = ON');
-    db.pragma('busy_timeout = 5000');
-    if (countPages) db.pragma('wal_autocheckpoint = 0');
     const pageSize = Number(db.pragma('page_size', { simple: true }));
     const statements = new Map<string, Database.Statement>();
     const kinds = new Map<string, { count: number; ns: number }>();
@@ -142,4 +136,19 @@ export function replayTrace(template: string, path: string, trace: readonly Trac
   } finally {
     db.close();
   }
+}
+
+/**
+ * A copy of `template` opened with raw better-sqlite3 and the pragmas SqliteDriver sets, for the
+ * baselines. With `countPages` the WAL is never checkpointed, so its size gives the pages written.
+ */
+export function openCopyLikeDriver(template: string, path: string, countPages: boolean): Database.Database {
+  copyFileSync(template, path);
+  const db = new Database(path);
+  db.pragma('journal_mode = WAL');
+  db.pragma('synchronous = NORMAL');
+  db.pragma('foreign_keys = ON');
+  db.pragma('busy_timeout = 5000');
+  if (countPages) db.pragma('wal_autocheckpoint = 0');
+  return db;
 }

@@ -3,13 +3,8 @@ import { sortValue } from '../../core/routing/agent-selection.js';
 import { OrderedMembers, compareGroupKeys, rotating, type GroupKey, type MemberKey, type Slot } from './ordered-members.js';
 import { canonicalSkills, minimumSum, proficiencySum } from './skill-fit.js';
 
-export interface IndexedQueue {
-  readonly id: string;
-  readonly method: AssignmentMethod;
-  readonly memberIds: readonly string[];
-  readonly lastRoundRobinId: string | null;
-  readonly customOrder?: readonly OrderKey[] | undefined;
-}
+/** A queue as the index is given it: the oracle's queue snapshot. */
+export type IndexedQueue = QueueSnapshot;
 
 /** Returns the agent if it may be chosen at all (routable presence, free capacity), else undefined. */
 export type CandidateLookup = (agentId: string) => AgentSnapshot | undefined;

@@ -15,6 +15,7 @@ import { requireTenant } from '../tenant-access.js';
 import { commit, type Emit } from '../unit-of-work.js';
 import type { IndexedChoice } from './agent-index.js';
 import type { CompiledWorkstream } from './routing-config-checks.js';
+import { workRequestOf } from '../../core/routing/work-request.js';
 import { computeQueueStats } from './queue-stats.js';
 import { TenantRoutingState, toSnapshot } from './tenant-routing-state.js';
 
@@ -340,16 +341,7 @@ export class RoutingEngine {
   private workFor(state: TenantRoutingState, item: RoutingItem, now: number): WorkRequest | null {
     const compiled = state.workstreams.get(item.workstreamId);
     if (!compiled) return null;
-    const ws = compiled.workstream;
-    return {
-      cost: item.cost,
-      requiredSkills: item.skillsDropped ? [] : item.requiredSkills,
-      match: ws.skillMatch,
-      relaxations: ws.relaxations,
-      waitedSeconds: Math.max(0, (now - item.enteredAt) / 1000),
-      allowedPresences: ws.allowedPresences,
-      excluded: new Set(Object.entries(item.excluded).filter(([, until]) => until > now).map(([id]) => id)),
-    };
+    return workRequestOf(item, compiled.workstream, now);
   }
 
   /** Serves the given queues in order until no waiting conversation there can be offered. */

@@ -4,6 +4,7 @@
 // invariants read: the database is the authority, the engine's memory is only a cache of it, and
 // better-sqlite3 reads synchronously, so the oracle can look at the database from inside a bus
 // subscriber, the instant a decision has committed and before the engine takes its next one.
+import { workRequestOf } from '../../../src/core/routing/work-request.js';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -249,22 +250,8 @@ export function queueSnapshotOf(queue: DbQueue, lastRoundRobinId: string | null 
   return { id: queue.id, method: queue.routing.assignmentMethod, memberIds: queue.memberIds, lastRoundRobinId, customOrder: queue.routing.customOrder };
 }
 
-/**
- * What a waiting conversation asks of an agent at `now`, from its stored routing item and the
- * workstream: the documented meaning of skip windows (an agent is skipped while `until > now`),
- * relaxations (counted from queue entry) and an `assign-anyway` overflow (skills dropped).
- */
-export function workOf(item: DbItem, ws: Workstream, now: number): WorkRequest {
-  return {
-    cost: item.cost,
-    requiredSkills: item.skillsDropped ? [] : item.requiredSkills,
-    match: ws.skillMatch,
-    relaxations: ws.relaxations,
-    waitedSeconds: Math.max(0, (now - item.enteredAt) / 1000),
-    allowedPresences: ws.allowedPresences,
-    excluded: new Set(Object.entries(item.excluded).filter(([, until]) => until > now).map(([id]) => id)),
-  };
-}
+/** What a waiting conversation asks of an agent: the same definition the engine uses. */
+export const workOf = (item: DbItem, ws: Workstream, now: number): WorkRequest => workRequestOf(item, ws, now);
 
 // ---- the world --------------------------------------------------------------------------------
 
