@@ -2,6 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { openSqliteStorage } from '../../src/adapters/storage/sqlite/sqlite-storage.js';
+import { identityStorageContract } from './identity-storage-contract.js';
 import { routingStorageContract } from './routing-storage-contract.js';
 import { storageContract, type StorageHarness } from './storage-contract.js';
 
@@ -22,3 +23,5 @@ storageContract('SQLite (file, WAL)', file);
 storageContract('SQLite (in memory)', memory);
 routingStorageContract('SQLite (file, WAL)', file);
 routingStorageContract('SQLite (in memory)', memory);
+identityStorageContract('SQLite (file, WAL)', file);
+identityStorageContract('SQLite (in memory)', memory);

@@ -3,6 +3,7 @@ import type {
   Queue, SwitchboardEvent, Tenant,
 } from '../../core/model.js';
 import type { ConversationState } from '../../core/conversation-lifecycle.js';
+import type { IdentityReads, IdentityTx } from './identity-storage.js';
 import type { RoutingReads, RoutingTx } from './routing-storage.js';
 
 export interface ApiKeyRecord {
@@ -41,6 +42,8 @@ export interface MigrationReport {
 export interface StoreReads {
   /** Skills, workstreams, routing items, offers and decisions. */
   readonly routing: RoutingReads;
+  /** Users, groups, roles, applications, consent, tokens, sessions, single sign-on and the audit log. */
+  readonly identity: IdentityReads;
   getTenant(id: string): Promise<Tenant | undefined>;
   listTenants(): Promise<Tenant[]>;
   countApiKeys(): Promise<number>;
@@ -77,6 +80,7 @@ export interface StoreReads {
 /** Reads and writes inside one transaction: all of them commit together, or none does. */
 export interface StoreTx extends StoreReads {
   readonly routing: RoutingTx;
+  readonly identity: IdentityTx;
   insertTenant(tenant: Tenant): Promise<void>;
   insertApiKey(key: ApiKeyRecord): Promise<void>;
   insertChannel(channel: Channel): Promise<void>;

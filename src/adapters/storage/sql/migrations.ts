@@ -138,6 +138,102 @@ export const MIGRATIONS: readonly Migration[] = [
       `CREATE INDEX agent_skills_tenant_agent ON agent_skills (tenant_id, agent_id, skill)`,
     ],
   },
+  {
+    version: 4,
+    name: 'identity: users, groups, roles, apps, consent, tokens, sessions, audit',
+    // Secrets are never stored: app secrets, codes, refresh tokens and session cookies only as
+    // hashes. Apps, their secrets and certificates, codes, tokens and sessions are found by their
+    // own unguessable keys, yet carry the tenant id too so that a tenant's rows can be told apart.
+    statements: (d) => [
+      `CREATE TABLE users (
+        id TEXT PRIMARY KEY, tenant_id TEXT NOT NULL REFERENCES tenants(id), email TEXT NOT NULL,
+        display_name TEXT NOT NULL, status TEXT NOT NULL, agent_id TEXT, external_id TEXT,
+        created_at BIGINT NOT NULL, updated_at BIGINT NOT NULL)`,
+      `CREATE UNIQUE INDEX users_email ON users (tenant_id, email)`,
+      // Partial: only people who signed in by SSO have one, and NULLs must not collide.
+      `CREATE UNIQUE INDEX users_external ON users (tenant_id, external_id) WHERE external_id IS NOT NULL`,
+      `CREATE INDEX users_tenant ON users (tenant_id, id)`,
+      // Not "groups": GROUPS is a keyword (window frames) in both databases.
+      `CREATE TABLE user_groups (
+        id TEXT PRIMARY KEY, tenant_id TEXT NOT NULL REFERENCES tenants(id), name TEXT NOT NULL,
+        description TEXT, external_id TEXT, created_at BIGINT NOT NULL)`,
+      `CREATE UNIQUE INDEX user_groups_name ON user_groups (tenant_id, name)`,
+      `CREATE INDEX user_groups_external ON user_groups (tenant_id, external_id) WHERE external_id IS NOT NULL`,
+      `CREATE TABLE group_members (
+        group_id TEXT NOT NULL REFERENCES user_groups(id), user_id TEXT NOT NULL REFERENCES users(id),
+        tenant_id TEXT NOT NULL, added_at BIGINT NOT NULL, PRIMARY KEY (group_id, user_id))`,
+      `CREATE INDEX group_members_user ON group_members (tenant_id, user_id)`,
+      `CREATE TABLE custom_roles (
+        id TEXT PRIMARY KEY, tenant_id TEXT NOT NULL REFERENCES tenants(id), name TEXT NOT NULL,
+        description TEXT, permissions TEXT NOT NULL, created_at BIGINT NOT NULL)`,
+      `CREATE UNIQUE INDEX custom_roles_name ON custom_roles (tenant_id, name)`,
+      // principal_id names a user, group or app by principal_type, so it has no foreign key.
+      `CREATE TABLE role_assignments (
+        id TEXT PRIMARY KEY, tenant_id TEXT NOT NULL REFERENCES tenants(id), principal_type TEXT NOT NULL,
+        principal_id TEXT NOT NULL, role TEXT NOT NULL, queue_ids TEXT, created_at BIGINT NOT NULL)`,
+      `CREATE INDEX role_assignments_principal ON role_assignments (tenant_id, principal_type, principal_id)`,
+      `CREATE TABLE app_registrations (
+        id TEXT PRIMARY KEY, tenant_id TEXT NOT NULL REFERENCES tenants(id), client_id TEXT NOT NULL UNIQUE,
+        name TEXT NOT NULL, account_type TEXT NOT NULL, redirect_uris TEXT NOT NULL, public_client INTEGER NOT NULL,
+        application_permissions TEXT NOT NULL, delegated_scopes TEXT NOT NULL,
+        created_at BIGINT NOT NULL, updated_at BIGINT NOT NULL)`,
+      `CREATE INDEX app_registrations_tenant ON app_registrations (tenant_id, id)`,
+      `CREATE TABLE app_secrets (
+        id TEXT PRIMARY KEY, app_id TEXT NOT NULL REFERENCES app_registrations(id), tenant_id TEXT NOT NULL,
+        description TEXT NOT NULL, hint TEXT NOT NULL, secret_hash TEXT NOT NULL,
+        expires_at BIGINT NOT NULL, created_at BIGINT NOT NULL, revoked_at BIGINT)`,
+      `CREATE INDEX app_secrets_app ON app_secrets (app_id)`,
+      `CREATE TABLE app_certificates (
+        id TEXT PRIMARY KEY, app_id TEXT NOT NULL REFERENCES app_registrations(id), tenant_id TEXT NOT NULL,
+        description TEXT NOT NULL, thumbprint TEXT NOT NULL, public_key TEXT NOT NULL,
+        expires_at BIGINT, created_at BIGINT NOT NULL, revoked_at BIGINT)`,
+      `CREATE UNIQUE INDEX app_certificates_thumbprint ON app_certificates (app_id, thumbprint)`,
+      // One row per (consenting tenant, app): the app may belong to another tenant (multi-tenant apps).
+      `CREATE TABLE app_consents (
+        tenant_id TEXT NOT NULL REFERENCES tenants(id), app_id TEXT NOT NULL REFERENCES app_registrations(id),
+        id TEXT NOT NULL, application_permissions TEXT NOT NULL, delegated_scopes TEXT NOT NULL,
+        consented_by TEXT, consented_at BIGINT NOT NULL, revoked_at BIGINT, PRIMARY KEY (tenant_id, app_id))`,
+      `CREATE TABLE password_credentials (
+        tenant_id TEXT NOT NULL REFERENCES tenants(id), user_id TEXT NOT NULL REFERENCES users(id),
+        hash TEXT NOT NULL, failed_attempts INTEGER NOT NULL, locked_until BIGINT, updated_at BIGINT NOT NULL,
+        PRIMARY KEY (tenant_id, user_id))`,
+      // Platform-wide: one key set signs tokens for every tenant.
+      `CREATE TABLE signing_keys (
+        id TEXT PRIMARY KEY, algorithm TEXT NOT NULL, public_key TEXT NOT NULL, private_key TEXT NOT NULL,
+        created_at BIGINT NOT NULL, activates_at BIGINT NOT NULL, retires_at BIGINT NOT NULL, expires_at BIGINT NOT NULL)`,
+      `CREATE TABLE authorization_codes (
+        code_hash TEXT PRIMARY KEY, tenant_id TEXT NOT NULL REFERENCES tenants(id),
+        app_id TEXT NOT NULL REFERENCES app_registrations(id), user_id TEXT NOT NULL REFERENCES users(id),
+        redirect_uri TEXT NOT NULL, scopes TEXT NOT NULL, code_challenge TEXT, code_challenge_method TEXT,
+        nonce TEXT, expires_at BIGINT NOT NULL, used_at BIGINT)`,
+      `CREATE TABLE refresh_tokens (
+        id TEXT PRIMARY KEY, family_id TEXT NOT NULL, token_hash TEXT NOT NULL UNIQUE,
+        tenant_id TEXT NOT NULL REFERENCES tenants(id), app_id TEXT NOT NULL REFERENCES app_registrations(id),
+        user_id TEXT NOT NULL REFERENCES users(id), scopes TEXT NOT NULL, expires_at BIGINT NOT NULL,
+        created_at BIGINT NOT NULL, rotated_at BIGINT, revoked_at BIGINT)`,
+      `CREATE INDEX refresh_tokens_family ON refresh_tokens (family_id)`,
+      `CREATE INDEX refresh_tokens_app ON refresh_tokens (tenant_id, app_id)`,
+      `CREATE INDEX refresh_tokens_user ON refresh_tokens (tenant_id, user_id)`,
+      `CREATE TABLE sessions (
+        id TEXT PRIMARY KEY, tenant_id TEXT NOT NULL REFERENCES tenants(id), user_id TEXT NOT NULL REFERENCES users(id),
+        token_hash TEXT NOT NULL UNIQUE, csrf_hash TEXT NOT NULL, method TEXT NOT NULL,
+        created_at BIGINT NOT NULL, expires_at BIGINT NOT NULL, revoked_at BIGINT)`,
+      `CREATE INDEX sessions_user ON sessions (tenant_id, user_id)`,
+      `CREATE TABLE oidc_connections (
+        tenant_id TEXT PRIMARY KEY REFERENCES tenants(id), issuer TEXT NOT NULL, client_id TEXT NOT NULL,
+        client_secret TEXT, scopes TEXT NOT NULL, claims TEXT NOT NULL, role_mapping TEXT NOT NULL,
+        auto_provision INTEGER NOT NULL, enabled INTEGER NOT NULL, updated_at BIGINT NOT NULL)`,
+      // tenant_id NULL: a platform-level entry. No foreign key: a denied request may name a tenant
+      // that does not exist, and that attempt is worth recording too.
+      `CREATE TABLE audit_log (
+        id ${d.autoIdColumn}, tenant_id TEXT, occurred_at BIGINT NOT NULL, actor_kind TEXT NOT NULL,
+        actor_id TEXT, action TEXT NOT NULL, target_type TEXT, target_id TEXT, outcome TEXT NOT NULL,
+        ip TEXT, user_agent TEXT, details TEXT NOT NULL)`,
+      `CREATE INDEX audit_log_tenant ON audit_log (tenant_id, id)`,
+      `CREATE TABLE server_secrets (
+        name TEXT PRIMARY KEY, value TEXT NOT NULL)`,
+    ],
+  },
 ];
 
 export const LATEST_VERSION = MIGRATIONS[MIGRATIONS.length - 1]!.version;

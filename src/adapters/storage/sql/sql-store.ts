@@ -6,6 +6,7 @@ import type {
 import type { ApiKeyRecord, ConversationFilter, NewEvent, PageRequest, StoreTx } from '../../../app/ports/storage.js';
 import type { Row, SqlDialect, SqlExecutor } from './sql-driver.js';
 import { DEFAULT_QUEUE_ROUTING, type QueueRouting } from '../../../core/routing/routing-model.js';
+import { SqlIdentityStore } from './sql-identity-store.js';
 import { SqlRoutingStore } from './sql-routing-store.js';
 
 const ms = (iso: string): number => Date.parse(iso);
@@ -31,9 +32,11 @@ const QUEUE_COLUMNS = 'id, tenant_id, name, priority, routing, version, created_
  */
 export class SqlStore implements StoreTx {
   readonly routing: SqlRoutingStore;
+  readonly identity: SqlIdentityStore;
 
   constructor(private readonly db: SqlExecutor, private readonly dialect: SqlDialect) {
     this.routing = new SqlRoutingStore(db);
+    this.identity = new SqlIdentityStore(db);
   }
 
   /**
