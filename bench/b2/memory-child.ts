@@ -114,7 +114,7 @@ async function main(): Promise<void> {
   await engine.start();
   await engine.idle();
   const loadSeconds = (Date.now() - loadStarted) / 1000;
-  const shape = await engine.inspect(SYSTEM_CALLER, tenantId, (state) => {
+  const shape = await engine.inspect(SYSTEM_CALLER, tenantId, 'routing.read', (state) => {
     // Ask every queue for each kind of work it gets, so best-skill queues build their skill orders.
     for (const q of population.queues) {
       for (let i = 0; i < 12; i++) state.index.select(queueIds[q.n]!, toWorkRequest(randomWork(rng, q), new Set()));

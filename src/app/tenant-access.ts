@@ -1,12 +1,22 @@
+import type { Permission } from '../core/identity/permissions.js';
 import type { Tenant } from '../core/model.js';
-import { assertTenantAccess, type Caller } from './caller.js';
+import { assertTenantAccess, holds, type Caller } from './caller.js';
 import type { AppDeps } from './deps.js';
 import { SwitchboardError } from './errors.js';
+import { recordDenied } from './identity/audit.js';
 
-/** Checks the caller may act on the tenant and that it exists; both failures look the same. */
-export async function requireTenant(deps: AppDeps, caller: Caller, tenantId: string): Promise<Tenant> {
+/**
+ * Checks, in this order, that the caller may see the tenant and that it exists (both failures look
+ * the same: 404), then that the caller holds `permission` there (403, recorded in the audit log).
+ * Every use case calls it first, so authorisation lives in the app layer, not in the routes.
+ */
+export async function requireTenant(deps: AppDeps, caller: Caller, tenantId: string, permission: Permission): Promise<Tenant> {
   assertTenantAccess(caller, tenantId);
   const tenant = await deps.storage.read.getTenant(tenantId);
   if (!tenant) throw new SwitchboardError('SB_ERR_TENANT_NOT_FOUND');
+  if (!holds(caller, permission)) {
+    await recordDenied(deps, caller, tenantId, permission);
+    throw new SwitchboardError('SB_ERR_FORBIDDEN', `This needs the permission "${permission}".`);
+  }
   return tenant;
 }

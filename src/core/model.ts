@@ -128,7 +128,7 @@ export interface Queue {
 
 /** Who caused a change; recorded on every event. */
 export interface Actor {
-  readonly kind: 'admin' | 'system' | 'agent' | 'bot' | 'customer';
+  readonly kind: 'admin' | 'system' | 'agent' | 'bot' | 'customer' | 'user' | 'app';
   readonly id: string | null;
 }
 

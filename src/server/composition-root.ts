@@ -2,11 +2,14 @@ import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import { ApiKeyAuthenticator } from '../app/api-key-authenticator.js';
 import type { AppDeps } from '../app/deps.js';
+import { IdentityCache, type IdentityDeps } from '../app/identity/identity-deps.js';
+import { SecretHasher } from '../app/identity/secret-hash.js';
 import type { Clock } from '../app/ports/clock.js';
 import type { Ids } from '../app/ports/ids.js';
 import type { RandomSource, Scheduler } from '../app/ports/scheduler.js';
 import { RoutingEngine } from '../app/routing/routing-engine.js';
 import type { Storage } from '../app/ports/storage.js';
+import { JoseTokenCrypto } from '../adapters/identity/jose-token-crypto.js';
 import { InProcessBus } from '../adapters/bus/in-process/in-process-bus.js';
 import { openPostgresStorage } from '../adapters/storage/postgres/postgres-storage.js';
 import { openSqliteStorage } from '../adapters/storage/sqlite/sqlite-storage.js';
@@ -29,6 +32,7 @@ export function openStorage(database: DatabaseConfig, clock: Clock): Storage {
 export interface Switchboard {
   readonly app: FastifyInstance;
   readonly deps: AppDeps;
+  readonly identity: IdentityDeps;
   readonly routing: RoutingEngine;
   readonly logger: Logger;
   close(): Promise<void>;
@@ -57,6 +61,13 @@ export async function assemble(config: Config, overrides: AssembleOverrides = {}
   }
   const bus = new InProcessBus((error, event) => logger.error({ err: error, eventId: event.id }, 'bus subscriber failed'));
   const deps: AppDeps = { storage, bus, clock, ids };
+  const identity: IdentityDeps = {
+    ...deps,
+    tokenCrypto: new JoseTokenCrypto(),
+    identitySettings: config.identity,
+    secretHasher: new SecretHasher(storage, config.identity.hashKey),
+    identityCache: new IdentityCache(),
+  };
   const scheduler = overrides.scheduler ?? new TimerScheduler(() => clock.now());
   const routing = new RoutingEngine({
     ...deps,
@@ -70,6 +81,7 @@ export async function assemble(config: Config, overrides: AssembleOverrides = {}
   const authenticator = new ApiKeyAuthenticator(deps);
   const app = await buildHttpServer({
     deps,
+    identity,
     routing,
     authenticate: apiKeyAuthentication((token) => authenticator.authenticate(token)),
     bodyLimit: config.bodyLimit,
@@ -79,6 +91,7 @@ export async function assemble(config: Config, overrides: AssembleOverrides = {}
   return {
     app,
     deps,
+    identity,
     routing,
     logger,
     async close() {

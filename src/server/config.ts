@@ -1,5 +1,6 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { isAbsolute, join, resolve } from 'node:path';
+import type { IdentitySettings } from '../app/identity/identity-deps.js';
 
 /**
  * Configuration: read once from the environment and an optional JSON file, validated with every
@@ -24,6 +25,8 @@ export interface Config {
   readonly bodyLimit: number;
   /** Seconds between queue statistics snapshots on the event stream (0: none). */
   readonly routingStatsSeconds: number;
+  /** Identity: token lifetimes, lockout, secret expiry, the public URL and the hashing key. */
+  readonly identity: IdentitySettings;
   /** Where the configuration came from, for the start-up log. */
   readonly sources: readonly string[];
 }
@@ -49,6 +52,15 @@ export const SETTINGS = [
   { env: 'SWITCHBOARD_LOG_LEVEL', file: 'logLevel', default: 'info', doc: 'fatal, error, warn, info, debug, trace or silent.' },
   { env: 'SWITCHBOARD_BODY_LIMIT', file: 'bodyLimit', default: '1048576', doc: 'Largest request body in bytes (413 SB_ERR_BODY_TOO_LARGE above it).' },
   { env: 'SWITCHBOARD_ROUTING_STATS_SECONDS', file: 'routingStatsSeconds', default: '10', doc: 'Seconds between routing.queue_stats snapshot events for wallboards, per tenant with routing activity (0 turns them off).' },
+  { env: 'SWITCHBOARD_PUBLIC_URL', file: 'publicUrl', default: '(unset: from each request)', doc: 'External base URL (https://cc.example.com); the OAuth issuer and redirect URLs are built from it. Set it in production.' },
+  { env: 'SWITCHBOARD_HASH_KEY', file: 'hashKey', default: '(unset: generated and kept in the database)', doc: 'Hex key (32+ bytes) for the keyed hash of client secrets; keep it outside the database in production.' },
+  { env: 'SWITCHBOARD_ACCESS_TOKEN_SECONDS', file: 'accessTokenSeconds', default: '3600', doc: 'Lifetime of access tokens issued by the token endpoint.' },
+  { env: 'SWITCHBOARD_REFRESH_TOKEN_DAYS', file: 'refreshTokenDays', default: '30', doc: 'Lifetime of refresh tokens (each use rotates them).' },
+  { env: 'SWITCHBOARD_SECRET_MAX_DAYS', file: 'secretMaxDays', default: '730', doc: 'Longest expiry an administrator may give a client secret.' },
+  { env: 'SWITCHBOARD_SESSION_HOURS', file: 'sessionHours', default: '12', doc: 'Lifetime of a web sign-in session.' },
+  { env: 'SWITCHBOARD_SIGNING_KEY_DAYS', file: 'signingKeyDays', default: '30', doc: 'Days a token signing key signs before the next one takes over (the old one stays published until its tokens expire).' },
+  { env: 'SWITCHBOARD_LOCKOUT_THRESHOLD', file: 'lockoutThreshold', default: '5', doc: 'Failed password sign-ins in a row that lock an account.' },
+  { env: 'SWITCHBOARD_LOCKOUT_MINUTES', file: 'lockoutMinutes', default: '15', doc: 'How long a locked account stays locked.' },
 ] as const;
 
 type Env = Readonly<Record<string, string | undefined>>;
@@ -100,9 +112,34 @@ export function loadConfig(env: Env, cwd: string = process.cwd()): Config {
   const bodyLimit = integer(pick('SWITCHBOARD_BODY_LIMIT', 'bodyLimit') ?? '1048576', 'bodyLimit (SWITCHBOARD_BODY_LIMIT)', 1024, 100 * 1024 * 1024, problems);
   const routingStatsSeconds = integer(pick('SWITCHBOARD_ROUTING_STATS_SECONDS', 'routingStatsSeconds') ?? '10', 'routingStatsSeconds (SWITCHBOARD_ROUTING_STATS_SECONDS)', 0, 3600, problems);
 
+  const publicUrlText = pick('SWITCHBOARD_PUBLIC_URL', 'publicUrl');
+  let publicUrl: string | null = null;
+  if (publicUrlText !== undefined) {
+    try {
+      const u = new URL(publicUrlText);
+      if (u.protocol !== 'https:' && u.protocol !== 'http:') throw new Error('scheme');
+      publicUrl = u.origin + u.pathname.replace(/\/+$/, '');
+    } catch {
+      problems.push(`publicUrl (SWITCHBOARD_PUBLIC_URL) must be an http(s) URL, got "${publicUrlText}"`);
+    }
+  }
+  const hashKey = pick('SWITCHBOARD_HASH_KEY', 'hashKey') ?? null;
+  if (hashKey !== null && !/^([0-9a-fA-F]{2}){32,}$/.test(hashKey)) problems.push('hashKey (SWITCHBOARD_HASH_KEY) must be at least 32 bytes in hex (64 hex digits)');
+  const identity: IdentitySettings = Object.freeze({
+    publicUrl,
+    hashKey,
+    accessTokenSeconds: integer(pick('SWITCHBOARD_ACCESS_TOKEN_SECONDS', 'accessTokenSeconds') ?? '3600', 'accessTokenSeconds (SWITCHBOARD_ACCESS_TOKEN_SECONDS)', 60, 86_400, problems),
+    refreshTokenDays: integer(pick('SWITCHBOARD_REFRESH_TOKEN_DAYS', 'refreshTokenDays') ?? '30', 'refreshTokenDays (SWITCHBOARD_REFRESH_TOKEN_DAYS)', 1, 365, problems),
+    secretMaxDays: integer(pick('SWITCHBOARD_SECRET_MAX_DAYS', 'secretMaxDays') ?? '730', 'secretMaxDays (SWITCHBOARD_SECRET_MAX_DAYS)', 1, 3650, problems),
+    sessionHours: integer(pick('SWITCHBOARD_SESSION_HOURS', 'sessionHours') ?? '12', 'sessionHours (SWITCHBOARD_SESSION_HOURS)', 1, 720, problems),
+    signingKeyDays: integer(pick('SWITCHBOARD_SIGNING_KEY_DAYS', 'signingKeyDays') ?? '30', 'signingKeyDays (SWITCHBOARD_SIGNING_KEY_DAYS)', 1, 365, problems),
+    lockoutThreshold: integer(pick('SWITCHBOARD_LOCKOUT_THRESHOLD', 'lockoutThreshold') ?? '5', 'lockoutThreshold (SWITCHBOARD_LOCKOUT_THRESHOLD)', 1, 100, problems),
+    lockoutMinutes: integer(pick('SWITCHBOARD_LOCKOUT_MINUTES', 'lockoutMinutes') ?? '15', 'lockoutMinutes (SWITCHBOARD_LOCKOUT_MINUTES)', 1, 1440, problems),
+  });
+
   if (problems.length > 0) throw new ConfigError(problems);
   return Object.freeze({
-    host, port, dataDir, database: Object.freeze(database), bus: 'in-process', logLevel: logLevel as LogLevel, bodyLimit, routingStatsSeconds,
+    host, port, dataDir, database: Object.freeze(database), bus: 'in-process', logLevel: logLevel as LogLevel, bodyLimit, routingStatsSeconds, identity,
     sources: Object.freeze(sources),
   });
 }

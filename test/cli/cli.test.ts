@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import Database from 'better-sqlite3';
 import { hashKeySecret } from '../../src/app/use-cases/create-api-key.js';
+import { LATEST_VERSION } from '../../src/adapters/storage/sql/migrations.js';
 
 const root = new URL('../..', import.meta.url).pathname;
 const dir = mkdtempSync(join(tmpdir(), 'sb-cli-'));
@@ -48,7 +49,7 @@ describe('switchboard CLI', () => {
     assert.match(first.out, /applied: 1 .*2 routing/);
     const second = switchboard(['migrate']);
     assert.match(second.out, /nothing to apply/);
-    assert.match(second.out, /schema version 3 \(sqlite\)/);
+    assert.match(second.out, new RegExp(`schema version ${LATEST_VERSION} \\(sqlite\\)`));
   });
 
   it('seeds the demo tenant once: a web chat channel, two queues, two agents', () => {

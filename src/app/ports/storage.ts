@@ -20,6 +20,8 @@ export interface ConversationFilter {
   readonly channelId?: string | undefined;
   readonly contactId?: string | undefined;
   readonly queueId?: string | undefined;
+  /** Only conversations in one of these queues (a queue-scoped caller's view). */
+  readonly queueIds?: readonly string[] | undefined;
 }
 
 /** Keyset page: items strictly "before" the cursor id in descending id order (newest first). */

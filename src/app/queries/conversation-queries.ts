@@ -1,28 +1,29 @@
 import type { ContextVariable, Conversation, Message, Participant } from '../../core/model.js';
-import type { Caller } from '../caller.js';
+import { queueScope, type Caller } from '../caller.js';
 import type { AppDeps } from '../deps.js';
 import { SwitchboardError } from '../errors.js';
 import { keysetPage, type Page } from '../pagination.js';
 import type { ConversationFilter } from '../ports/storage.js';
+import { assertConversationInScope } from '../scope.js';
 import { requireTenant } from '../tenant-access.js';
 
 export const MAX_MESSAGES_PER_READ = 500;
 
 export async function getConversation(deps: AppDeps, caller: Caller, tenantId: string, id: string): Promise<Conversation> {
-  await requireTenant(deps, caller, tenantId);
-  return existing(await deps.storage.read.getConversation(tenantId, id));
+  return readable(deps, caller, tenantId, id);
 }
 
 export async function listConversations(
   deps: AppDeps, caller: Caller, tenantId: string, filter: ConversationFilter, limit?: number, cursor?: string,
 ): Promise<Page<Conversation>> {
-  await requireTenant(deps, caller, tenantId);
-  return keysetPage(limit, cursor, (beforeId, n) => deps.storage.read.listConversations(tenantId, filter, { beforeId, limit: n }));
+  await requireTenant(deps, caller, tenantId, 'conversations.read');
+  const scope = queueScope(caller, 'conversations.read');
+  const scoped: ConversationFilter = scope === 'all' ? filter : { ...filter, queueIds: [...scope] };
+  return keysetPage(limit, cursor, (beforeId, n) => deps.storage.read.listConversations(tenantId, scoped, { beforeId, limit: n }));
 }
 
 export async function listParticipants(deps: AppDeps, caller: Caller, tenantId: string, conversationId: string): Promise<Participant[]> {
-  await requireTenant(deps, caller, tenantId);
-  existing(await deps.storage.read.getConversation(tenantId, conversationId));
+  await readable(deps, caller, tenantId, conversationId);
   return deps.storage.read.listParticipants(tenantId, conversationId);
 }
 
@@ -30,19 +31,21 @@ export async function listParticipants(deps: AppDeps, caller: Caller, tenantId: 
 export async function listMessages(
   deps: AppDeps, caller: Caller, tenantId: string, conversationId: string, afterSeq = 0, limit = 100,
 ): Promise<{ items: Message[]; lastSeq: number }> {
-  await requireTenant(deps, caller, tenantId);
-  const conversation = existing(await deps.storage.read.getConversation(tenantId, conversationId));
+  const conversation = await readable(deps, caller, tenantId, conversationId);
   const items = await deps.storage.read.listMessages(tenantId, conversationId, afterSeq, Math.min(Math.max(limit, 1), MAX_MESSAGES_PER_READ));
   return { items, lastSeq: conversation.lastSeq };
 }
 
 export async function getContext(deps: AppDeps, caller: Caller, tenantId: string, conversationId: string): Promise<ContextVariable[]> {
-  await requireTenant(deps, caller, tenantId);
-  existing(await deps.storage.read.getConversation(tenantId, conversationId));
+  await readable(deps, caller, tenantId, conversationId);
   return deps.storage.read.getContext(tenantId, conversationId);
 }
 
-function existing(conversation: Conversation | undefined): Conversation {
+/** The conversation, if it exists in the tenant and in the caller's scope; missing otherwise. */
+async function readable(deps: AppDeps, caller: Caller, tenantId: string, id: string): Promise<Conversation> {
+  await requireTenant(deps, caller, tenantId, 'conversations.read');
+  const conversation = await deps.storage.read.getConversation(tenantId, id);
   if (!conversation) throw new SwitchboardError('SB_ERR_CONVERSATION_NOT_FOUND');
+  await assertConversationInScope(deps.storage.read, caller, 'conversations.read', conversation);
   return conversation;
 }

@@ -9,5 +9,5 @@ export async function listTenants(deps: AppDeps, caller: Caller): Promise<Tenant
 }
 
 export function getTenant(deps: AppDeps, caller: Caller, tenantId: string): Promise<Tenant> {
-  return requireTenant(deps, caller, tenantId);
+  return requireTenant(deps, caller, tenantId, 'tenant.read');
 }

@@ -6,11 +6,13 @@ import { estimateWaitSeconds, MAX_OVERFLOW_RULES, nextOverflowDeadline, overflow
 import { planRoute, type RoutePlan } from '../../core/routing/plan-route.js';
 import { workCost, type Offer, type RoutingDecision, type RoutingItem } from '../../core/routing/routing-model.js';
 import type { ContextVariable } from '../../core/context-variable.js';
-import type { Caller } from '../caller.js';
+import type { Permission } from '../../core/identity/permissions.js';
+import { isSelf, type Caller } from '../caller.js';
 import type { AppDeps } from '../deps.js';
 import { SwitchboardError } from '../errors.js';
 import type { RandomSource, Scheduler } from '../ports/scheduler.js';
 import type { StoreTx } from '../ports/storage.js';
+import { assertConversationInScope, assertQueueInScope } from '../scope.js';
 import { requireTenant } from '../tenant-access.js';
 import { commit, type Emit } from '../unit-of-work.js';
 import type { IndexedChoice } from './agent-index.js';
@@ -109,39 +111,62 @@ export class RoutingEngine {
 
   /** Puts a conversation into routing: classification, route-to-queue, overflow, then assignment. */
   async route(caller: Caller, tenantId: string, conversationId: string, input: RouteInput = {}): Promise<RouteResult> {
-    await requireTenant(this.deps, caller, tenantId);
+    await requireTenant(this.deps, caller, tenantId, 'conversations.write');
+    await this.assertConversationScope(caller, tenantId, conversationId);
     return this.run(tenantId, (state) => this.doRoute(state, caller, conversationId, input));
   }
 
   async accept(caller: Caller, tenantId: string, offerId: string, agentId: string): Promise<Offer> {
-    await requireTenant(this.deps, caller, tenantId);
+    await this.requireActingAs(caller, tenantId, agentId);
     return this.run(tenantId, (state) => this.doAccept(state, caller, offerId, agentId));
   }
 
   async reject(caller: Caller, tenantId: string, offerId: string, agentId: string, reason?: string): Promise<Offer> {
-    await requireTenant(this.deps, caller, tenantId);
+    await this.requireActingAs(caller, tenantId, agentId);
     return this.run(tenantId, (state) => this.doReject(state, caller, offerId, agentId, reason ?? null));
   }
 
   async pick(caller: Caller, tenantId: string, queueId: string, conversationId: string, agentId: string): Promise<RoutingItem> {
-    await requireTenant(this.deps, caller, tenantId);
+    await this.requireActingAs(caller, tenantId, agentId);
+    assertQueueInScope(caller, 'routing.act', queueId);
     return this.run(tenantId, (state) => this.doPick(state, caller, queueId, conversationId, agentId));
   }
 
   async transfer(caller: Caller, tenantId: string, conversationId: string, target: TransferTarget, reason?: string): Promise<RoutingItem> {
-    await requireTenant(this.deps, caller, tenantId);
+    await requireTenant(this.deps, caller, tenantId, 'routing.act');
+    await this.assertConversationScope(caller, tenantId, conversationId);
     return this.run(tenantId, (state) => this.doTransfer(state, caller, conversationId, target, reason ?? null));
   }
 
   async consult(caller: Caller, tenantId: string, conversationId: string, agentId: string): Promise<Participant> {
-    await requireTenant(this.deps, caller, tenantId);
+    await requireTenant(this.deps, caller, tenantId, 'routing.act');
+    await this.assertConversationScope(caller, tenantId, conversationId);
     return this.run(tenantId, (state) => this.doConsult(state, caller, conversationId, agentId));
   }
 
   /** Runs `fn` against the tenant's loaded state (queries: simulate, statistics). */
-  async inspect<T>(caller: Caller, tenantId: string, fn: (state: TenantRoutingState, now: number) => T | Promise<T>): Promise<T> {
-    await requireTenant(this.deps, caller, tenantId);
+  async inspect<T>(caller: Caller, tenantId: string, permission: Permission, fn: (state: TenantRoutingState, now: number) => T | Promise<T>): Promise<T> {
+    await requireTenant(this.deps, caller, tenantId, permission);
     return this.run(tenantId, (state) => fn(state, this.deps.clock.now()), false);
+  }
+
+  /**
+   * A person answers offers and picks work as themselves (`routing.act`); doing it in another
+   * agent's name is an administrator's act (`agents.write`), as the bootstrap key does in tests.
+   */
+  private async requireActingAs(caller: Caller, tenantId: string, agentId: string): Promise<void> {
+    await requireTenant(this.deps, caller, tenantId, isSelf(caller, agentId) ? 'routing.act' : 'agents.write');
+  }
+
+  /**
+   * Checked before the step is queued, on the row as it is then: a scoped caller acts only on
+   * conversations in its queues (or its own). Outside scope looks missing.
+   */
+  private async assertConversationScope(caller: Caller, tenantId: string, conversationId: string): Promise<void> {
+    if (caller.grants === undefined) return;
+    const conversation = await this.deps.storage.read.getConversation(tenantId, conversationId);
+    if (!conversation) throw new SwitchboardError('SB_ERR_CONVERSATION_NOT_FOUND');
+    await assertConversationInScope(this.deps.storage.read, caller, 'conversations.write', conversation);
   }
 
   /** The plan a context would get now, computed exactly as `route` does but written nowhere. */

@@ -6,7 +6,8 @@ import { checkContextVariable, type ContextVariable } from '../../core/context-v
 import type { ChannelType } from '../../core/model.js';
 import { selectAgent, type Ineligibility, type WorkRequest } from '../../core/routing/agent-selection.js';
 import { workCost, type Offer } from '../../core/routing/routing-model.js';
-import type { Caller } from '../caller.js';
+import { allowedOn, isSelf, type Caller } from '../caller.js';
+import { agentInScope } from '../scope.js';
 import { SwitchboardError } from '../errors.js';
 import type { StoreReads } from '../ports/storage.js';
 import { computeQueueStats } from './queue-stats.js';
@@ -29,7 +30,7 @@ export async function simulateRouting(engine: RoutingEngine, caller: Caller, ten
     if (!checked.ok) throw new SwitchboardError('SB_ERR_INVALID_CONTEXT', checked.problem, { name: raw.name });
     context.push(checked.variable);
   }
-  return engine.inspect(caller, tenantId, (state, now) => {
+  return engine.inspect(caller, tenantId, 'routing.read', (state, now) => {
     const compiled = input.workstreamId !== undefined
       ? state.workstreams.get(input.workstreamId)
       : [...state.workstreams.values()].find((c) => input.channelType !== undefined && c.workstream.channelTypes.includes(input.channelType));
@@ -72,18 +73,19 @@ export async function simulateRouting(engine: RoutingEngine, caller: Caller, ten
 
 /** Real-time statistics of one queue (or every queue): the wallboard's numbers. */
 export async function queueStatistics(engine: RoutingEngine, caller: Caller, tenantId: string, queueId?: string) {
-  return engine.inspect(caller, tenantId, (state, now) => {
-    if (queueId !== undefined && !state.queues.has(queueId)) throw new SwitchboardError('SB_ERR_QUEUE_NOT_FOUND');
-    const ids = queueId !== undefined ? [queueId] : state.queuesByPriority();
+  return engine.inspect(caller, tenantId, 'queues.read', (state, now) => {
+    if (queueId !== undefined && (!state.queues.has(queueId) || !allowedOn(caller, 'queues.read', queueId))) throw new SwitchboardError('SB_ERR_QUEUE_NOT_FOUND');
+    const ids = queueId !== undefined ? [queueId] : state.queuesByPriority().filter((id) => allowedOn(caller, 'queues.read', id));
     return computeQueueStats(state, (id) => engine.conditionsOf(state, id, now), now, ids);
   });
 }
 
 /** An agent's live status: presence and since when, load, conversations, pending offers. */
 export async function agentStatus(engine: RoutingEngine, reads: StoreReads, caller: Caller, tenantId: string, agentId: string) {
-  const view = await engine.inspect(caller, tenantId, (state) => {
+  const permission = isSelf(caller, agentId) ? 'routing.act' : 'presence.read';
+  const view = await engine.inspect(caller, tenantId, permission, (state) => {
     const agent = state.agents.get(agentId);
-    if (!agent) throw new SwitchboardError('SB_ERR_AGENT_NOT_FOUND');
+    if (!agent || !agentInScope(caller, permission, agentId, [...state.queues.values()])) throw new SwitchboardError('SB_ERR_AGENT_NOT_FOUND');
     const conversations = [...state.items.values()]
       .filter((i) => i.agentId === agentId)
       .map((i) => ({ conversationId: i.conversationId, status: i.status, queueId: i.queueId }));
@@ -99,9 +101,9 @@ export async function agentStatus(engine: RoutingEngine, reads: StoreReads, call
 
 /** The waiting line of a queue in serving order (what a pick-mode agent chooses from). */
 export async function listWaiting(engine: RoutingEngine, caller: Caller, tenantId: string, queueId: string, limit: number) {
-  return engine.inspect(caller, tenantId, (state, now) => {
+  return engine.inspect(caller, tenantId, 'queues.read', (state, now) => {
     const line = state.lines.get(queueId);
-    if (!state.queues.has(queueId) || !line) throw new SwitchboardError('SB_ERR_QUEUE_NOT_FOUND');
+    if (!state.queues.has(queueId) || !line || !allowedOn(caller, 'queues.read', queueId)) throw new SwitchboardError('SB_ERR_QUEUE_NOT_FOUND');
     const out = [];
     for (const id of line.inOrder()) {
       const item = state.items.get(id)!;

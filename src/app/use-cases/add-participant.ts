@@ -17,9 +17,9 @@ export interface AddParticipantInput {
 export async function addParticipant(
   deps: AppDeps, caller: Caller, tenantId: string, conversationId: string, input: AddParticipantInput,
 ): Promise<Participant> {
-  await requireTenant(deps, caller, tenantId);
+  await requireTenant(deps, caller, tenantId, 'conversations.write');
   return commit(deps, caller, async (tx, emit, now) => {
-    const conversation = await lockConversation(tx, tenantId, conversationId, true);
+    const conversation = await lockConversation(tx, caller, tenantId, conversationId, true);
 
     let refId: string | null = null;
     let displayName: string | null = null;

@@ -6,7 +6,7 @@ import { requireTenant } from '../tenant-access.js';
 import { commit } from '../unit-of-work.js';
 
 export async function addQueueMember(deps: AppDeps, caller: Caller, tenantId: string, queueId: string, agentId: string): Promise<Queue> {
-  await requireTenant(deps, caller, tenantId);
+  await requireTenant(deps, caller, tenantId, 'queues.write');
   return commit(deps, caller, async (tx, emit, now) => {
     const queue = await tx.getQueue(tenantId, queueId);
     if (!queue) throw new SwitchboardError('SB_ERR_QUEUE_NOT_FOUND');

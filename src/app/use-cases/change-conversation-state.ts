@@ -18,9 +18,9 @@ export interface ChangeStateInput {
 export async function changeConversationState(
   deps: AppDeps, caller: Caller, tenantId: string, conversationId: string, input: ChangeStateInput,
 ): Promise<Conversation> {
-  await requireTenant(deps, caller, tenantId);
+  await requireTenant(deps, caller, tenantId, 'conversations.write');
   return commit(deps, caller, async (tx, emit, now) => {
-    const current = await lockConversation(tx, tenantId, conversationId, false);
+    const current = await lockConversation(tx, caller, tenantId, conversationId, false);
     if (input.expectedState !== undefined && input.expectedState !== current.state) {
       throw new SwitchboardError('SB_ERR_STATE_CONFLICT', `The conversation is ${current.state}, not ${input.expectedState}.`, { state: current.state });
     }

@@ -17,7 +17,7 @@ export interface CreateAgentInput {
 }
 
 export async function createAgent(deps: AppDeps, caller: Caller, tenantId: string, input: CreateAgentInput): Promise<Agent> {
-  await requireTenant(deps, caller, tenantId);
+  await requireTenant(deps, caller, tenantId, 'agents.write');
   return commit(deps, caller, async (tx, emit, now) => {
     const skills = input.skills ?? {};
     await checkAgentSkills(tx, tenantId, skills);

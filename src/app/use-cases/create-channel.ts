@@ -11,7 +11,7 @@ export interface CreateChannelInput {
 }
 
 export async function createChannel(deps: AppDeps, caller: Caller, tenantId: string, input: CreateChannelInput): Promise<Channel> {
-  await requireTenant(deps, caller, tenantId);
+  await requireTenant(deps, caller, tenantId, 'channels.write');
   return commit(deps, caller, async (tx, emit, now) => {
     const channel: Channel = { id: deps.ids.next('chn'), tenantId, type: input.type, name: input.name, config: input.config ?? {}, createdAt: now };
     await tx.insertChannel(channel);

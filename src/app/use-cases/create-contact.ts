@@ -14,7 +14,7 @@ export interface CreateContactInput {
 }
 
 export async function createContact(deps: AppDeps, caller: Caller, tenantId: string, input: CreateContactInput): Promise<Contact> {
-  await requireTenant(deps, caller, tenantId);
+  await requireTenant(deps, caller, tenantId, 'contacts.write');
   return commit(deps, caller, (tx, emit, now) => insertNewContact(deps, tx, emit, now, tenantId, input));
 }
 

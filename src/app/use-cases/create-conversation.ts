@@ -28,7 +28,7 @@ export interface ConversationCreated {
 export async function createConversation(
   deps: AppDeps, caller: Caller, tenantId: string, input: CreateConversationInput,
 ): Promise<ConversationCreated> {
-  await requireTenant(deps, caller, tenantId);
+  await requireTenant(deps, caller, tenantId, 'conversations.write');
   if ((input.contactId === undefined) === (input.customer === undefined)) {
     throw new SwitchboardError('SB_ERR_VALIDATION', 'Give exactly one of contactId or customer.');
   }

@@ -15,7 +15,7 @@ export interface CreateQueueInput {
 }
 
 export async function createQueue(deps: AppDeps, caller: Caller, tenantId: string, input: CreateQueueInput): Promise<Queue> {
-  await requireTenant(deps, caller, tenantId);
+  await requireTenant(deps, caller, tenantId, 'queues.write');
   const memberIds = [...new Set(input.memberIds ?? [])];
   return commit(deps, caller, async (tx, emit, now) => {
     for (const agentId of memberIds) {

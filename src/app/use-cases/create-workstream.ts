@@ -7,7 +7,7 @@ import { commit } from '../unit-of-work.js';
 
 /** Creates a workstream; every rule is parsed and checked now, so routing never meets a bad one. */
 export async function createWorkstream(deps: AppDeps, caller: Caller, tenantId: string, input: WorkstreamInput): Promise<Workstream> {
-  await requireTenant(deps, caller, tenantId);
+  await requireTenant(deps, caller, tenantId, 'routing.write');
   return commit(deps, caller, async (tx, emit, now) => {
     const workstream = workstreamFrom(input, { id: deps.ids.next('wks'), tenantId, version: 1, createdAt: now, updatedAt: now });
     await tx.routing.insertWorkstream(workstream);

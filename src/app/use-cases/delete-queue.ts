@@ -6,7 +6,7 @@ import { commit } from '../unit-of-work.js';
 
 /** Deletes a queue no rule names and no conversation is in. */
 export async function deleteQueue(deps: AppDeps, caller: Caller, tenantId: string, queueId: string): Promise<void> {
-  await requireTenant(deps, caller, tenantId);
+  await requireTenant(deps, caller, tenantId, 'queues.write');
   await commit(deps, caller, async (tx, emit) => {
     if (!(await tx.getQueue(tenantId, queueId))) throw new SwitchboardError('SB_ERR_QUEUE_NOT_FOUND');
     const referrers = (await tx.routing.listQueueReferrers(tenantId, queueId)).filter((id) => id !== queueId);

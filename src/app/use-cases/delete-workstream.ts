@@ -6,7 +6,7 @@ import { commit } from '../unit-of-work.js';
 
 /** Deletes a workstream that no conversation is waiting in. */
 export async function deleteWorkstream(deps: AppDeps, caller: Caller, tenantId: string, id: string): Promise<void> {
-  await requireTenant(deps, caller, tenantId);
+  await requireTenant(deps, caller, tenantId, 'routing.write');
   await commit(deps, caller, async (tx, emit) => {
     if (!(await tx.routing.getWorkstream(tenantId, id))) throw new SwitchboardError('SB_ERR_WORKSTREAM_NOT_FOUND');
     const inFlight = (await tx.routing.listRoutingItems(tenantId, ['waiting', 'offered', 'assigned'])).filter((i) => i.workstreamId === id);

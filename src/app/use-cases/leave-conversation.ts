@@ -9,9 +9,9 @@ import { commit } from '../unit-of-work.js';
 export async function leaveConversation(
   deps: AppDeps, caller: Caller, tenantId: string, conversationId: string, participantId: string,
 ): Promise<void> {
-  await requireTenant(deps, caller, tenantId);
+  await requireTenant(deps, caller, tenantId, 'conversations.write');
   await commit(deps, caller, async (tx, emit, now) => {
-    await lockConversation(tx, tenantId, conversationId, false);
+    await lockConversation(tx, caller, tenantId, conversationId, false);
     const participant = await tx.getParticipant(tenantId, participantId);
     if (!participant || participant.conversationId !== conversationId) throw new SwitchboardError('SB_ERR_PARTICIPANT_NOT_FOUND');
     if (participant.leftAt !== null) return;

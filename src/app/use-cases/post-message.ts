@@ -28,7 +28,7 @@ export interface MessagePosted {
 export async function postMessage(
   deps: AppDeps, caller: Caller, tenantId: string, conversationId: string, input: PostMessageInput,
 ): Promise<MessagePosted> {
-  await requireTenant(deps, caller, tenantId);
+  await requireTenant(deps, caller, tenantId, 'conversations.write');
   const request: MessageRequest = {
     senderRole: input.senderRole,
     senderId: input.senderId ?? null,
@@ -46,7 +46,7 @@ export async function postMessage(
   return commit(deps, caller, async (tx, emit, now) => {
     // The row lock orders concurrent sends (and retries) to one conversation.
     // Not yet "must be open": a retry of a message sent before the close still gets its answer.
-    const conversation = await lockConversation(tx, tenantId, conversationId, false);
+    const conversation = await lockConversation(tx, caller, tenantId, conversationId, false);
 
     if (input.idempotencyKey !== undefined) {
       const first = await tx.getMessageByIdempotencyKey(tenantId, conversationId, input.idempotencyKey);

@@ -1,8 +1,9 @@
 import type { Agent } from '../../core/model.js';
 import type { Presence } from '../../core/routing/agent-selection.js';
-import type { Caller } from '../caller.js';
+import { isSelf, type Caller } from '../caller.js';
 import type { AppDeps } from '../deps.js';
 import { SwitchboardError } from '../errors.js';
+import { assertAgentInScope } from '../scope.js';
 import { requireTenant } from '../tenant-access.js';
 import { commit } from '../unit-of-work.js';
 
@@ -11,7 +12,10 @@ import { commit } from '../unit-of-work.js';
  * routing engine hears the event and offers waiting work if the agent can now take some.
  */
 export async function setAgentPresence(deps: AppDeps, caller: Caller, tenantId: string, agentId: string, presence: Presence): Promise<Agent> {
-  await requireTenant(deps, caller, tenantId);
+  // People set their own presence as part of working (routing.act); anyone else's needs presence.write.
+  const self = isSelf(caller, agentId);
+  await requireTenant(deps, caller, tenantId, self ? 'routing.act' : 'presence.write');
+  if (!self) await assertAgentInScope(deps.storage.read, caller, tenantId, 'presence.write', agentId);
   return commit(deps, caller, async (tx, emit, now) => {
     const agent = await tx.getAgent(tenantId, agentId);
     if (!agent) throw new SwitchboardError('SB_ERR_AGENT_NOT_FOUND');

@@ -10,10 +10,10 @@ import { checkContextPatch, type ContextPatch } from './check-context.js';
 export async function setContext(
   deps: AppDeps, caller: Caller, tenantId: string, conversationId: string, patch: ContextPatch,
 ): Promise<ContextVariable[]> {
-  await requireTenant(deps, caller, tenantId);
+  await requireTenant(deps, caller, tenantId, 'conversations.write');
   const checked = checkContextPatch(patch);
   return commit(deps, caller, async (tx, emit, now) => {
-    await lockConversation(tx, tenantId, conversationId, true);
+    await lockConversation(tx, caller, tenantId, conversationId, true);
     for (const variable of checked.set) await tx.setContextVariable(tenantId, conversationId, variable, now);
     for (const name of checked.remove) await tx.deleteContextVariable(tenantId, conversationId, name);
     if (checked.set.length + checked.remove.length > 0) {

@@ -17,7 +17,7 @@ export interface UpdateAgentInput {
 
 /** Changes an agent's profile; routing sees the new capacity and skills at once. */
 export async function updateAgent(deps: AppDeps, caller: Caller, tenantId: string, agentId: string, input: UpdateAgentInput): Promise<Agent> {
-  await requireTenant(deps, caller, tenantId);
+  await requireTenant(deps, caller, tenantId, 'agents.write');
   return commit(deps, caller, async (tx, emit) => {
     const agent = await tx.getAgent(tenantId, agentId);
     if (!agent) throw new SwitchboardError('SB_ERR_AGENT_NOT_FOUND');

@@ -16,7 +16,7 @@ export interface UpdateQueueInput {
 }
 
 export async function updateQueue(deps: AppDeps, caller: Caller, tenantId: string, queueId: string, input: UpdateQueueInput): Promise<Queue> {
-  await requireTenant(deps, caller, tenantId);
+  await requireTenant(deps, caller, tenantId, 'queues.write');
   return commit(deps, caller, async (tx, emit, now) => {
     const queue = await tx.getQueue(tenantId, queueId);
     if (!queue) throw new SwitchboardError('SB_ERR_QUEUE_NOT_FOUND');

@@ -13,7 +13,7 @@ import { commit } from '../unit-of-work.js';
 export async function updateWorkstream(
   deps: AppDeps, caller: Caller, tenantId: string, id: string, input: WorkstreamInput & { readonly expectedVersion?: number | undefined },
 ): Promise<Workstream> {
-  await requireTenant(deps, caller, tenantId);
+  await requireTenant(deps, caller, tenantId, 'routing.write');
   return commit(deps, caller, async (tx, emit, now) => {
     const current = await tx.routing.getWorkstream(tenantId, id);
     if (!current) throw new SwitchboardError('SB_ERR_WORKSTREAM_NOT_FOUND');

@@ -4,6 +4,7 @@ import swaggerUi from '@fastify/swagger-ui';
 import websocket from '@fastify/websocket';
 import { TypeBoxValidatorCompiler } from '@fastify/type-provider-typebox';
 import type { AppDeps } from '../../app/deps.js';
+import type { IdentityDeps } from '../../app/identity/identity-deps.js';
 import type { RoutingEngine } from '../../app/routing/routing-engine.js';
 import { registerEventGateway } from '../ws/event-gateway.js';
 import type { Authenticate } from './authentication.js';
@@ -18,6 +19,7 @@ import { tenantRoutes } from './routes/tenant-routes.js';
 
 export interface HttpServerOptions {
   readonly deps: AppDeps;
+  readonly identity: IdentityDeps;
   readonly routing: RoutingEngine;
   readonly authenticate: Authenticate;
   readonly bodyLimit: number;

@@ -4,7 +4,7 @@ import type { Caller } from '../../app/caller.js';
 import type { AppDeps } from '../../app/deps.js';
 import { isSwitchboardError, type ErrorCode } from '../../app/errors.js';
 import { getConversation } from '../../app/queries/conversation-queries.js';
-import { readEvents } from '../../app/queries/event-queries.js';
+import { readEventPage, type EventPage } from '../../app/queries/event-queries.js';
 import { getTenant } from '../../app/queries/tenant-queries.js';
 import type { RoutingEngine } from '../../app/routing/routing-engine.js';
 import type { SwitchboardEvent } from '../../core/model.js';
@@ -61,20 +61,21 @@ class Subscription {
     try {
       do {
         this.again = false;
-        let page: SwitchboardEvent[];
+        let page: EventPage;
         do {
           if (this.closed) return;
-          page = await readEvents(this.deps, this.caller, this.tenantId, this.cursor, PAGE, this.conversationId);
-          for (const event of page) {
+          page = await readEventPage(this.deps, this.caller, this.tenantId, this.cursor, PAGE, this.conversationId);
+          for (const event of page.events) {
             if (this.closed) return;
             if (this.socket.bufferedAmount > MAX_BUFFERED_BYTES) {
               this.socket.close(1013, 'client too slow; reconnect and resume from your last event id');
               return;
             }
             this.socket.send(JSON.stringify({ type: 'event', subscription: this.id, event }));
-            this.cursor = event.id;
           }
-        } while (page.length === PAGE);
+          // Past what the caller may not see too, so a filtered page does not come back forever.
+          this.cursor = page.lastId;
+        } while (page.full);
       } while (this.again);
     } catch (error) {
       this.log.error({ err: error, subscription: this.id }, 'event stream read failed');

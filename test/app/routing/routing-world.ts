@@ -604,7 +604,7 @@ export class RoutingWorld {
   /** The engine's cache against the database: agents, queues, items and waiting lines. */
   private async cacheDrift(agents: Map<string, DbAgent>, queues: Map<string, DbQueue>, items: Map<string, DbItem>): Promise<string[]> {
     const n = (id: string | null | undefined) => this.name(id);
-    return this.engine.inspect(SYSTEM_CALLER, this.tenantId, (state) => {
+    return this.engine.inspect(SYSTEM_CALLER, this.tenantId, 'routing.read', (state) => {
       const out: string[] = [];
       for (const agent of agents.values()) {
         const cached = state.agents.get(agent.id);

@@ -149,6 +149,12 @@ export class SqlStore implements StoreTx {
       where.push(`state IN (${filter.state.map(() => '?').join(', ')})`);
       params.push(...filter.state);
     }
+    if (filter.queueIds !== undefined) {
+      // A scoped caller's queues; an empty scope matches nothing (and `IN ()` is not valid SQL everywhere).
+      if (filter.queueIds.length === 0) return [];
+      where.push(`queue_id IN (${filter.queueIds.map(() => '?').join(', ')})`);
+      params.push(...filter.queueIds);
+    }
     for (const [column, value] of [['channel_id', filter.channelId], ['contact_id', filter.contactId], ['queue_id', filter.queueId]] as const) {
       if (value !== undefined) {
         where.push(`${column} = ?`);
