@@ -759,6 +759,18 @@ export function identityStorageContract(name: string, open: () => Promise<Storag
       assert.equal(await reads().getSessionByHash('unknown-hash'), undefined);
     });
 
+    it('replaces the CSRF hash of a live session only', async () => {
+      const w = await world();
+      const live = sessionOf(w);
+      const gone = sessionOf(w, { revokedAt: at(5) });
+      await write(async (i) => { await i.insertSession(live); await i.insertSession(gone); });
+      assert.equal(await write((i) => i.setSessionCsrf(live.id, 'f'.repeat(64))), true);
+      assert.equal(await write((i) => i.setSessionCsrf(gone.id, 'e'.repeat(64))), false);
+      assert.equal(await write((i) => i.setSessionCsrf('ses_unknown', 'e'.repeat(64))), false);
+      assert.deepEqual(await reads().getSessionByHash(live.tokenHash), { ...live, csrfHash: 'f'.repeat(64) });
+      assert.equal((await reads().getSessionByHash(gone.tokenHash))?.csrfHash, gone.csrfHash);
+    });
+
     // ---- single sign-on ---------------------------------------------------------------------
 
     it('replaces and deletes a tenant’s OIDC connection', async () => {

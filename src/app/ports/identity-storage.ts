@@ -155,6 +155,8 @@ export interface IdentityTx extends IdentityReads {
   insertSession(session: Session): Promise<void>;
   revokeSession(id: string, at: string): Promise<boolean>;
   revokeSessionsOfUser(tenantId: string, userId: string, at: string): Promise<number>;
+  /** Replaces the CSRF token hash of a live session (a fresh token issued by `GET /v1/session`). */
+  setSessionCsrf(id: string, csrfHash: string): Promise<boolean>;
 
   putOidcConnection(connection: OidcConnection): Promise<void>;
   deleteOidcConnection(tenantId: string): Promise<boolean>;

@@ -350,6 +350,9 @@ export class SqlIdentityStore implements IdentityTx {
   async revokeSessionsOfUser(tenantId: string, userId: string, at: string): Promise<number> {
     return this.db.run('UPDATE sessions SET revoked_at = ? WHERE tenant_id = ? AND user_id = ? AND revoked_at IS NULL', [ms(at), tenantId, userId]);
   }
+  async setSessionCsrf(id: string, csrfHash: string): Promise<boolean> {
+    return (await this.db.run('UPDATE sessions SET csrf_hash = ? WHERE id = ? AND revoked_at IS NULL', [csrfHash, id])) === 1;
+  }
 
   // ---- single sign-on ---------------------------------------------------------------------
   async getOidcConnection(tenantId: string): Promise<OidcConnection | undefined> {
