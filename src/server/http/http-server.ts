@@ -16,6 +16,8 @@ import { conversationRoutes } from './routes/conversation-routes.js';
 import { directoryRoutes } from './routes/directory-routes.js';
 import { healthRoutes } from './routes/health-routes.js';
 import { tenantRoutes } from './routes/tenant-routes.js';
+import { identityRoutes } from './routes/identity-routes.js';
+import { appRoutes } from './routes/app-routes.js';
 
 export interface HttpServerOptions {
   readonly deps: AppDeps;
@@ -78,6 +80,8 @@ export async function buildHttpServer(options: HttpServerOptions): Promise<Fasti
   conversationRoutes(app, options.deps);
   routingConfigRoutes(app, options.deps);
   routingRoutes(app, options.deps, options.routing);
+  identityRoutes(app, options.identity);
+  appRoutes(app, options.identity);
   registerEventGateway(app, options.deps, options.routing);
   app.get('/openapi.json', { config: { public: true }, schema: { hide: true } }, async () => app.swagger());
   return app;
