@@ -10,6 +10,8 @@ import { InProcessBus } from '../adapters/bus/in-process/in-process-bus.js';
 import { assemble, openStorage } from '../server/composition-root.js';
 import { ConfigError, loadConfig, type Config } from '../server/config.js';
 import { VERSION } from '../server/version.js';
+import { isSwitchboardError } from '../app/errors.js';
+import { IDENTITY_HELP, IDENTITY_OPTIONS, identityDepsFor, runIdentityCommand, UsageError, type IdentityArgs } from './identity-commands.js';
 
 const HELP = `switchboard ${VERSION}: open-source omnichannel contact center
 
@@ -19,7 +21,7 @@ Usage: switchboard <command>
   serve               migrate and serve (creates the admin key on first start)
   migrate             apply database migrations and exit
   demo                seed the demo tenant (web chat channel, two queues, two agents) and exit
-  admin create-key    create another admin API key and print it once  [--label TEXT]
+  admin create-key    create another admin API key and print it once  [--label TEXT]${IDENTITY_HELP}
   help                this text
 
 Configuration comes from the environment (see README: SWITCHBOARD_PORT, SWITCHBOARD_DATA_DIR,
@@ -29,8 +31,9 @@ DATABASE_URL, ...) and an optional switchboard.config.json.
 const out = (text: string) => process.stdout.write(`${text}\n`);
 
 async function main(argv: string[]): Promise<number> {
-  const { positionals, values } = parseArgs({ args: argv, allowPositionals: true, options: { label: { type: 'string' }, help: { type: 'boolean', short: 'h' } } });
+  const { positionals, values } = parseArgs({ args: argv, allowPositionals: true, options: { label: { type: 'string' }, help: { type: 'boolean', short: 'h' }, ...IDENTITY_OPTIONS } });
   const [command = 'help', sub] = positionals;
+  const words = positionals.join(' ');
   if (values.help || command === 'help') {
     out(HELP);
     return 0;
@@ -64,8 +67,32 @@ async function main(argv: string[]): Promise<number> {
         await deps.storage.migrate();
         printKey(await createAdminApiKey(deps, values.label ?? 'created with switchboard admin create-key'), false);
       });
+    case 'users':
+    case 'roles':
+    case 'apps': {
+      let printed: unknown;
+      try {
+        const code = await withDeps(config, async (deps) => {
+          await deps.storage.migrate();
+          printed = await runIdentityCommand(identityDepsFor(deps, config), positionals, values as IdentityArgs);
+        });
+        if (printed === undefined) break;
+        out(JSON.stringify(printed, null, 2));
+        return code;
+      } catch (error) {
+        if (error instanceof UsageError) {
+          process.stderr.write(`switchboard: ${error.message}\n`);
+          return 2;
+        }
+        if (isSwitchboardError(error)) {
+          process.stderr.write(`switchboard: ${error.code}: ${error.message}\n`);
+          return 1;
+        }
+        throw error;
+      }
+    }
   }
-  process.stderr.write(`switchboard: unknown command "${[command, sub].filter(Boolean).join(' ')}"\n\n${HELP}`);
+  process.stderr.write(`switchboard: unknown command "${words || [command, sub].filter(Boolean).join(' ')}"\n\n${HELP}`);
   return 2;
 }
 

@@ -71,6 +71,48 @@ describe('switchboard CLI', () => {
     }
   });
 
+  it('scripts identity: registers an app, adds a secret printed once, consents, invites a scoped supervisor', () => {
+    const db = () => new Database(join(dir, 'switchboard.db'), { readonly: true });
+    let tenantId: string;
+    let queueId: string;
+    const read = db();
+    try {
+      tenantId = (read.prepare('SELECT id FROM tenants').get() as { id: string }).id;
+      queueId = (read.prepare('SELECT id FROM queues ORDER BY id').get() as { id: string }).id;
+    } finally {
+      read.close();
+    }
+    const app = switchboard(['apps', 'create', '--tenant', tenantId, '--name', 'CRM sync', '--permission', 'conversations.read', '--permission', 'reports.read']);
+    assert.equal(app.code, 0, app.err);
+    const created = JSON.parse(app.out);
+    assert.deepEqual(created.applicationPermissions, ['conversations.read', 'reports.read']);
+    const secret = switchboard(['apps', 'secrets', 'add', '--tenant', tenantId, '--app', created.id, '--days', '30']);
+    assert.equal(secret.code, 0, secret.err);
+    const value = JSON.parse(secret.out).value as string;
+    assert.match(value, /^sbs_/);
+    const consent = switchboard(['apps', 'consent', '--tenant', tenantId, '--client-id', created.clientId]);
+    assert.equal(consent.code, 0, consent.err);
+    assert.deepEqual(JSON.parse(consent.out).applicationPermissions, ['conversations.read', 'reports.read']);
+    const user = switchboard(['users', 'invite', '--tenant', tenantId, '--email', 'sue@example.test', '--name', 'Sue', '--role', `supervisor:${queueId}`]);
+    assert.equal(user.code, 0, user.err);
+    const check = db();
+    try {
+      const stored = JSON.stringify(check.prepare('SELECT * FROM app_secrets').all());
+      assert.equal(stored.includes(value), false, 'the secret value is not stored');
+      const assignment = check.prepare('SELECT role, queue_ids FROM role_assignments WHERE principal_id = ?').get(JSON.parse(user.out).id) as { role: string; queue_ids: string };
+      assert.equal(assignment.role, 'supervisor');
+      assert.deepEqual(JSON.parse(assignment.queue_ids), [queueId]);
+    } finally {
+      check.close();
+    }
+    const bad = switchboard(['apps', 'create', '--tenant', tenantId, '--name', 'x', '--permission', 'everything']);
+    assert.equal(bad.code, 1);
+    assert.match(bad.err, /SB_ERR_INVALID_PERMISSION/);
+    const usage = switchboard(['apps', 'secrets', 'add', '--tenant', tenantId]);
+    assert.equal(usage.code, 2);
+    assert.match(usage.err, /missing --app/);
+  });
+
   it('creates an admin key, prints it once and stores only its hash', () => {
     const r = switchboard(['admin', 'create-key', '--label', 'ci']);
     assert.equal(r.code, 0, r.err);
