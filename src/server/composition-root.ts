@@ -19,6 +19,9 @@ import { CryptoRandom, TimerScheduler } from '../adapters/system/timer-scheduler
 import type { Config, DatabaseConfig } from './config.js';
 import { apiKeyAuthentication } from './http/authentication.js';
 import { buildHttpServer } from './http/http-server.js';
+import { sessionAuthentication } from './http/session-authentication.js';
+import { OpenidClientRelyingParty } from '../adapters/identity/openid-client-relying-party.js';
+import type { OidcRelyingParty } from '../app/ports/oidc-client.js';
 import { createLogger } from './logger.js';
 import { VERSION } from './version.js';
 
@@ -44,6 +47,10 @@ export interface AssembleOverrides {
   readonly logger?: Logger;
   readonly scheduler?: Scheduler;
   readonly random?: RandomSource;
+  /** Sign-in attempts per IP address per minute (default 20); tests raise or lower it. */
+  readonly signInRateLimit?: number;
+  /** The OpenID Connect relying party for SSO (tests may wrap it). */
+  readonly relyingParty?: OidcRelyingParty;
 }
 
 /** The composition root: the only place that chooses adapters. Migrates before serving. */
@@ -84,6 +91,9 @@ export async function assemble(config: Config, overrides: AssembleOverrides = {}
     identity,
     routing,
     authenticate: apiKeyAuthentication((token) => authenticator.authenticate(token)),
+    authenticateSession: sessionAuthentication(identity),
+    relyingParty: overrides.relyingParty ?? new OpenidClientRelyingParty(),
+    signInRateLimit: overrides.signInRateLimit,
     bodyLimit: config.bodyLimit,
     logger,
     version: VERSION,

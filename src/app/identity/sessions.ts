@@ -13,7 +13,7 @@ import { userGrants } from './resolve-grants.js';
  * People's sessions for the web app. The cookie value and the CSRF token are 256 random bits
  * (base64url); only their SHA-256 (hex) is stored, so a database dump signs nobody in. A session
  * lives `sessionHours`, stops at once when it is revoked (sign-out) or the person is disabled
- * (the use case revokes every session and clears the cache), and is re-checked at most every 5 s.
+ * (the use case revokes every session in the same transaction).
  */
 
 export interface SignedIn {
@@ -112,16 +112,15 @@ export async function signInWithPassword(deps: IdentityDeps, input: PasswordSign
   return { ...created, user: user.status === 'invited' ? { ...user, status: 'active', updatedAt: iso(now) } : user };
 }
 
-interface CachedSession {
+interface CachedPerson {
   readonly generation: number;
   readonly until: number;
-  readonly session: Session;
   readonly user: User;
   readonly grants: Grants;
 }
 
-const SESSION_CACHE_MS = 5_000;
-const sessionCaches = new WeakMap<IdentityDeps, Map<string, CachedSession>>();
+const PERSON_CACHE_MS = 5_000;
+const personCaches = new WeakMap<IdentityDeps, Map<string, CachedPerson>>();
 
 export interface AuthenticatedSession {
   readonly caller: Caller;
@@ -131,33 +130,35 @@ export interface AuthenticatedSession {
 
 /**
  * The session a cookie value names, if it is live and its person active, with the caller it
- * makes. Cached for at most 5 s per token, and only while nothing in identity changed in this
- * process (a disabled user, a removed role, a sign-out clear the cache at once).
+ * makes. The session row is read on every request (one lookup by unique hash), so a sign-out or
+ * a disabled person (whose sessions the same transaction revokes) stops working at once, on every
+ * node. The person and their grants are cached for at most 5 s, and only while nothing in identity
+ * changed in this process (`identityCache.current`).
  */
 export async function resolveSession(deps: IdentityDeps, token: string, origin?: Origin): Promise<AuthenticatedSession | undefined> {
   if (token.length === 0 || token.length > 128) return undefined;
   const hash = sha256Hex(token);
-  let cache = sessionCaches.get(deps);
-  if (!cache) sessionCaches.set(deps, (cache = new Map()));
+  const reads = deps.storage.read;
   const now = deps.clock.now();
+  const session = await reads.identity.getSessionByHash(hash);
+  if (!session || session.revokedAt !== null || Date.parse(session.expiresAt) <= now) return undefined;
+  let cache = personCaches.get(deps);
+  if (!cache) personCaches.set(deps, (cache = new Map()));
   const generation = deps.identityCache.current;
-  let entry = cache.get(hash);
+  let entry = cache.get(session.id);
   if (!entry || entry.generation !== generation || entry.until <= now) {
-    cache.delete(hash);
-    const reads = deps.storage.read;
-    const session = await reads.identity.getSessionByHash(hash);
-    if (!session || session.revokedAt !== null || Date.parse(session.expiresAt) <= now) return undefined;
+    cache.delete(session.id);
     const user = await reads.identity.getUser(session.tenantId, session.userId);
     if (!user || user.status !== 'active') return undefined;
-    entry = { generation, until: Math.min(now + SESSION_CACHE_MS, Date.parse(session.expiresAt)), session, user, grants: await userGrants(reads, user) };
+    entry = { generation, until: now + PERSON_CACHE_MS, user, grants: await userGrants(reads, user) };
     if (cache.size > 10_000) cache.clear();
-    cache.set(hash, entry);
+    cache.set(session.id, entry);
   }
   const caller: Caller = {
     actor: { kind: 'user', id: entry.user.id }, tenants: [entry.user.tenantId], isPlatformAdmin: false,
     grants: entry.grants, agentId: entry.user.agentId, origin,
   };
-  return { caller, session: entry.session, user: entry.user };
+  return { caller, session, user: entry.user };
 }
 
 export async function authenticateSession(deps: IdentityDeps, token: string, origin?: Origin): Promise<Caller | undefined> {
@@ -177,7 +178,6 @@ export async function rotateCsrf(deps: IdentityDeps, session: Session): Promise<
   const csrfToken = randomToken();
   const ok = await deps.storage.transaction((tx) => tx.identity.setSessionCsrf(session.id, sha256Hex(csrfToken)));
   if (!ok) throw new SwitchboardError('SB_ERR_UNAUTHENTICATED');
-  deps.identityCache.changed();
   return csrfToken;
 }
 
@@ -196,6 +196,5 @@ export async function signOut(deps: IdentityDeps, token: string, origin?: Origin
     }
     return done;
   });
-  deps.identityCache.changed();
   return revoked;
 }

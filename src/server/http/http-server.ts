@@ -7,7 +7,9 @@ import type { AppDeps } from '../../app/deps.js';
 import type { IdentityDeps } from '../../app/identity/identity-deps.js';
 import type { RoutingEngine } from '../../app/routing/routing-engine.js';
 import { registerEventGateway } from '../ws/event-gateway.js';
-import type { Authenticate } from './authentication.js';
+import { presentedToken, type Authenticate } from './authentication.js';
+import type { OidcRelyingParty } from '../../app/ports/oidc-client.js';
+import { sessionRoutes } from './routes/session-routes.js';
 import { installErrorHandling, sendError } from './error-handler.js';
 import './fastify-types.js';
 import { routingConfigRoutes } from './routes/routing-config-routes.js';
@@ -24,6 +26,12 @@ export interface HttpServerOptions {
   readonly identity: IdentityDeps;
   readonly routing: RoutingEngine;
   readonly authenticate: Authenticate;
+  /** The web app's session cookie (`session-authentication.ts`); asked only when no bearer token was sent. */
+  readonly authenticateSession?: Authenticate | undefined;
+  /** For single sign-on on the sign-in pages (`routes/session-routes.ts`). */
+  readonly relyingParty?: OidcRelyingParty | undefined;
+  /** Sign-in attempts per IP address per minute (default 20). */
+  readonly signInRateLimit?: number | undefined;
   readonly bodyLimit: number;
   readonly logger: FastifyServerOptions['loggerInstance'];
   readonly version: string;
@@ -66,7 +74,9 @@ export async function buildHttpServer(options: HttpServerOptions): Promise<Fasti
     if (request.routeOptions.config.public) return;
     const path = request.url;
     if (PUBLIC_PREFIXES.some((p) => path === p || path.startsWith(`${p}/`) || path.startsWith(`${p}?`))) return;
-    const caller = await options.authenticate(request);
+    // Bearer tokens take precedence; the session cookie counts only when none was presented.
+    const caller = (await options.authenticate(request))
+      ?? (options.authenticateSession && presentedToken(request) === undefined ? await options.authenticateSession(request) : undefined);
     if (!caller) {
       reply.header('www-authenticate', 'Bearer');
       return sendError(reply, 'SB_ERR_UNAUTHENTICATED', 'Send an API key as "Authorization: Bearer <key>".');
@@ -82,6 +92,7 @@ export async function buildHttpServer(options: HttpServerOptions): Promise<Fasti
   routingRoutes(app, options.deps, options.routing);
   identityRoutes(app, options.identity);
   appRoutes(app, options.identity);
+  if (options.relyingParty) sessionRoutes(app, options.identity, options.relyingParty, { signInRateLimit: options.signInRateLimit });
   registerEventGateway(app, options.deps, options.routing);
   app.get('/openapi.json', { config: { public: true }, schema: { hide: true } }, async () => app.swagger());
   return app;
