@@ -4,6 +4,8 @@ import { ApiKeyAuthenticator } from '../app/api-key-authenticator.js';
 import type { AppDeps } from '../app/deps.js';
 import { IdentityCache, type IdentityDeps } from '../app/identity/identity-deps.js';
 import { SecretHasher } from '../app/identity/secret-hash.js';
+import { AccessTokenAuthenticator } from '../app/identity/access-token-authenticator.js';
+import { SigningKeys } from '../app/identity/signing-keys.js';
 import type { Clock } from '../app/ports/clock.js';
 import type { Ids } from '../app/ports/ids.js';
 import type { RandomSource, Scheduler } from '../app/ports/scheduler.js';
@@ -17,7 +19,7 @@ import { SystemClock } from '../adapters/system/system-clock.js';
 import { TimeOrderedIds } from '../adapters/system/time-ordered-ids.js';
 import { CryptoRandom, TimerScheduler } from '../adapters/system/timer-scheduler.js';
 import type { Config, DatabaseConfig } from './config.js';
-import { apiKeyAuthentication } from './http/authentication.js';
+import { bearerAuthentication } from './http/authentication.js';
 import { buildHttpServer } from './http/http-server.js';
 import { sessionAuthentication } from './http/session-authentication.js';
 import { OpenidClientRelyingParty } from '../adapters/identity/openid-client-relying-party.js';
@@ -47,6 +49,8 @@ export interface AssembleOverrides {
   readonly logger?: Logger;
   readonly scheduler?: Scheduler;
   readonly random?: RandomSource;
+  /** Token endpoint requests per client address per window (default 300 per minute); tests lower it. */
+  readonly tokenRateLimit?: { readonly max: number; readonly timeWindowMs: number };
   /** Sign-in attempts per IP address per minute (default 20); tests raise or lower it. */
   readonly signInRateLimit?: number;
   /** The OpenID Connect relying party for SSO (tests may wrap it). */
@@ -86,11 +90,18 @@ export async function assemble(config: Config, overrides: AssembleOverrides = {}
   // Before serving: offers pending when the process stopped resume (or expire) now.
   await routing.start();
   const authenticator = new ApiKeyAuthenticator(deps);
+  // One key set per process, shared by the token endpoint (signing) and the API (verifying).
+  const signingKeys = new SigningKeys(identity);
+  const accessTokens = new AccessTokenAuthenticator(identity, signingKeys);
   const app = await buildHttpServer({
     deps,
     identity,
     routing,
-    authenticate: apiKeyAuthentication((token) => authenticator.authenticate(token)),
+    authenticate: bearerAuthentication({
+      apiKey: (token) => authenticator.authenticate(token),
+      accessToken: (token, base, origin) => accessTokens.authenticate(token, base, origin),
+    }),
+    oauth: { signingKeys, tokenRateLimit: overrides.tokenRateLimit },
     authenticateSession: sessionAuthentication(identity),
     relyingParty: overrides.relyingParty ?? new OpenidClientRelyingParty(),
     signInRateLimit: overrides.signInRateLimit,

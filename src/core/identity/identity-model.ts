@@ -151,7 +151,11 @@ export interface AuthorizationCode {
   readonly appId: string;
   readonly userId: string;
   readonly redirectUri: string;
-  readonly scopes: readonly Permission[];
+  /**
+   * As requested at sign-in: permission names (delegated scopes) and the OpenID Connect scopes
+   * `openid`, `profile`, `email`, `offline_access`, which are not permissions.
+   */
+  readonly scopes: readonly string[];
   readonly codeChallenge: string | null;
   readonly codeChallengeMethod: 'S256' | null;
   readonly nonce: string | null;
@@ -167,7 +171,8 @@ export interface RefreshToken {
   readonly tenantId: string;
   readonly appId: string;
   readonly userId: string;
-  readonly scopes: readonly Permission[];
+  /** The scopes of the sign-in the family started with (permission names and OpenID Connect scopes). */
+  readonly scopes: readonly string[];
   readonly expiresAt: string;
   readonly createdAt: string;
   /** Set when the token was exchanged for a new one. */

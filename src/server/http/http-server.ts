@@ -18,6 +18,7 @@ import { conversationRoutes } from './routes/conversation-routes.js';
 import { directoryRoutes } from './routes/directory-routes.js';
 import { healthRoutes } from './routes/health-routes.js';
 import { tenantRoutes } from './routes/tenant-routes.js';
+import { oauthRoutes, type OAuthRouteOptions } from './routes/oauth-routes.js';
 import { identityRoutes } from './routes/identity-routes.js';
 import { appRoutes } from './routes/app-routes.js';
 
@@ -32,6 +33,8 @@ export interface HttpServerOptions {
   readonly relyingParty?: OidcRelyingParty | undefined;
   /** Sign-in attempts per IP address per minute (default 20). */
   readonly signInRateLimit?: number | undefined;
+  /** The OAuth endpoints' signing keys and token rate limit (`routes/oauth-routes.ts`). */
+  readonly oauth?: OAuthRouteOptions | undefined;
   readonly bodyLimit: number;
   readonly logger: FastifyServerOptions['loggerInstance'];
   readonly version: string;
@@ -93,6 +96,7 @@ export async function buildHttpServer(options: HttpServerOptions): Promise<Fasti
   identityRoutes(app, options.identity);
   appRoutes(app, options.identity);
   if (options.relyingParty) sessionRoutes(app, options.identity, options.relyingParty, { signInRateLimit: options.signInRateLimit });
+  oauthRoutes(app, options.identity, options.oauth);
   registerEventGateway(app, options.deps, options.routing);
   app.get('/openapi.json', { config: { public: true }, schema: { hide: true } }, async () => app.swagger());
   return app;
