@@ -183,7 +183,7 @@ export function sessionRoutes(app: FastifyInstance, identity: IdentityDeps, rely
     r.post('/v1/auth/password', {
       config: { ...pub, rateLimit: limited },
       schema: {
-        tags: ['sessions'], summary: 'Sign in with a local password (sets the sb_session cookie)',
+        tags: ['sessions'], security: [], summary: 'Sign in with a local password (sets the sb_session cookie)',
         body: Type.Object({ tenantId: Type.String({ minLength: 1, maxLength: 64 }), email: Type.String({ maxLength: 320 }), password: Type.String({ maxLength: 1024 }) }, { additionalProperties: false }),
       },
     }, async (req, reply) => {
@@ -192,7 +192,7 @@ export function sessionRoutes(app: FastifyInstance, identity: IdentityDeps, rely
       return { user: userView(signedIn.user), csrfToken: signedIn.csrfToken, expiresAt: signedIn.session.expiresAt };
     });
 
-    r.post('/v1/auth/signout', { config: pub, schema: { tags: ['sessions'], summary: 'Sign out (ends the session of the cookie)' } }, async (req, reply) => {
+    r.post('/v1/auth/signout', { config: pub, schema: { tags: ['sessions'], security: [], summary: 'Sign out (ends the session of the cookie)' } }, async (req, reply) => {
       const token = readCookie(req, SESSION_COOKIE);
       const found = await sessionOfRequest(identity, req);
       if (found) {
@@ -206,7 +206,7 @@ export function sessionRoutes(app: FastifyInstance, identity: IdentityDeps, rely
 
     r.get('/v1/session', {
       config: pub,
-      schema: { tags: ['sessions'], summary: 'The signed-in person, their tenant and permissions, and a fresh CSRF token' },
+      schema: { tags: ['sessions'], security: [], summary: 'The signed-in person, their tenant and permissions, and a fresh CSRF token' },
     }, async (req) => {
       const found = await sessionOfRequest(identity, req);
       if (!found) throw new SwitchboardError('SB_ERR_UNAUTHENTICATED', 'No live session: sign in first.');
