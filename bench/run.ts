@@ -6,6 +6,7 @@
 const BENCHMARKS: Record<string, { title: string; run: () => Promise<boolean> }> = {
   b2: { title: 'Routing engine', run: async () => (await import('./b2-routing.js')).runB2() },
   b5: { title: 'REST API', run: async () => (await import('./b5-rest-api.js')).runB5() },
+  tokens: { title: 'Identity: OAuth token issuance', run: async () => (await import('./identity-tokens.js')).runIdentityTokens() },
 };
 
 async function main(argv: string[]): Promise<number> {
