@@ -13,18 +13,8 @@ import { OAuthError, randomToken, sha256Hex } from './oauth-tokens.js';
 
 export const AUTHORIZATION_CODE_SECONDS = 600;
 
-export interface IssueCodeInput {
-  readonly tenantId: string;
-  readonly appId: string;
-  readonly userId: string;
-  /** Exactly as the client sent it to the authorize endpoint; it must send it again when redeeming. */
-  readonly redirectUri: string;
-  /** As requested: permission names and OpenID Connect scopes (`openid`, `profile`, `email`, `offline_access`). */
-  readonly scopes: readonly string[];
-  readonly codeChallenge: string | null;
-  readonly codeChallengeMethod: 'S256' | null;
-  readonly nonce: string | null;
-}
+/** What the authorize endpoint knows when it issues a code: the stored record less what issuing adds. */
+export type IssueCodeInput = Omit<AuthorizationCode, 'codeHash' | 'expiresAt' | 'usedAt'>;
 
 /** RFC 7636 section 4.2: a S256 challenge is base64url(SHA-256(verifier)), 43 characters. */
 const CHALLENGE = /^[A-Za-z0-9_-]{43}$/;
