@@ -57,7 +57,7 @@ async function main(): Promise<void> {
       // Everyone who could take work is full: that is why 50,000 conversations wait.
       const used = ROUTABLE.includes(a.presence) ? a.capacity : 0;
       await tx.insertAgent({
-        id: agentIds[a.n]!, tenantId, kind: 'human', displayName: `Agent ${a.n}`, email: null, capacity: a.capacity, usedCapacity: used,
+        id: agentIds[a.n]!, tenantId, kind: 'human', displayName: `Agent ${a.n}`, email: null, appId: null, capacity: a.capacity, usedCapacity: used,
         presence: a.presence, presenceSince: at, skills: a.skills, attributes: a.attributes,
         lastAssignedAt: used > 0 ? new Date(time.now() - rng.int(0, 3_600_000)).toISOString() : null, missedOffers: 0, createdAt: at,
       });

@@ -64,6 +64,8 @@ export const ERROR_CODES = {
   SB_ERR_CERTIFICATE_NOT_FOUND: 'The certificate credential does not exist for this application.',
   SB_ERR_INVALID_CERTIFICATE: 'The certificate or public key cannot be used (not a public RSA or P-256 key, or already registered).',
   SB_ERR_CONSENT_NOT_FOUND: 'The application has no consent (enterprise application) in this tenant.',
+  SB_ERR_BOT_APP_IN_USE: 'Another bot agent of this tenant already signs in as that application: an app id is unique per tenant.',
+  SB_ERR_APP_ID_FOR_BOTS_ONLY: 'Only a bot agent can be bound to an application (appId).',
   SB_ERR_INVALID_CREDENTIALS: 'The e-mail address or password is wrong, or the account cannot sign in.',
   SB_ERR_ACCOUNT_LOCKED: 'Too many failed sign-ins: the account is locked for a while.',
   SB_ERR_RATE_LIMITED: 'Too many requests from this address or for this account; retry after the time in Retry-After.',

@@ -4,6 +4,8 @@ import { Id, Name, PageQuery } from './common.js';
 import { AttributeMap, PresenceSchema, QueueRoutingPatch, SkillMap } from './routing.js';
 
 const strict = { additionalProperties: false } as const;
+/** A client id (`clientId` of an app registration). */
+const AppClientId = Type.String({ minLength: 1, maxLength: 64 });
 
 export const CreateTenantBody = Type.Object({ name: Name }, strict);
 
@@ -87,6 +89,7 @@ export const CreateAgentBody = Type.Object(
     skills: Type.Optional(SkillMap),
     attributes: Type.Optional(AttributeMap),
     presence: Type.Optional(PresenceSchema),
+    appId: Type.Optional(Type.Union([AppClientId, Type.Null()])),
   },
   strict,
 );

@@ -74,7 +74,8 @@ export const ContextVariableSchema = Type.Object(
 
 export const AgentSchema = Type.Object(
   {
-    id: Id, tenantId: Id, kind: AgentKindSchema, displayName: Type.String(), email: Nullable(Type.String()), capacity: Type.Integer(),
+    id: Id, tenantId: Id, kind: AgentKindSchema, displayName: Type.String(), email: Nullable(Type.String()),
+    appId: Nullable(Type.String({ description: 'Bots: the client id of the app registration the bot signs in as; unique in the tenant.' })), capacity: Type.Integer(),
     usedCapacity: Type.Integer(), presence: PresenceSchema, presenceSince: Timestamp, skills: Type.Record(Type.String(), Type.Integer()),
     attributes: AttributeMap, lastAssignedAt: Nullable(Type.String()), missedOffers: Type.Integer(), createdAt: Timestamp,
   },

@@ -31,6 +31,8 @@ export const UpdateAgentBody = Type.Object(
     capacity: Type.Optional(Type.Integer({ minimum: 0, maximum: 10_000 })),
     skills: Type.Optional(SkillMap),
     attributes: Type.Optional(AttributeMap),
+    /** Bots: the app registration (client id) the bot signs in as; null unbinds it. */
+    appId: Type.Optional(Type.Union([Type.String({ minLength: 1, maxLength: 64 }), Type.Null()])),
   },
   strict,
 );

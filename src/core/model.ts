@@ -99,6 +99,11 @@ export interface Agent {
   readonly kind: AgentKind;
   readonly displayName: string;
   readonly email: string | null;
+  /**
+   * Bots only: the client id of the app registration the bot signs in as (its application user).
+   * Unique in the tenant, so a token issued to that app acts as exactly this agent.
+   */
+  readonly appId: string | null;
   /** Capacity units; each routed conversation spends its workstream's cost while offered/active. */
   readonly capacity: number;
   readonly usedCapacity: number;

@@ -16,7 +16,7 @@ import { createQueue } from '../../src/app/use-cases/create-queue.js';
 import { createTenant } from '../../src/app/use-cases/create-tenant.js';
 import { postMessage } from '../../src/app/use-cases/post-message.js';
 import { setContext } from '../../src/app/use-cases/set-context.js';
-import type { Conversation } from '../../src/core/model.js';
+import type { Agent, Conversation } from '../../src/core/model.js';
 
 export interface StorageHarness {
   readonly storage: Storage;
@@ -295,6 +295,28 @@ export function storageContract(name: string, open: () => Promise<StorageHarness
       const queue = await createQueue(deps, caller, tenant.id, { name: 'Q', memberIds: [agent.id] });
       assert.equal(await harness.storage.transaction((tx) => tx.addQueueMember(tenant.id, queue.id, agent.id, '2026-01-01T09:00:00.000Z')), false);
       assert.deepEqual((await harness.storage.read.getQueue(tenant.id, queue.id))?.memberIds, [agent.id]);
+    });
+
+    it('gives an app id to one agent per tenant, found by it; people and unbound bots share null', async () => {
+      const { tenant } = await world();
+      const other = await createTenant(deps, caller, { name: 'Globex' });
+      const bot = (id: string, tenantId: string, appId: string | null): Agent => ({
+        id, tenantId, kind: 'bot', displayName: id, email: null, appId, capacity: 10, usedCapacity: 0, presence: 'available',
+        presenceSince: '2026-01-01T09:00:00.000Z', skills: { english: 5 }, attributes: {}, lastAssignedAt: null, missedOffers: 0,
+        createdAt: '2026-01-01T09:00:00.000Z',
+      });
+      const insert = (agent: Agent) => harness.storage.transaction((tx) => tx.insertAgent(agent));
+      assert.equal(await insert(bot('agt_app_1', tenant.id, 'app-contract')), true);
+      assert.equal(await insert(bot('agt_app_2', tenant.id, 'app-contract')), false, 'the same app id twice in a tenant');
+      assert.equal(await harness.storage.read.getAgent(tenant.id, 'agt_app_2'), undefined, 'the refused insert wrote nothing');
+      assert.equal(await insert(bot('agt_app_3', other.id, 'app-contract')), true, 'another tenant may bind the same app');
+      assert.equal(await insert(bot('agt_app_4', tenant.id, null)), true);
+      assert.equal(await insert(bot('agt_app_5', tenant.id, null)), true);
+      assert.deepEqual(await harness.storage.read.getAgentByAppId(tenant.id, 'app-contract'), bot('agt_app_1', tenant.id, 'app-contract'));
+      assert.equal((await harness.storage.read.getAgentByAppId(other.id, 'app-contract'))?.id, 'agt_app_3');
+      assert.equal(await harness.storage.read.getAgentByAppId(tenant.id, 'app-unknown'), undefined);
+      await harness.storage.transaction((tx) => tx.routing.updateAgent(tenant.id, 'agt_app_1', { appId: null }));
+      assert.equal(await harness.storage.read.getAgentByAppId(tenant.id, 'app-contract'), undefined);
     });
   });
 }

@@ -114,8 +114,10 @@ export class AccessTokenAuthenticator {
       // What the tenant grants the app now (consent tenant-wide, assigned roles in their queue
       // scope), never more than the token's roles.
       const granted = unionGrants(combineRoles([{ permissions: consent.applicationPermissions, queueIds: null }]), await appRoleGrants(reads, tid, app.id));
+      // A bot's application user: the app acts as the bot agent bound to it in this tenant.
+      const agentId = (await reads.getAgentByAppId(tid, app.clientId))?.id ?? null;
       return {
-        caller: { actor, tenants: [tid], isPlatformAdmin: false, grants: restrictGrants(granted, roles), agentId: null },
+        caller: { actor, tenants: [tid], isPlatformAdmin: false, grants: restrictGrants(granted, roles), agentId },
         expiresAt,
       };
     }

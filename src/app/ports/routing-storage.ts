@@ -8,6 +8,8 @@ export interface AgentPatch {
   readonly email?: string | null | undefined;
   readonly capacity?: number | undefined;
   readonly attributes?: Readonly<Record<string, number | string>> | undefined;
+  /** The bot's application user (client id), or null to unbind it. Unique in the tenant. */
+  readonly appId?: string | null | undefined;
 }
 
 export interface QueuePatch {

@@ -69,6 +69,8 @@ export interface StoreReads {
   getContext(tenantId: string, conversationId: string): Promise<ContextVariable[]>;
 
   getAgent(tenantId: string, id: string): Promise<Agent | undefined>;
+  /** The bot agent whose application user is the app with this client id. */
+  getAgentByAppId(tenantId: string, appId: string): Promise<Agent | undefined>;
   listAgents(tenantId: string): Promise<Agent[]>;
   getQueue(tenantId: string, id: string): Promise<Queue | undefined>;
   listQueues(tenantId: string): Promise<Queue[]>;
@@ -107,7 +109,8 @@ export interface StoreTx extends StoreReads {
   insertMessage(message: Message): Promise<boolean>;
   setContextVariable(tenantId: string, conversationId: string, variable: ContextVariable, at: string): Promise<void>;
   deleteContextVariable(tenantId: string, conversationId: string, name: string): Promise<void>;
-  insertAgent(agent: Agent): Promise<void>;
+  /** False when another agent of the tenant already has the agent's app id. */
+  insertAgent(agent: Agent): Promise<boolean>;
   insertQueue(queue: Queue): Promise<void>;
   /** False when the agent already is a member. */
   addQueueMember(tenantId: string, queueId: string, agentId: string, at: string): Promise<boolean>;

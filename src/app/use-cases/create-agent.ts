@@ -2,9 +2,11 @@ import type { Agent, AgentKind } from '../../core/model.js';
 import type { Presence } from '../../core/routing/agent-selection.js';
 import type { Caller } from '../caller.js';
 import type { AppDeps } from '../deps.js';
+import { SwitchboardError } from '../errors.js';
 import { checkAgentSkills } from '../routing/routing-config-checks.js';
 import { requireTenant } from '../tenant-access.js';
 import { commit } from '../unit-of-work.js';
+import { checkBotApplication } from './bot-application.js';
 
 export interface CreateAgentInput {
   readonly kind: AgentKind;
@@ -14,6 +16,8 @@ export interface CreateAgentInput {
   readonly skills?: Readonly<Record<string, number>> | undefined;
   readonly attributes?: Readonly<Record<string, number | string>> | undefined;
   readonly presence?: Presence | undefined;
+  /** Bots: the client id of the app registration the bot signs in as. */
+  readonly appId?: string | null | undefined;
 }
 
 export async function createAgent(deps: AppDeps, caller: Caller, tenantId: string, input: CreateAgentInput): Promise<Agent> {
@@ -21,12 +25,15 @@ export async function createAgent(deps: AppDeps, caller: Caller, tenantId: strin
   return commit(deps, caller, async (tx, emit, now) => {
     const skills = input.skills ?? {};
     await checkAgentSkills(tx, tenantId, skills);
+    const appId = input.appId ?? null;
+    if (appId !== null) await checkBotApplication(tx, tenantId, input.kind, appId);
     const agent: Agent = {
       id: deps.ids.next('agt'),
       tenantId,
       kind: input.kind,
       displayName: input.displayName,
       email: input.email ?? null,
+      appId,
       capacity: input.capacity ?? (input.kind === 'bot' ? 1000 : 3),
       usedCapacity: 0,
       // A bot is a service and is ready at once; a person signs in and says so.
@@ -38,7 +45,8 @@ export async function createAgent(deps: AppDeps, caller: Caller, tenantId: strin
       missedOffers: 0,
       createdAt: now,
     };
-    await tx.insertAgent(agent);
+    // Another node bound the app between the check and the insert.
+    if (!(await tx.insertAgent(agent))) throw new SwitchboardError('SB_ERR_BOT_APP_IN_USE');
     await emit('agent.created', tenantId, null, { agent });
     return agent;
   });

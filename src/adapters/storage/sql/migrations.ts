@@ -234,6 +234,16 @@ export const MIGRATIONS: readonly Migration[] = [
         name TEXT PRIMARY KEY, value TEXT NOT NULL)`,
     ],
   },
+  {
+    version: 5,
+    name: 'bot agents bound to their application user',
+    // The index, not only a check in the use case, keeps two bots of a tenant from sharing an app
+    // id when two nodes bind at once; NULLs (people, development bots) are distinct in both databases.
+    statements: () => [
+      `ALTER TABLE agents ADD COLUMN app_id TEXT`,
+      `CREATE UNIQUE INDEX agents_app ON agents (tenant_id, app_id)`,
+    ],
+  },
 ];
 
 export const LATEST_VERSION = MIGRATIONS[MIGRATIONS.length - 1]!.version;

@@ -47,7 +47,7 @@ export class SqlRoutingStore implements RoutingTx {
   async updateAgent(tenantId: string, agentId: string, patch: AgentPatch): Promise<void> {
     const { sets, params } = given([
       ['display_name', patch.displayName], ['email', patch.email], ['capacity', patch.capacity],
-      ['attributes', patch.attributes === undefined ? undefined : JSON.stringify(patch.attributes)],
+      ['attributes', patch.attributes === undefined ? undefined : JSON.stringify(patch.attributes)], ['app_id', patch.appId],
     ]);
     if (sets.length === 0) return;
     await this.db.run(`UPDATE agents SET ${sets.join(', ')} WHERE id = ? AND tenant_id = ?`, [...params, agentId, tenantId]);

@@ -23,7 +23,7 @@ const MESSAGE_COLUMNS =
 const PARTICIPANT_COLUMNS = 'id, tenant_id, conversation_id, role, ref_id, display_name, audience, joined_at, left_at';
 const EVENT_COLUMNS = 'id, tenant_id, type, conversation_id, actor, occurred_at, payload';
 const AGENT_COLUMNS =
-  'id, tenant_id, kind, display_name, email, capacity, used_capacity, presence, presence_since, attributes, last_assigned_at, missed_offers, created_at';
+  'id, tenant_id, kind, display_name, email, capacity, used_capacity, presence, presence_since, attributes, last_assigned_at, missed_offers, created_at, app_id';
 const QUEUE_COLUMNS = 'id, tenant_id, name, priority, routing, version, created_at';
 
 /**
@@ -255,6 +255,10 @@ export class SqlStore implements StoreTx {
     const skills = await this.db.all<{ skill: string; proficiency: unknown }>('SELECT skill, proficiency FROM agent_skills WHERE agent_id = ? AND tenant_id = ? ORDER BY skill', [id, tenantId]);
     return toAgent(row, Object.fromEntries(skills.map((s) => [s.skill, Number(s.proficiency)])));
   }
+  async getAgentByAppId(tenantId: string, appId: string): Promise<Agent | undefined> {
+    const row = await this.db.get<{ id: string }>('SELECT id FROM agents WHERE tenant_id = ? AND app_id = ?', [tenantId, appId]);
+    return row ? this.getAgent(tenantId, row.id) : undefined;
+  }
   async listAgents(tenantId: string): Promise<Agent[]> {
     // Two queries, not one per agent: the routing engine loads every agent of a tenant at start.
     const skills = await this.db.all<{ agent_id: string; skill: string; proficiency: unknown }>(
@@ -269,12 +273,16 @@ export class SqlStore implements StoreTx {
     const rows = await this.db.all(`SELECT ${AGENT_COLUMNS} FROM agents WHERE tenant_id = ? ORDER BY id`, [tenantId]);
     return rows.map((r) => toAgent(r, byAgent.get(String(r.id)) ?? {}));
   }
-  async insertAgent(a: Agent): Promise<void> {
-    await this.db.run(`INSERT INTO agents (${AGENT_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`, [
+  async insertAgent(a: Agent): Promise<boolean> {
+    // DO NOTHING: the only conflict an insert can meet is another agent of the tenant holding the
+    // app id (a fresh id cannot collide), and an exception would abort a PostgreSQL transaction.
+    const changed = await this.db.run(`INSERT INTO agents (${AGENT_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`, [
       a.id, a.tenantId, a.kind, a.displayName, a.email, a.capacity, a.usedCapacity, a.presence, ms(a.presenceSince),
-      JSON.stringify(a.attributes), a.lastAssignedAt === null ? null : ms(a.lastAssignedAt), a.missedOffers, ms(a.createdAt),
+      JSON.stringify(a.attributes), a.lastAssignedAt === null ? null : ms(a.lastAssignedAt), a.missedOffers, ms(a.createdAt), a.appId,
     ]);
+    if (changed !== 1) return false;
     await this.routing.setAgentSkills(a.tenantId, a.id, a.skills);
+    return true;
   }
   async getQueue(tenantId: string, id: string): Promise<Queue | undefined> {
     const row = await this.db.get(`SELECT ${QUEUE_COLUMNS} FROM queues WHERE id = ? AND tenant_id = ?`, [id, tenantId]);
@@ -360,6 +368,7 @@ function toAgent(r: Row, skills: Record<string, number>): Agent {
     capacity: Number(r.capacity), usedCapacity: Number(r.used_capacity), presence: r.presence as Agent['presence'],
     presenceSince: iso(r.presence_since ?? r.created_at), skills, attributes: json(r.attributes),
     lastAssignedAt: isoOrNull(r.last_assigned_at), missedOffers: Number(r.missed_offers), createdAt: iso(r.created_at),
+    appId: strOrNull(r.app_id),
   };
 }
 function toEvent(r: Row): SwitchboardEvent {
