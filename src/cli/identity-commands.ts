@@ -6,6 +6,7 @@ import { grantConsent } from '../app/identity/consent.js';
 import { IdentityCache, type IdentityDeps } from '../app/identity/identity-deps.js';
 import { assignRole } from '../app/identity/role-admin.js';
 import { SecretHasher } from '../app/identity/secret-hash.js';
+import { configureSso, deleteSso, getSso, ssoRedirectUri, type SsoSettingsView } from '../app/identity/sso.js';
 import { inviteUser } from '../app/identity/user-admin.js';
 import type { PrincipalType } from '../core/identity/identity-model.js';
 import { JoseTokenCrypto } from '../adapters/identity/jose-token-crypto.js';
@@ -22,7 +23,12 @@ export const IDENTITY_HELP = `
   apps list           --tenant T
   apps secrets add    --tenant T --app APP_ID [--description D] [--days N]   (prints the value once)
   apps consent        --tenant T --client-id C   (grant admin consent to what the app requests)
-Each prints the created resource as JSON.`;
+  sso configure       --tenant T --issuer URL --client-id C [--client-secret-stdin | --public-client]
+                      [--scope S]... [--claim email|name|groups|roles=CLAIM]... [--map-role VALUE=ROLE]...
+                      [--auto-provision] [--disabled]   (replaces the settings; the secret is read from stdin)
+  sso show            --tenant T   (the secret is never shown, only whether one is set)
+  sso remove          --tenant T
+Each prints the resource as JSON.`;
 
 export interface IdentityArgs {
   readonly tenant?: string | undefined;
@@ -43,6 +49,13 @@ export interface IdentityArgs {
   readonly days?: string | undefined;
   readonly 'client-id'?: string | undefined;
   readonly 'password-stdin'?: boolean | undefined;
+  readonly issuer?: string | undefined;
+  readonly 'client-secret-stdin'?: boolean | undefined;
+  readonly 'public-client'?: boolean | undefined;
+  readonly claim?: string[] | undefined;
+  readonly 'map-role'?: string[] | undefined;
+  readonly 'auto-provision'?: boolean | undefined;
+  readonly disabled?: boolean | undefined;
 }
 
 export const IDENTITY_OPTIONS = {
@@ -51,6 +64,9 @@ export const IDENTITY_OPTIONS = {
   'multi-tenant': { type: 'boolean' }, public: { type: 'boolean' }, 'redirect-uri': { type: 'string', multiple: true },
   permission: { type: 'string', multiple: true }, scope: { type: 'string', multiple: true }, description: { type: 'string' },
   days: { type: 'string' }, 'client-id': { type: 'string' }, 'password-stdin': { type: 'boolean' },
+  issuer: { type: 'string' }, 'client-secret-stdin': { type: 'boolean' }, 'public-client': { type: 'boolean' },
+  claim: { type: 'string', multiple: true }, 'map-role': { type: 'string', multiple: true },
+  'auto-provision': { type: 'boolean' }, disabled: { type: 'boolean' },
 } as const;
 
 export class UsageError extends Error {}
@@ -64,13 +80,31 @@ export function identityDepsFor(deps: AppDeps, config: Config): IdentityDeps {
   return { ...deps, tokenCrypto: new JoseTokenCrypto(), identitySettings: config.identity, secretHasher: new SecretHasher(deps.storage, config.identity.hashKey), identityCache: new IdentityCache() };
 }
 
+/** `KEY=VALUE` flags (`--claim groups=memberOf`, `--map-role cc-leads=supervisor`) as a record. */
+function pairs(values: readonly string[] | undefined, flag: string): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const value of values ?? []) {
+    const at = value.indexOf('=');
+    if (at <= 0 || at === value.length - 1) throw new UsageError(`--${flag} takes KEY=VALUE, got "${value}"`);
+    out[value.slice(0, at)] = value.slice(at + 1);
+  }
+  return out;
+}
+
+const CLAIM_KEYS = ['email', 'name', 'groups', 'roles'] as const;
+
+/** The CLI has no request to take a host from: the redirect URI is known only with a public URL. */
+function withRedirect(settings: SsoSettingsView, publicUrl: string | null) {
+  return { ...settings, redirectUri: ssoRedirectUri(publicUrl ?? '<SWITCHBOARD_PUBLIC_URL>', settings.tenantId) };
+}
+
 async function readStdin(): Promise<string> {
   const chunks: Buffer[] = [];
   for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
   return Buffer.concat(chunks).toString('utf8').replace(/\r?\n$/, '');
 }
 
-/** Runs `users|roles|apps ...`; returns what to print, or undefined for an unknown command. */
+/** Runs `users|roles|apps|sso ...`; returns what to print, or undefined for an unknown command. */
 export async function runIdentityCommand(deps: IdentityDeps, words: readonly string[], args: IdentityArgs): Promise<unknown> {
   const tenantId = (): string => need(args.tenant, 'tenant');
   const key = words.join(' ');
@@ -105,6 +139,26 @@ export async function runIdentityCommand(deps: IdentityDeps, words: readonly str
     }
     case 'apps consent':
       return grantConsent(deps, CLI_CALLER, tenantId(), need(args['client-id'], 'client-id'));
+    case 'sso configure': {
+      if (args['client-secret-stdin'] && args['public-client']) throw new UsageError('give --client-secret-stdin or --public-client, not both');
+      const claims = pairs(args.claim, 'claim');
+      const unknown = Object.keys(claims).filter((k) => !(CLAIM_KEYS as readonly string[]).includes(k));
+      if (unknown.length > 0) throw new UsageError(`--claim names one of ${CLAIM_KEYS.join(', ')}, not ${unknown.join(', ')}`);
+      // From stdin, so the secret stays out of the shell history and the process list.
+      const clientSecret = args['client-secret-stdin'] ? await readStdin() : args['public-client'] ? null : undefined;
+      if (clientSecret === '') throw new UsageError('--client-secret-stdin read an empty secret');
+      const settings = await configureSso(deps, CLI_CALLER, tenantId(), {
+        issuer: need(args.issuer, 'issuer'), clientId: need(args['client-id'], 'client-id'), clientSecret,
+        scopes: args.scope, claims, roleMapping: pairs(args['map-role'], 'map-role'),
+        autoProvision: args['auto-provision'] ?? false, enabled: !args.disabled,
+      });
+      return withRedirect(settings, deps.identitySettings.publicUrl);
+    }
+    case 'sso show':
+      return withRedirect(await getSso(deps, CLI_CALLER, tenantId()), deps.identitySettings.publicUrl);
+    case 'sso remove':
+      await deleteSso(deps, CLI_CALLER, tenantId());
+      return { tenantId: tenantId(), removed: true };
     default:
       return undefined;
   }

@@ -69,7 +69,8 @@ async function main(argv: string[]): Promise<number> {
       });
     case 'users':
     case 'roles':
-    case 'apps': {
+    case 'apps':
+    case 'sso': {
       let printed: unknown;
       try {
         const code = await withDeps(config, async (deps) => {

@@ -129,3 +129,44 @@ export const AuditQuery = Type.Object({
 }, strict);
 
 export const PermissionSchema = Type.Object({ name: Type.String(), description: Type.String() });
+
+// ---- single sign-on (the tenant's OpenID Connect provider) ---------------------------------
+
+/** The claim names to read from the ID token or userinfo response: optional in a request, all present in a response. */
+const SsoClaims = (optional: boolean) => {
+  const field = (description: string) => (optional ? Type.Optional(Type.String({ minLength: 1, maxLength: 200, description })) : Type.String({ description }));
+  return Type.Object({
+    email: field('Claim with the e-mail address: links an invited user, names a provisioned one (default "email").'),
+    name: field('Claim with the display name (default "name").'),
+    groups: field('Claim whose values are matched with the externalId of groups (default "groups").'),
+    roles: field('Claim whose values roleMapping maps to built-in roles (default "roles").'),
+  }, optional ? strict : {});
+};
+
+export const SsoSettingsSchema = Type.Object({
+  tenantId: Id,
+  issuer: Type.String({ description: 'The provider\'s issuer URL, equal to the `iss` of its ID tokens.' }),
+  clientId: Type.String(),
+  hasClientSecret: Type.Boolean({ description: 'Whether a client secret is stored; the secret itself is never returned.' }),
+  clientSecretHint: Nullable(Type.String({ description: 'The first 3 characters of the stored secret, then "…" (only "…" for a secret under 16 characters).' })),
+  scopes: List(),
+  claims: SsoClaims(false),
+  roleMapping: Type.Record(Type.String(), Type.String(), { description: 'Roles claim value -> built-in role, assigned tenant-wide on sign-in.' }),
+  autoProvision: Type.Boolean(),
+  enabled: Type.Boolean(),
+  updatedAt: Timestamp,
+  redirectUri: Type.String({ description: 'The redirect URI to register at the provider for this client.' }),
+});
+
+export const PutSsoBody = Type.Object({
+  issuer: Type.String({ minLength: 1, maxLength: 2000, description: 'https (http only on a loopback host), no query, fragment or credentials.' }),
+  clientId: Type.String({ minLength: 1, maxLength: 255 }),
+  clientSecret: Type.Optional(Type.Union([Type.String({ minLength: 1, maxLength: 4096 }), Type.Null()], {
+    description: 'Write-only. Omitted: the stored secret is kept; null: none (a public client, PKCE only).',
+  })),
+  scopes: Type.Optional(Type.Array(Type.String({ minLength: 1, maxLength: 100 }), { maxItems: 30, description: 'Scopes to request (openid is always sent); default ["openid","email","profile"]. Add the scopes that make the provider send the groups and roles claims.' })),
+  claims: Type.Optional(SsoClaims(true)),
+  roleMapping: Type.Optional(Type.Record(Type.String({ minLength: 1, maxLength: 200 }), RoleName, { maxProperties: 100 })),
+  autoProvision: Type.Optional(Type.Boolean({ description: 'Create a user on the first sign-in of someone unknown (default false: only invited users).' })),
+  enabled: Type.Optional(Type.Boolean({ description: 'Default true; false keeps the settings but hides "Sign in with ..." and refuses sign-ins.' })),
+}, strict);

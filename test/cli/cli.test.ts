@@ -12,9 +12,10 @@ const root = new URL('../..', import.meta.url).pathname;
 const dir = mkdtempSync(join(tmpdir(), 'sb-cli-'));
 after(() => rmSync(dir, { recursive: true, force: true }));
 
-function switchboard(args: string[], env: Record<string, string> = {}) {
+function switchboard(args: string[], env: Record<string, string> = {}, input?: string) {
   const result = spawnSync(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', ...args], {
     cwd: root,
+    ...(input === undefined ? {} : { input }),
     env: { PATH: process.env.PATH ?? '', SWITCHBOARD_DATA_DIR: dir, SWITCHBOARD_LOG_LEVEL: 'silent', ...env },
     encoding: 'utf8',
     timeout: 60_000,
@@ -111,6 +112,47 @@ describe('switchboard CLI', () => {
     const usage = switchboard(['apps', 'secrets', 'add', '--tenant', tenantId]);
     assert.equal(usage.code, 2);
     assert.match(usage.err, /missing --app/);
+  });
+
+  it('configures single sign-on: the secret read from stdin, never printed; show; remove', () => {
+    const read = new Database(join(dir, 'switchboard.db'), { readonly: true });
+    let tenantId: string;
+    try {
+      tenantId = (read.prepare('SELECT id FROM tenants').get() as { id: string }).id;
+    } finally {
+      read.close();
+    }
+    const secret = 'provider-secret-0123456789';
+    const env = { SWITCHBOARD_PUBLIC_URL: 'https://cc.example.com' };
+    const configure = switchboard([
+      'sso', 'configure', '--tenant', tenantId, '--issuer', 'https://login.example.com/tenant-1/v2.0', '--client-id', 'switchboard',
+      '--client-secret-stdin', '--scope', 'openid', '--scope', 'email', '--scope', 'profile', '--claim', 'groups=memberOf',
+      '--map-role', 'cc-leads=supervisor', '--map-role', 'cc-agents=agent', '--auto-provision',
+    ], env, `${secret}\n`);
+    assert.equal(configure.code, 0, configure.err);
+    assert.ok(!configure.out.includes(secret), 'the secret is printed');
+    const configured = JSON.parse(configure.out);
+    assert.equal(configured.hasClientSecret, true);
+    assert.equal(configured.clientSecretHint, 'pro…');
+    assert.equal(configured.claims.groups, 'memberOf');
+    assert.deepEqual(configured.roleMapping, { 'cc-leads': 'supervisor', 'cc-agents': 'agent' });
+    assert.equal(configured.autoProvision, true);
+    assert.equal(configured.redirectUri, `https://cc.example.com/login/${tenantId}/sso/callback`);
+    const show = switchboard(['sso', 'show', '--tenant', tenantId], env);
+    assert.equal(show.code, 0, show.err);
+    assert.deepEqual(JSON.parse(show.out), configured);
+    const bad = switchboard(['sso', 'configure', '--tenant', tenantId, '--issuer', 'http://login.example.com', '--client-id', 'x']);
+    assert.equal(bad.code, 1);
+    assert.match(bad.err, /SB_ERR_INVALID_OIDC_CONNECTION/);
+    const usage = switchboard(['sso', 'configure', '--tenant', tenantId, '--issuer', 'https://login.example.com', '--client-id', 'x', '--map-role', 'supervisor']);
+    assert.equal(usage.code, 2);
+    assert.match(usage.err, /--map-role takes KEY=VALUE/);
+    const removed = switchboard(['sso', 'remove', '--tenant', tenantId]);
+    assert.equal(removed.code, 0, removed.err);
+    assert.deepEqual(JSON.parse(removed.out), { tenantId, removed: true });
+    const gone = switchboard(['sso', 'show', '--tenant', tenantId]);
+    assert.equal(gone.code, 1);
+    assert.match(gone.err, /SB_ERR_SSO_NOT_CONFIGURED/);
   });
 
   it('creates an admin key, prints it once and stores only its hash', () => {

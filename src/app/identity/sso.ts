@@ -28,8 +28,19 @@ export interface SsoSettingsInput {
   readonly enabled?: boolean | undefined;
 }
 
-/** A connection as shown to administrators: the client secret never leaves. */
-export type SsoSettingsView = Omit<OidcConnection, 'clientSecret'> & { readonly hasClientSecret: boolean };
+/**
+ * A connection as shown to administrators: the client secret never leaves, only whether one is
+ * set and its first characters, enough to tell which of the provider's secrets it is.
+ */
+export type SsoSettingsView = Omit<OidcConnection, 'clientSecret'> & { readonly hasClientSecret: boolean; readonly clientSecretHint: string | null };
+
+/**
+ * The redirect URI an administrator registers at their provider, and the one sign-ins send:
+ * `base` is the public URL of this Switchboard (`SWITCHBOARD_PUBLIC_URL`, or where the request came in).
+ */
+export function ssoRedirectUri(base: string, tenantId: string): string {
+  return `${base.replace(/\/+$/, '')}/login/${encodeURIComponent(tenantId)}/sso/callback`;
+}
 
 const DEFAULT_CLAIMS: OidcConnection['claims'] = { email: 'email', name: 'name', groups: 'groups', roles: 'roles' };
 const CLAIM_NAME = /^[A-Za-z0-9_.:/-]{1,200}$/;
@@ -44,9 +55,14 @@ function invalid(problems: { path: string; message: string }[]): never {
   throw new SwitchboardError('SB_ERR_INVALID_OIDC_CONNECTION', `The single sign-on settings are invalid: ${problems.map((p) => `${p.path} ${p.message}`).join('; ')}.`, { problems });
 }
 
+/** The first 3 characters (as Entra ID shows its secrets); nothing of a secret too short to spare them. */
+const HINT_LENGTH = 3;
+const HINT_MIN_SECRET = 16;
+
 function view(c: OidcConnection): SsoSettingsView {
   const { clientSecret, ...rest } = c;
-  return { ...rest, hasClientSecret: clientSecret !== null };
+  const clientSecretHint = clientSecret === null ? null : clientSecret.length >= HINT_MIN_SECRET ? `${clientSecret.slice(0, HINT_LENGTH)}…` : '…';
+  return { ...rest, hasClientSecret: clientSecret !== null, clientSecretHint };
 }
 
 export async function configureSso(deps: IdentityDeps, caller: Caller, tenantId: string, input: SsoSettingsInput): Promise<SsoSettingsView> {

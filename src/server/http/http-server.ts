@@ -20,6 +20,7 @@ import { healthRoutes } from './routes/health-routes.js';
 import { tenantRoutes } from './routes/tenant-routes.js';
 import { oauthRoutes, type OAuthRouteOptions } from './routes/oauth-routes.js';
 import { identityRoutes } from './routes/identity-routes.js';
+import { ssoRoutes } from './routes/sso-routes.js';
 import { appRoutes } from './routes/app-routes.js';
 
 export interface HttpServerOptions {
@@ -94,6 +95,7 @@ export async function buildHttpServer(options: HttpServerOptions): Promise<Fasti
   routingConfigRoutes(app, options.deps);
   routingRoutes(app, options.deps, options.routing);
   identityRoutes(app, options.identity);
+  ssoRoutes(app, options.identity);
   appRoutes(app, options.identity);
   if (options.relyingParty) sessionRoutes(app, options.identity, options.relyingParty, { signInRateLimit: options.signInRateLimit });
   oauthRoutes(app, options.identity, options.oauth);

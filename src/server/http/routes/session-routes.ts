@@ -11,7 +11,7 @@ import { activeConsent } from '../../../app/identity/app-registrations.js';
 import { consentRequest, grantConsent, recordConsentDenied } from '../../../app/identity/consent.js';
 import type { IdentityDeps } from '../../../app/identity/identity-deps.js';
 import { rotateCsrf, signInWithPassword, signOut, checkCsrf, type SignedIn } from '../../../app/identity/sessions.js';
-import { beginSso, completeSso, ssoAvailable, SSO_ATTEMPT_MS } from '../../../app/identity/sso.js';
+import { beginSso, completeSso, ssoAvailable, ssoRedirectUri, SSO_ATTEMPT_MS } from '../../../app/identity/sso.js';
 import type { OidcRelyingParty } from '../../../app/ports/oidc-client.js';
 import type { User } from '../../../core/identity/identity-model.js';
 import { isPermission, PERMISSIONS } from '../../../core/identity/permissions.js';
@@ -45,7 +45,8 @@ function secureCookies(request: FastifyRequest): boolean {
   return !(request.protocol === 'http' && isLoopback(request.hostname));
 }
 
-function baseUrl(identity: IdentityDeps, request: FastifyRequest): string {
+/** Where people reach this Switchboard: the configured public URL, else the scheme and host the request came in on. */
+export function baseUrl(identity: IdentityDeps, request: FastifyRequest): string {
   return identity.identitySettings.publicUrl ?? `${request.protocol}://${request.host}`;
 }
 
@@ -273,7 +274,7 @@ export function sessionRoutes(app: FastifyInstance, identity: IdentityDeps, rely
 
     // ---- single sign-on -----------------------------------------------------------------------
 
-    const callbackUri = (req: FastifyRequest, tenantId: string) => `${baseUrl(identity, req)}/login/${encodeURIComponent(tenantId)}/sso/callback`;
+    const callbackUri = (req: FastifyRequest, tenantId: string) => ssoRedirectUri(baseUrl(identity, req), tenantId);
 
     scope.get<{ Params: { tenantId: string } }>('/login/:tenantId/sso/start', { config: pub, schema: { hide: true } }, async (req, reply) => {
       const { tenantId } = req.params;
