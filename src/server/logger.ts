@@ -20,17 +20,21 @@ export const REDACT_PATHS = [
   'event.payload',
 ];
 
+/** Query parameters whose values are credentials (OAuth 2.0 and OpenID Connect names, our stream token). */
+const QUERY_CREDENTIALS = /([?&](?:access_token|token|code|state|client_secret|refresh_token|id_token|id_token_hint|client_assertion|password)=)[^&#]*/g;
+
 export function createLogger(level: LogLevel, destination?: pino.DestinationStream): Logger {
   return pino(
     {
       level,
       redact: { paths: REDACT_PATHS, censor: '[redacted]' },
       serializers: {
-        // Tokens may travel in the query string (browser WebSockets); never log them.
+        // Credentials may travel in the query string: tokens of browser WebSockets, and the
+        // authorization code (with its state) on the sign-in callbacks. Never log them.
         req: (req: { method: string; url: string; id: string; ip?: string }) => ({
           id: req.id,
           method: req.method,
-          url: req.url.replace(/([?&](?:access_token|token)=)[^&]*/g, '$1[redacted]'),
+          url: req.url.replace(QUERY_CREDENTIALS, '$1[redacted]'),
           remoteAddress: req.ip,
         }),
         err: pino.stdSerializers.err,

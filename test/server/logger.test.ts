@@ -29,4 +29,12 @@ describe('logs', () => {
     assert.match(out, /access_token=\[redacted\]&x=1/);
     assert.match(out, /something happened/);
   });
+
+  it('redact the credentials of OAuth and OpenID Connect query strings, keeping the rest', () => {
+    const { lines, stream } = capture();
+    createLogger('info', stream).info({ req: { id: 'r2', method: 'GET', url: '/login/t/sso/callback?code=c0de&state=st4te&iss=https%3A%2F%2Fidp#frag' } }, 'callback');
+    const out = lines.join('');
+    for (const secret of ['c0de', 'st4te']) assert.ok(!out.includes(secret), `leaked ${secret}: ${out}`);
+    assert.match(out, /code=\[redacted\]&state=\[redacted\]&iss=https%3A%2F%2Fidp/);
+  });
 });

@@ -2,6 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
+import type { DestinationStream } from 'pino';
 import { createAdminApiKey } from '../../src/app/use-cases/create-api-key.js';
 import { assemble, type AssembleOverrides, type Switchboard } from '../../src/server/composition-root.js';
 import { loadConfig, type Config } from '../../src/server/config.js';
@@ -29,7 +30,11 @@ export interface TestServer extends Switchboard {
 
 /** A real Switchboard (real database, real Fastify) in this process, with a fresh database. */
 export async function startTestServer(
-  options: { database?: 'sqlite' | 'postgres'; env?: Record<string, string>; overrides?: TestOverrides } = {},
+  options: {
+    database?: 'sqlite' | 'postgres'; env?: Record<string, string>; overrides?: TestOverrides;
+    /** Receives every log line at trace level (tests that read the log); otherwise the log is silent. */
+    logTo?: DestinationStream;
+  } = {},
 ): Promise<TestServer> {
   const dir = mkdtempSync(join(tmpdir(), 'sb-test-'));
   const schema = options.database === 'postgres' ? freshSchema() : undefined;
@@ -54,7 +59,7 @@ export async function startTestServer(
 
   /** Assembles a server on the chain's database; the first one issues the admin key, the others reuse it. */
   const open = async (overrides: TestOverrides | undefined, existingKey?: string): Promise<TestServer> => {
-    const sb = await assemble(config, { ...overrides, logger: createLogger('silent') });
+    const sb = await assemble(config, { ...overrides, logger: options.logTo ? createLogger('trace', options.logTo) : createLogger('silent') });
     const member: Member = { sb };
     chain.newest = member;
     const key = existingKey ?? (await createAdminApiKey(sb.deps, 'test')).token;
