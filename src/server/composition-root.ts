@@ -2,7 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import { ApiKeyAuthenticator } from '../app/api-key-authenticator.js';
 import type { AppDeps } from '../app/deps.js';
-import { IdentityCache, type IdentityDeps } from '../app/identity/identity-deps.js';
+import { clearIdentityCacheOnGrantEvents, IdentityCache, type IdentityDeps } from '../app/identity/identity-deps.js';
 import { SecretHasher } from '../app/identity/secret-hash.js';
 import { AccessTokenAuthenticator } from '../app/identity/access-token-authenticator.js';
 import { SigningKeys } from '../app/identity/signing-keys.js';
@@ -79,6 +79,8 @@ export async function assemble(config: Config, overrides: AssembleOverrides = {}
     secretHasher: new SecretHasher(storage, config.identity.hashKey),
     identityCache: new IdentityCache(),
   };
+  // Queue membership decides where the agent role holds: a member added or removed applies to the next request.
+  clearIdentityCacheOnGrantEvents(bus, identity.identityCache);
   const scheduler = overrides.scheduler ?? new TimerScheduler(() => clock.now());
   const routing = new RoutingEngine({
     ...deps,

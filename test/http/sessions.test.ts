@@ -1,7 +1,12 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { SYSTEM_CALLER } from '../../src/app/caller.js';
+import { addAppSecret } from '../../src/app/identity/app-credentials.js';
+import { registerApp } from '../../src/app/identity/app-registrations.js';
+import { issueAuthorizationCode } from '../../src/app/identity/authorization-codes.js';
+import { grantConsent } from '../../src/app/identity/consent.js';
 import { inviteUser, updateUser } from '../../src/app/identity/user-admin.js';
+import type { User } from '../../src/core/identity/identity-model.js';
 import { snapshotSqlite, startTestServer, type TestServer } from '../support/test-server.js';
 import { assertErrorBody, client, seedTenant, type Client, type TenantFixture } from './http-helpers.js';
 
@@ -23,6 +28,27 @@ async function passwordSignIn(sb: TestServer, tenantId: string, email: string, p
     status: res.statusCode, body: res.body ? JSON.parse(res.body) : undefined, headers: res.headers as Record<string, unknown>,
     setCookie, cookie: setCookie?.split(';')[0],
   };
+}
+
+const REDIRECT = 'https://crm.example.com/callback';
+
+/**
+ * A delegated access token for `user` from a consented confidential app: a code issued as the
+ * authorize page would, redeemed at the token endpoint.
+ */
+async function delegatedToken(sb: TestServer, tenantId: string, user: User): Promise<string> {
+  const app = await registerApp(sb.identity, SYSTEM_CALLER, tenantId, { name: 'Wallboard', redirectUris: [REDIRECT], delegatedScopes: ['conversations.read', 'users.read'] });
+  const secret = await addAppSecret(sb.identity, SYSTEM_CALLER, tenantId, app.id, { description: 'test' });
+  await grantConsent(sb.identity, SYSTEM_CALLER, tenantId, app.clientId);
+  const code = await issueAuthorizationCode(sb.identity, {
+    tenantId, appId: app.id, userId: user.id, redirectUri: REDIRECT, scopes: ['openid', 'conversations.read'], codeChallenge: null, codeChallengeMethod: null, nonce: null,
+  });
+  const res = await sb.app.inject({
+    method: 'POST', url: `/login/${tenantId}/oauth2/v2.0/token`, headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    payload: new URLSearchParams({ grant_type: 'authorization_code', code, redirect_uri: REDIRECT, client_id: app.clientId, client_secret: secret.value }).toString(),
+  });
+  assert.equal(res.statusCode, 200, res.body);
+  return JSON.parse(res.body).access_token as string;
 }
 
 describe('password sign-in and sessions', () => {
@@ -151,6 +177,50 @@ describe('password sign-in and sessions', () => {
     assert.equal((await me.call('GET', `/v1/tenants/${f.tenantId}/conversations`)).status, 401);
     const again = await passwordSignIn(sb, f.tenantId, email, PASSWORD);
     assertErrorBody(again.body, 'SB_ERR_INVALID_CREDENTIALS');
+  });
+
+  it('disabling a person refuses the very next request with their session cookie and with their delegated token', async () => {
+    const email = 'eve@acme.example';
+    const eve = await inviteUser(sb.identity, SYSTEM_CALLER, f.tenantId, { email, displayName: 'Eve', password: PASSWORD, agentId: f.agentId, roles: [{ role: 'agent' }] });
+    const signed = await passwordSignIn(sb, f.tenantId, email, PASSWORD);
+    const byCookie = client(sb.app, { cookie: signed.cookie! });
+    const byToken = client(sb.app, { authorization: `Bearer ${await delegatedToken(sb, f.tenantId, eve)}` });
+    const url = `/v1/tenants/${f.tenantId}/conversations`;
+    // Twice each: the second answer comes from the caches a disabled person must not outlive.
+    for (let i = 0; i < 2; i++) {
+      await byCookie.ok('GET', url, 200);
+      await byToken.ok('GET', url, 200);
+    }
+    await api.ok('PATCH', `/v1/tenants/${f.tenantId}/users/${eve.id}`, 200, { status: 'disabled' });
+    const cookieAfter = await byCookie.call('GET', url);
+    assert.equal(cookieAfter.status, 401);
+    assertErrorBody(cookieAfter.body, 'SB_ERR_UNAUTHENTICATED');
+    const tokenAfter = await byToken.call('GET', url);
+    assert.equal(tokenAfter.status, 401);
+    assertErrorBody(tokenAfter.body, 'SB_ERR_UNAUTHENTICATED');
+  });
+
+  it('a removed role and a new queue membership apply to the very next request too', async () => {
+    const agent = await api.ok('POST', `/v1/tenants/${f.tenantId}/agents`, 201, { kind: 'human', displayName: 'Finn', capacity: 2 });
+    const email = 'finn@acme.example';
+    const finn = await inviteUser(sb.identity, SYSTEM_CALLER, f.tenantId, { email, displayName: 'Finn', password: PASSWORD, agentId: agent.id, roles: [{ role: 'agent' }] });
+    const signed = await passwordSignIn(sb, f.tenantId, email, PASSWORD);
+    const byCookie = client(sb.app, { cookie: signed.cookie! });
+    const byToken = client(sb.app, { authorization: `Bearer ${await delegatedToken(sb, f.tenantId, finn)}` });
+    const url = `/v1/tenants/${f.tenantId}/conversations`;
+    const ids = async (c: Client) => (await c.ok('GET', url, 200)).items.map((x: { id: string }) => x.id);
+    assert.deepEqual(await ids(byCookie), [], 'in no queue yet: nothing to see');
+    assert.deepEqual(await ids(byToken), []);
+    await api.ok('POST', `/v1/tenants/${f.tenantId}/queues/${f.queueId}/members`, 200, { agentId: agent.id });
+    assert.deepEqual(await ids(byCookie), [inQueue], 'the queue the agent just joined');
+    assert.deepEqual(await ids(byToken), [inQueue]);
+    const [assignment] = await api.ok('GET', `/v1/tenants/${f.tenantId}/role-assignments?principalType=user&principalId=${finn.id}`, 200).then((r) => r.items);
+    assert.equal((await api.call('DELETE', `/v1/tenants/${f.tenantId}/role-assignments/${assignment.id}`)).status, 204);
+    for (const c of [byCookie, byToken]) {
+      const res = await c.call('GET', url);
+      assert.equal(res.status, 403);
+      assertErrorBody(res.body, 'SB_ERR_FORBIDDEN');
+    }
   });
 });
 

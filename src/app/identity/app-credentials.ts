@@ -5,7 +5,7 @@ import { isKeyImportError } from '../ports/token-crypto.js';
 import { requireTenant } from '../tenant-access.js';
 import { ownedApp } from './app-registrations.js';
 import { auditInTx } from './audit.js';
-import type { IdentityDeps } from './identity-deps.js';
+import { commitIdentityChange, type IdentityDeps } from './identity-deps.js';
 import { newSecretValue, secretHint } from './secret-hash.js';
 
 /** A secret as listed: never the value, never the hash. */
@@ -35,7 +35,7 @@ export async function addAppSecret(
   }
   const value = newSecretValue();
   const secretHash = await deps.secretHasher.hash(value);
-  return deps.storage.transaction(async (tx) => {
+  return commitIdentityChange(deps, async (tx) => {
     const at = new Date(now).toISOString();
     const app = await ownedApp(tx, tenantId, appId);
     if (app.publicClient) throw new SwitchboardError('SB_ERR_INVALID_APP', 'A public client cannot hold secrets.');
@@ -57,14 +57,13 @@ export async function listAppSecrets(deps: IdentityDeps, caller: Caller, tenantI
 
 export async function revokeAppSecret(deps: IdentityDeps, caller: Caller, tenantId: string, appId: string, secretId: string): Promise<void> {
   await requireTenant(deps, caller, tenantId, 'apps.write');
-  await deps.storage.transaction(async (tx) => {
+  await commitIdentityChange(deps, async (tx) => {
     const at = new Date(deps.clock.now()).toISOString();
     await ownedApp(tx, tenantId, appId);
     const secret = (await tx.identity.listAppSecrets(appId)).find((s) => s.id === secretId);
     if (!secret) throw new SwitchboardError('SB_ERR_SECRET_NOT_FOUND');
     await tx.identity.revokeAppSecret(appId, secretId, at);
     await auditInTx(tx, caller, tenantId, { action: 'app.secret_revoked', targetType: 'app', targetId: appId, details: { secretId, hint: secret.hint } }, at);
-    deps.identityCache.changed();
   });
 }
 
@@ -79,7 +78,7 @@ export async function addAppCertificate(
   const thumbprint = await deps.tokenCrypto.thumbprint(imported);
   const expiresAt = input.expiresAt ?? null;
   if (expiresAt !== null && !(Date.parse(expiresAt) > deps.clock.now())) throw new SwitchboardError('SB_ERR_INVALID_CERTIFICATE', 'The expiry must be in the future.');
-  return deps.storage.transaction(async (tx) => {
+  return commitIdentityChange(deps, async (tx) => {
     const at = new Date(deps.clock.now()).toISOString();
     await ownedApp(tx, tenantId, appId);
     if (await tx.identity.findAppCertificate(appId, thumbprint)) throw new SwitchboardError('SB_ERR_INVALID_CERTIFICATE', 'This key is already registered for the application.');
@@ -101,7 +100,7 @@ export async function listAppCertificates(deps: IdentityDeps, caller: Caller, te
 
 export async function revokeAppCertificate(deps: IdentityDeps, caller: Caller, tenantId: string, appId: string, certificateId: string): Promise<void> {
   await requireTenant(deps, caller, tenantId, 'apps.write');
-  await deps.storage.transaction(async (tx) => {
+  await commitIdentityChange(deps, async (tx) => {
     const at = new Date(deps.clock.now()).toISOString();
     await ownedApp(tx, tenantId, appId);
     if (!(await tx.identity.revokeAppCertificate(appId, certificateId, at))) {
@@ -109,6 +108,5 @@ export async function revokeAppCertificate(deps: IdentityDeps, caller: Caller, t
       return;
     }
     await auditInTx(tx, caller, tenantId, { action: 'app.certificate_revoked', targetType: 'app', targetId: appId, details: { certificateId } }, at);
-    deps.identityCache.changed();
   });
 }

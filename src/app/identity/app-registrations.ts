@@ -5,7 +5,7 @@ import { SwitchboardError } from '../errors.js';
 import type { StoreReads } from '../ports/storage.js';
 import { requireTenant } from '../tenant-access.js';
 import { auditInTx } from './audit.js';
-import type { IdentityDeps } from './identity-deps.js';
+import { commitIdentityChange, type IdentityDeps } from './identity-deps.js';
 import { checkPermissions } from './role-admin.js';
 
 export interface RegisterAppInput {
@@ -60,7 +60,7 @@ export async function registerApp(deps: IdentityDeps, caller: Caller, tenantId: 
   if (publicClient && applicationPermissions.length > 0) {
     throw new SwitchboardError('SB_ERR_INVALID_APP', 'A public client holds no secret, so it cannot act as itself: remove its application permissions.');
   }
-  return deps.storage.transaction(async (tx) => {
+  return commitIdentityChange(deps, async (tx) => {
     const now = new Date(deps.clock.now()).toISOString();
     const app: AppRegistration = {
       id: deps.ids.next('app'), tenantId, clientId: randomUUID(), name: input.name.trim(), accountType: input.accountType ?? 'single-tenant',
@@ -68,7 +68,6 @@ export async function registerApp(deps: IdentityDeps, caller: Caller, tenantId: 
     };
     await tx.identity.insertApp(app);
     await auditInTx(tx, caller, tenantId, { action: 'app.registered', targetType: 'app', targetId: app.id, details: { name: app.name, clientId: app.clientId, accountType: app.accountType, applicationPermissions, delegatedScopes } }, now);
-    deps.identityCache.changed();
     return app;
   });
 }
@@ -78,7 +77,7 @@ export async function updateApp(deps: IdentityDeps, caller: Caller, tenantId: st
   const redirectUris = input.redirectUris === undefined ? undefined : checkRedirectUris(input.redirectUris);
   const applicationPermissions = input.applicationPermissions === undefined ? undefined : checkPermissions(input.applicationPermissions, '/applicationPermissions');
   const delegatedScopes = input.delegatedScopes === undefined ? undefined : checkPermissions(input.delegatedScopes, '/delegatedScopes');
-  return deps.storage.transaction(async (tx) => {
+  return commitIdentityChange(deps, async (tx) => {
     const now = new Date(deps.clock.now()).toISOString();
     const app = await ownedApp(tx, tenantId, appId);
     if (app.publicClient && applicationPermissions && applicationPermissions.length > 0) {
@@ -86,7 +85,6 @@ export async function updateApp(deps: IdentityDeps, caller: Caller, tenantId: st
     }
     await tx.identity.updateApp(appId, { name: input.name?.trim(), redirectUris, applicationPermissions, delegatedScopes }, now);
     await auditInTx(tx, caller, tenantId, { action: 'app.updated', targetType: 'app', targetId: appId, details: { changed: Object.keys(input) } }, now);
-    deps.identityCache.changed();
     return (await tx.identity.getApp(appId))!;
   });
 }

@@ -5,7 +5,7 @@ import { SwitchboardError } from '../errors.js';
 import { requireTenant } from '../tenant-access.js';
 import { auditInTx } from './audit.js';
 import { assertMayGrant } from './grant-guard.js';
-import type { IdentityDeps } from './identity-deps.js';
+import { commitIdentityChange, type IdentityDeps } from './identity-deps.js';
 
 /** What an administrator is asked to consent to: the app and its requested permissions. */
 export interface ConsentRequest {
@@ -43,7 +43,7 @@ export async function consentRequest(deps: IdentityDeps, caller: Caller, tenantI
 export async function grantConsent(deps: IdentityDeps, caller: Caller, tenantId: string, clientId: string): Promise<AppConsent> {
   const request = await consentRequest(deps, caller, tenantId, clientId, undefined);
   assertMayGrant(caller, [...request.applicationPermissions, ...request.delegatedScopes], null);
-  return deps.storage.transaction(async (tx) => {
+  return commitIdentityChange(deps, async (tx) => {
     const at = new Date(deps.clock.now()).toISOString();
     const consent: AppConsent = {
       id: request.current?.id ?? deps.ids.next('ent'), tenantId, appId: request.app.id,
@@ -52,7 +52,6 @@ export async function grantConsent(deps: IdentityDeps, caller: Caller, tenantId:
     };
     await tx.identity.putConsent(consent);
     await auditInTx(tx, caller, tenantId, { action: 'consent.granted', targetType: 'app', targetId: request.app.id, details: { clientId, applicationPermissions: consent.applicationPermissions, delegatedScopes: consent.delegatedScopes } }, at);
-    deps.identityCache.changed();
     return consent;
   });
 }
@@ -69,14 +68,13 @@ export async function recordConsentDenied(deps: IdentityDeps, caller: Caller, te
  */
 export async function revokeConsent(deps: IdentityDeps, caller: Caller, tenantId: string, appId: string): Promise<void> {
   await requireTenant(deps, caller, tenantId, 'consent.grant');
-  await deps.storage.transaction(async (tx) => {
+  await commitIdentityChange(deps, async (tx) => {
     const at = new Date(deps.clock.now()).toISOString();
     if (!(await tx.identity.getConsent(tenantId, appId))) throw new SwitchboardError('SB_ERR_CONSENT_NOT_FOUND');
     await tx.identity.revokeConsent(tenantId, appId, at);
     await tx.identity.revokeRefreshTokens(tenantId, { appId }, at);
     await auditInTx(tx, caller, tenantId, { action: 'consent.revoked', targetType: 'app', targetId: appId }, at);
   });
-  deps.identityCache.changed();
 }
 
 export async function listEnterpriseApps(deps: IdentityDeps, caller: Caller, tenantId: string): Promise<EnterpriseApp[]> {

@@ -4,16 +4,17 @@ import type { AppDeps } from '../deps.js';
 import { SwitchboardError } from '../errors.js';
 import { requireTenant } from '../tenant-access.js';
 import { auditInTx } from './audit.js';
+import { commitIdentityChange, type IdentityDeps } from './identity-deps.js';
 
 export interface GroupView extends Group {
   readonly memberIds: string[];
 }
 
 export async function createGroup(
-  deps: AppDeps, caller: Caller, tenantId: string, input: { name: string; description?: string | null | undefined; externalId?: string | null | undefined },
+  deps: IdentityDeps, caller: Caller, tenantId: string, input: { name: string; description?: string | null | undefined; externalId?: string | null | undefined },
 ): Promise<GroupView> {
   await requireTenant(deps, caller, tenantId, 'users.write');
-  return deps.storage.transaction(async (tx) => {
+  return commitIdentityChange(deps, async (tx) => {
     const now = new Date(deps.clock.now()).toISOString();
     const group: Group = { id: deps.ids.next('grp'), tenantId, name: input.name.trim(), description: input.description ?? null, externalId: input.externalId ?? null, createdAt: now };
     if (!(await tx.identity.insertGroup(group))) throw new SwitchboardError('SB_ERR_GROUP_EXISTS');
@@ -23,9 +24,9 @@ export async function createGroup(
 }
 
 /** Deleting a group removes its memberships and its role assignments: its members lose what it gave them. */
-export async function deleteGroup(deps: AppDeps, caller: Caller, tenantId: string, groupId: string): Promise<void> {
+export async function deleteGroup(deps: IdentityDeps, caller: Caller, tenantId: string, groupId: string): Promise<void> {
   await requireTenant(deps, caller, tenantId, 'users.write');
-  await deps.storage.transaction(async (tx) => {
+  await commitIdentityChange(deps, async (tx) => {
     const now = new Date(deps.clock.now()).toISOString();
     if (!(await tx.identity.getGroup(tenantId, groupId))) throw new SwitchboardError('SB_ERR_GROUP_NOT_FOUND');
     if ((await tx.identity.listRoleAssignments(tenantId, [{ type: 'group', id: groupId }])).length > 0) {
@@ -44,9 +45,9 @@ function assertRolesWrite(caller: Caller): void {
   }
 }
 
-export async function addGroupMember(deps: AppDeps, caller: Caller, tenantId: string, groupId: string, userId: string): Promise<void> {
+export async function addGroupMember(deps: IdentityDeps, caller: Caller, tenantId: string, groupId: string, userId: string): Promise<void> {
   await requireTenant(deps, caller, tenantId, 'users.write');
-  await deps.storage.transaction(async (tx) => {
+  await commitIdentityChange(deps, async (tx) => {
     const now = new Date(deps.clock.now()).toISOString();
     if (!(await tx.identity.getGroup(tenantId, groupId))) throw new SwitchboardError('SB_ERR_GROUP_NOT_FOUND');
     if (!(await tx.identity.getUser(tenantId, userId))) throw new SwitchboardError('SB_ERR_USER_NOT_FOUND');
@@ -55,9 +56,9 @@ export async function addGroupMember(deps: AppDeps, caller: Caller, tenantId: st
   });
 }
 
-export async function removeGroupMember(deps: AppDeps, caller: Caller, tenantId: string, groupId: string, userId: string): Promise<void> {
+export async function removeGroupMember(deps: IdentityDeps, caller: Caller, tenantId: string, groupId: string, userId: string): Promise<void> {
   await requireTenant(deps, caller, tenantId, 'users.write');
-  await deps.storage.transaction(async (tx) => {
+  await commitIdentityChange(deps, async (tx) => {
     const now = new Date(deps.clock.now()).toISOString();
     if (!(await tx.identity.getGroup(tenantId, groupId))) throw new SwitchboardError('SB_ERR_GROUP_NOT_FOUND');
     if (!(await tx.identity.removeGroupMember(tenantId, groupId, userId))) throw new SwitchboardError('SB_ERR_NOT_A_MEMBER', 'The user is not a member of the group.');

@@ -1,4 +1,7 @@
+import type { SwitchboardEvent } from '../../core/model.js';
 import type { AppDeps } from '../deps.js';
+import type { Bus } from '../ports/bus.js';
+import type { StoreTx } from '../ports/storage.js';
 import type { TokenCrypto } from '../ports/token-crypto.js';
 import type { SecretHasher } from './secret-hash.js';
 
@@ -53,4 +56,33 @@ export class IdentityCache {
   changed(): void {
     this.generation += 1;
   }
+}
+
+/**
+ * Runs an identity change in one transaction and then clears the caches. After the commit, not
+ * inside the transaction: a request resolved between the bump and the commit would read the old
+ * rows and cache them under the new generation, keeping a revoked grant alive for the cache TTL.
+ * Every use case that writes users, groups, roles, assignments, apps, credentials, consent or
+ * single sign-on goes through here, so none can forget it.
+ */
+export async function commitIdentityChange<T>(deps: IdentityDeps, work: (tx: StoreTx) => Promise<T>): Promise<T> {
+  const result = await deps.storage.transaction(work);
+  deps.identityCache.changed();
+  return result;
+}
+
+/**
+ * Events of other use cases that change what a person may do: the `agent` role holds on the
+ * queues the person's agent is a member of, so queue membership is an input of their grants.
+ */
+const GRANT_EVENTS: ReadonlySet<SwitchboardEvent['type']> = new Set(['queue.created', 'queue.member_added', 'queue.member_removed', 'queue.deleted']);
+
+/**
+ * Clears the caches when such an event is published. The in-process bus delivers before
+ * `commit()` returns, so the change applies from the next request on, like identity changes do.
+ */
+export function clearIdentityCacheOnGrantEvents(bus: Bus, cache: IdentityCache): () => void {
+  return bus.subscribe((event) => {
+    if (GRANT_EVENTS.has(event.type)) cache.changed();
+  });
 }

@@ -7,6 +7,7 @@ import { SwitchboardError } from '../errors.js';
 import type { StoreTx } from '../ports/storage.js';
 import { requireTenant } from '../tenant-access.js';
 import { auditInTx } from './audit.js';
+import { commitIdentityChange, type IdentityDeps } from './identity-deps.js';
 import { assertMayGrant } from './grant-guard.js';
 import { rolePermissions } from './resolve-grants.js';
 
@@ -45,14 +46,14 @@ export async function listRoles(deps: AppDeps, caller: Caller, tenantId: string)
 }
 
 export async function createCustomRole(
-  deps: AppDeps, caller: Caller, tenantId: string, input: { name: string; description?: string | null | undefined; permissions: readonly string[] },
+  deps: IdentityDeps, caller: Caller, tenantId: string, input: { name: string; description?: string | null | undefined; permissions: readonly string[] },
 ): Promise<CustomRole> {
   await requireTenant(deps, caller, tenantId, 'roles.write');
   const permissions = checkPermissions(input.permissions, '/permissions');
   assertMayGrant(caller, permissions, null);
   const name = input.name.trim();
   if (isBuiltInRole(name)) throw new SwitchboardError('SB_ERR_ROLE_EXISTS', `"${name}" is a built-in role.`);
-  return deps.storage.transaction(async (tx) => {
+  return commitIdentityChange(deps, async (tx) => {
     const now = new Date(deps.clock.now()).toISOString();
     const role: CustomRole = { id: deps.ids.next('role'), tenantId, name, description: input.description ?? null, permissions, createdAt: now };
     if (!(await tx.identity.insertCustomRole(role))) throw new SwitchboardError('SB_ERR_ROLE_EXISTS');
@@ -61,9 +62,9 @@ export async function createCustomRole(
   });
 }
 
-export async function deleteCustomRole(deps: AppDeps, caller: Caller, tenantId: string, roleId: string): Promise<void> {
+export async function deleteCustomRole(deps: IdentityDeps, caller: Caller, tenantId: string, roleId: string): Promise<void> {
   await requireTenant(deps, caller, tenantId, 'roles.write');
-  await deps.storage.transaction(async (tx) => {
+  await commitIdentityChange(deps, async (tx) => {
     const now = new Date(deps.clock.now()).toISOString();
     if (!(await tx.identity.getCustomRole(tenantId, roleId))) throw new SwitchboardError('SB_ERR_ROLE_NOT_FOUND');
     if ((await tx.identity.listRoleAssignments(tenantId)).some((a) => a.role === roleId)) throw new SwitchboardError('SB_ERR_ROLE_IN_USE');
@@ -72,9 +73,9 @@ export async function deleteCustomRole(deps: AppDeps, caller: Caller, tenantId: 
   });
 }
 
-export async function assignRole(deps: AppDeps, caller: Caller, tenantId: string, input: AssignRoleInput): Promise<RoleAssignment> {
+export async function assignRole(deps: IdentityDeps, caller: Caller, tenantId: string, input: AssignRoleInput): Promise<RoleAssignment> {
   await requireTenant(deps, caller, tenantId, 'roles.write');
-  return deps.storage.transaction((tx) => assignRoleInTx(deps, tx, caller, tenantId, input, new Date(deps.clock.now()).toISOString()));
+  return commitIdentityChange(deps, (tx) => assignRoleInTx(deps, tx, caller, tenantId, input, new Date(deps.clock.now()).toISOString()));
 }
 
 /** The body of `assignRole`, for use cases that assign roles as part of another change (inviting). */
@@ -108,9 +109,9 @@ async function appPresentIn(tx: StoreTx, tenantId: string, appId: string): Promi
   return consent !== undefined && consent.revokedAt === null;
 }
 
-export async function removeRoleAssignment(deps: AppDeps, caller: Caller, tenantId: string, assignmentId: string): Promise<void> {
+export async function removeRoleAssignment(deps: IdentityDeps, caller: Caller, tenantId: string, assignmentId: string): Promise<void> {
   await requireTenant(deps, caller, tenantId, 'roles.write');
-  await deps.storage.transaction(async (tx) => {
+  await commitIdentityChange(deps, async (tx) => {
     const now = new Date(deps.clock.now()).toISOString();
     const assignment = await tx.identity.getRoleAssignment(tenantId, assignmentId);
     if (!assignment) throw new SwitchboardError('SB_ERR_ASSIGNMENT_NOT_FOUND');

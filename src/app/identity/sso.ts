@@ -7,7 +7,7 @@ import { OidcRelyingPartyError, type OidcRelyingParty } from '../ports/oidc-clie
 import type { StoreTx } from '../ports/storage.js';
 import { requireTenant } from '../tenant-access.js';
 import { audit, auditInTx } from './audit.js';
-import type { IdentityDeps } from './identity-deps.js';
+import { commitIdentityChange, type IdentityDeps } from './identity-deps.js';
 import { createSessionInTx, type SignedIn } from './sessions.js';
 
 /**
@@ -89,7 +89,7 @@ export async function configureSso(deps: IdentityDeps, caller: Caller, tenantId:
   const scopes = [...new Set(input.scopes ?? ['openid', 'email', 'profile'])];
   for (const scope of scopes) if (!SCOPE.test(scope)) problems.push({ path: '/scopes', message: `"${scope}" is not a scope` });
   if (problems.length > 0) invalid(problems);
-  return deps.storage.transaction(async (tx) => {
+  return commitIdentityChange(deps, async (tx) => {
     const at = new Date(deps.clock.now()).toISOString();
     const existing = await tx.identity.getOidcConnection(tenantId);
     const connection: OidcConnection = {
@@ -98,7 +98,6 @@ export async function configureSso(deps: IdentityDeps, caller: Caller, tenantId:
     };
     await tx.identity.putOidcConnection(connection);
     await auditInTx(tx, caller, tenantId, { action: 'sso.configured', targetType: 'tenant', targetId: tenantId, details: { issuer, clientId, scopes, claims, roleMapping, autoProvision: connection.autoProvision, enabled: connection.enabled } }, at);
-    deps.identityCache.changed();
     return view(connection);
   });
 }
@@ -112,11 +111,10 @@ export async function getSso(deps: IdentityDeps, caller: Caller, tenantId: strin
 
 export async function deleteSso(deps: IdentityDeps, caller: Caller, tenantId: string): Promise<void> {
   await requireTenant(deps, caller, tenantId, 'identity.configure');
-  await deps.storage.transaction(async (tx) => {
+  await commitIdentityChange(deps, async (tx) => {
     if (!(await tx.identity.deleteOidcConnection(tenantId))) throw new SwitchboardError('SB_ERR_SSO_NOT_CONFIGURED');
     await auditInTx(tx, caller, tenantId, { action: 'sso.deleted', targetType: 'tenant', targetId: tenantId }, new Date(deps.clock.now()).toISOString());
   });
-  deps.identityCache.changed();
 }
 
 /** What the sign-in page needs to show a "Sign in with ..." link: no secrets. */

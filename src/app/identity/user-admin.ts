@@ -5,6 +5,7 @@ import { SwitchboardError } from '../errors.js';
 import { keysetPage, type Page } from '../pagination.js';
 import { requireTenant } from '../tenant-access.js';
 import { auditInTx } from './audit.js';
+import { commitIdentityChange, type IdentityDeps } from './identity-deps.js';
 import { hashPassword, PASSWORD_MAX_LENGTH, PASSWORD_MIN_LENGTH } from './password-hash.js';
 import { assignRoleInTx, type RoleGrantInput } from './role-admin.js';
 
@@ -37,14 +38,14 @@ export function checkPassword(password: string): void {
 }
 
 /** Adds a person to the tenant: `invited` until they first sign in (or `active` with a password). */
-export async function inviteUser(deps: AppDeps, caller: Caller, tenantId: string, input: InviteUserInput): Promise<User> {
+export async function inviteUser(deps: IdentityDeps, caller: Caller, tenantId: string, input: InviteUserInput): Promise<User> {
   await requireTenant(deps, caller, tenantId, 'users.write');
   if (input.roles && input.roles.length > 0) await requireTenant(deps, caller, tenantId, 'roles.write');
   const email = normaliseEmail(input.email);
   if (input.password !== undefined) checkPassword(input.password);
   // Hashing is slow on purpose: do it before the transaction, not while holding the writer.
   const passwordHash = input.password === undefined ? undefined : await hashPassword(input.password);
-  return deps.storage.transaction(async (tx) => {
+  return commitIdentityChange(deps, async (tx) => {
     const now = new Date(deps.clock.now()).toISOString();
     if (input.agentId) await requireAgent(tx, tenantId, input.agentId);
     const user: User = {
@@ -60,9 +61,9 @@ export async function inviteUser(deps: AppDeps, caller: Caller, tenantId: string
 }
 
 /** Changes a person; disabling signs them out everywhere (sessions and refresh tokens revoked). */
-export async function updateUser(deps: AppDeps, caller: Caller, tenantId: string, userId: string, input: UpdateUserInput): Promise<User> {
+export async function updateUser(deps: IdentityDeps, caller: Caller, tenantId: string, userId: string, input: UpdateUserInput): Promise<User> {
   await requireTenant(deps, caller, tenantId, 'users.write');
-  return deps.storage.transaction(async (tx) => {
+  return commitIdentityChange(deps, async (tx) => {
     const now = new Date(deps.clock.now()).toISOString();
     const user = await tx.identity.getUser(tenantId, userId);
     if (!user) throw new SwitchboardError('SB_ERR_USER_NOT_FOUND');
@@ -79,11 +80,11 @@ export async function updateUser(deps: AppDeps, caller: Caller, tenantId: string
 }
 
 /** Sets (or resets) a person's local password; clears a lockout. */
-export async function setUserPassword(deps: AppDeps, caller: Caller, tenantId: string, userId: string, password: string): Promise<void> {
+export async function setUserPassword(deps: IdentityDeps, caller: Caller, tenantId: string, userId: string, password: string): Promise<void> {
   await requireTenant(deps, caller, tenantId, 'users.write');
   checkPassword(password);
   const hash = await hashPassword(password);
-  await deps.storage.transaction(async (tx) => {
+  await commitIdentityChange(deps, async (tx) => {
     const now = new Date(deps.clock.now()).toISOString();
     const user = await tx.identity.getUser(tenantId, userId);
     if (!user) throw new SwitchboardError('SB_ERR_USER_NOT_FOUND');
