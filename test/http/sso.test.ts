@@ -6,6 +6,7 @@ import { configureSso } from '../../src/app/identity/sso.js';
 import { inviteUser, updateUser } from '../../src/app/identity/user-admin.js';
 import { CookieJar } from '../support/cookie-jar.js';
 import { browserSignIn, startOidcProvider, type RunningOidcProvider, type SignInChoice } from '../support/oidc-provider.js';
+import { postgresSkip } from '../support/postgres.js';
 import { startTestServer, type TestServer } from '../support/test-server.js';
 import { assertErrorBody, client, type Client } from './http-helpers.js';
 
@@ -29,6 +30,7 @@ async function personClient(sb: TestServer, tenantId: string, email: string): Pr
   return client(sb.app, { cookie: cookieValue(res.headers, 'sb_session')!, 'x-csrf-token': JSON.parse(res.body).csrfToken });
 }
 
+/** On SQLite and on PostgreSQL: settings, provisioned users, group and role sync and the audit are rows in the store. */
 function ssoSuite(database: 'sqlite' | 'postgres', skip: false | string): void {
   describe(`single sign-on with the tenant’s OpenID provider (${database})`, { skip }, () => {
     let sb: TestServer;
@@ -272,3 +274,4 @@ function ssoSuite(database: 'sqlite' | 'postgres', skip: false | string): void {
 }
 
 ssoSuite('sqlite', false);
+ssoSuite('postgres', await postgresSkip());
