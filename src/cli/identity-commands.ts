@@ -8,6 +8,7 @@ import { assignRole } from '../app/identity/role-admin.js';
 import { SecretHasher } from '../app/identity/secret-hash.js';
 import { configureSso, deleteSso, getSso, ssoRedirectUri, type SsoSettingsView } from '../app/identity/sso.js';
 import { inviteUser } from '../app/identity/user-admin.js';
+import { createAgent } from '../app/use-cases/create-agent.js';
 import type { PrincipalType } from '../core/identity/identity-model.js';
 import { JoseTokenCrypto } from '../adapters/identity/jose-token-crypto.js';
 import type { Config } from '../server/config.js';
@@ -23,6 +24,7 @@ export const IDENTITY_HELP = `
   apps list           --tenant T
   apps secrets add    --tenant T --app APP_ID [--description D] [--days N]   (prints the value once)
   apps consent        --tenant T --client-id C   (grant admin consent to what the app requests)
+  bots create         --tenant T --client-id C --name N   (the bot agent that signs in as app C: its application user)
   sso configure       --tenant T --issuer URL --client-id C [--client-secret-stdin | --public-client]
                       [--scope S]... [--claim email|name|groups|roles=CLAIM]... [--map-role VALUE=ROLE]...
                       [--auto-provision] [--disabled]   (replaces the settings; the secret is read from stdin)
@@ -104,7 +106,7 @@ async function readStdin(): Promise<string> {
   return Buffer.concat(chunks).toString('utf8').replace(/\r?\n$/, '');
 }
 
-/** Runs `users|roles|apps|sso ...`; returns what to print, or undefined for an unknown command. */
+/** Runs `users|roles|apps|bots|sso ...`; returns what to print, or undefined for an unknown command. */
 export async function runIdentityCommand(deps: IdentityDeps, words: readonly string[], args: IdentityArgs): Promise<unknown> {
   const tenantId = (): string => need(args.tenant, 'tenant');
   const key = words.join(' ');
@@ -139,6 +141,9 @@ export async function runIdentityCommand(deps: IdentityDeps, words: readonly str
     }
     case 'apps consent':
       return grantConsent(deps, CLI_CALLER, tenantId(), need(args['client-id'], 'client-id'));
+    case 'bots create':
+      // The app id binds the agent to the app registration: the app's tokens then act as this bot.
+      return createAgent(deps, CLI_CALLER, tenantId(), { kind: 'bot', displayName: need(args.name, 'name'), appId: need(args['client-id'], 'client-id') });
     case 'sso configure': {
       if (args['client-secret-stdin'] && args['public-client']) throw new UsageError('give --client-secret-stdin or --public-client, not both');
       const claims = pairs(args.claim, 'claim');

@@ -70,6 +70,7 @@ async function main(argv: string[]): Promise<number> {
     case 'users':
     case 'roles':
     case 'apps':
+    case 'bots':
     case 'sso': {
       let printed: unknown;
       try {

@@ -94,6 +94,13 @@ describe('switchboard CLI', () => {
     const consent = switchboard(['apps', 'consent', '--tenant', tenantId, '--client-id', created.clientId]);
     assert.equal(consent.code, 0, consent.err);
     assert.deepEqual(JSON.parse(consent.out).applicationPermissions, ['conversations.read', 'reports.read']);
+    // The app as a bot: its agent bound to the client id, once per tenant.
+    const bot = switchboard(['bots', 'create', '--tenant', tenantId, '--client-id', created.clientId, '--name', 'CRM bot']);
+    assert.equal(bot.code, 0, bot.err);
+    assert.deepEqual([JSON.parse(bot.out).kind, JSON.parse(bot.out).appId], ['bot', created.clientId]);
+    const twice = switchboard(['bots', 'create', '--tenant', tenantId, '--client-id', created.clientId, '--name', 'CRM bot 2']);
+    assert.equal(twice.code, 1);
+    assert.match(twice.err, /SB_ERR_BOT_APP_IN_USE/);
     const user = switchboard(['users', 'invite', '--tenant', tenantId, '--email', 'sue@example.test', '--name', 'Sue', '--role', `supervisor:${queueId}`]);
     assert.equal(user.code, 0, user.err);
     const check = db();
