@@ -3,7 +3,7 @@ import { after, before, describe, it } from 'node:test';
 import type { AuditFilter, IdentityTx, NewAuditEntry } from '../../src/app/ports/identity-storage.js';
 import type {
   AppCertificate, AppConsent, AppRegistration, AppSecret, AuditEntry, AuthorizationCode, CustomRole, Group, OidcConnection,
-  PasswordCredential, RefreshToken, RoleAssignment, Session, SigningKey, User,
+  PasswordCredential, RefreshToken, RoleAssignment, Session, SigningKey, SsoAttempt, User,
 } from '../../src/core/identity/identity-model.js';
 import type { StorageHarness } from './storage-contract.js';
 
@@ -785,6 +785,36 @@ export function identityStorageContract(name: string, open: () => Promise<Storag
       assert.equal(await write((i) => i.deleteOidcConnection(w.tenantId)), true);
       assert.equal(await write((i) => i.deleteOidcConnection(w.tenantId)), false);
       assert.equal(await reads().getOidcConnection(w.tenantId), undefined);
+    });
+
+    it('gives a sign-in attempt to exactly one taker, even when callbacks race', async () => {
+      const w = await world();
+      const attempt = (idHash: string, createdS: number): SsoAttempt => ({
+        idHash, tenantId: w.tenantId, state: `state-${idHash}`, nonce: `nonce-${idHash}`, codeVerifier: `verifier-${idHash}`,
+        returnTo: '/workspace?tab=queue', redirectUri: 'https://cc.example.com/login/t/sso/callback', createdAt: at(createdS), expiresAt: at(createdS + 600),
+      });
+      const first = attempt(`a${w.tenantId}`, 10);
+      await write((i) => i.insertSsoAttempt(first));
+      const takes = await Promise.all([1, 2, 3].map(() => write((i) => i.takeSsoAttempt(first.idHash))));
+      assert.deepEqual(takes.filter((t) => t !== undefined), [first], 'one taker gets the attempt unchanged');
+      assert.equal(await write((i) => i.takeSsoAttempt(first.idHash)), undefined);
+      // An abandoned attempt is swept by a later insert once it has expired, not before.
+      const abandoned = attempt(`b${w.tenantId}`, 20);
+      await write((i) => i.insertSsoAttempt(abandoned));
+      await write((i) => i.insertSsoAttempt(attempt(`c${w.tenantId}`, 100)));
+      assert.deepEqual(await write((i) => i.takeSsoAttempt(abandoned.idHash)), abandoned);
+      await write((i) => i.insertSsoAttempt(abandoned));
+      await write((i) => i.insertSsoAttempt(attempt(`d${w.tenantId}`, 20 + 600)));
+      assert.equal(await write((i) => i.takeSsoAttempt(abandoned.idHash)), undefined, 'expired attempts are swept');
+    });
+
+    it('lets a one-time key be used once until it expires, by one of racing users', async () => {
+      const key = `app_contract jti-${Math.random()}`;
+      const uses = await Promise.all([1, 2, 3, 4].map(() => write((i) => i.useOnce(key, at(60), at(0)))));
+      assert.deepEqual(uses.filter(Boolean), [true], 'exactly one first use');
+      assert.equal(await write((i) => i.useOnce(key, at(60), at(59))), false, 'a replay before expiry');
+      assert.equal(await write((i) => i.useOnce(key, at(200), at(61))), true, 'after expiry the key is gone (and the assertion itself expired)');
+      assert.equal(await write((i) => i.useOnce(`${key} other`, at(60), at(0))), true);
     });
 
     // ---- audit log --------------------------------------------------------------------------

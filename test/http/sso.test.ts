@@ -270,6 +270,21 @@ function ssoSuite(database: 'sqlite' | 'postgres', skip: false | string): void {
       assert.ok(!('clientSecret' in view));
       assert.equal(view.hasClientSecret, true);
     });
+
+    // Last: it restarts the server. The attempt lives in the database, not in the node's memory.
+    it('finishes a sign-in started before a restart, and its cookie serves once', async () => {
+      const start = await sb.app.inject({ method: 'GET', url: `/login/${tenantId}/sso/start?return_to=${encodeURIComponent('/app/queue')}` });
+      const attempt = cookieValue(start.headers, 'sb_sso')!;
+      const callback = new URL(await browserSignIn(String(start.headers.location), 'alice', new CookieJar()));
+      sb = await sb.restart({ signInRateLimit: 1000 });
+      const res = await sb.app.inject({ method: 'GET', url: `${callback.pathname}${callback.search}`, headers: { cookie: attempt } });
+      assert.equal(res.statusCode, 302, res.body);
+      assert.equal(res.headers.location, '/app/queue');
+      assert.ok(cookieValue(res.headers, 'sb_session'));
+      const again = await sb.app.inject({ method: 'GET', url: `${callback.pathname}${callback.search}`, headers: { cookie: attempt } });
+      assert.equal(again.statusCode, 401);
+      assert.equal((await lastSsoAudit()).details.reason, 'no_sign_in_in_progress');
+    });
   });
 }
 

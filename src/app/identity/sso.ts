@@ -8,7 +8,7 @@ import type { StoreTx } from '../ports/storage.js';
 import { requireTenant } from '../tenant-access.js';
 import { audit, auditInTx } from './audit.js';
 import { commitIdentityChange, type IdentityDeps } from './identity-deps.js';
-import { createSessionInTx, type SignedIn } from './sessions.js';
+import { createSessionInTx, sha256Hex, type SignedIn } from './sessions.js';
 
 /**
  * Single sign-on per tenant with the tenant's own OpenID Connect provider. The provider's account
@@ -126,36 +126,12 @@ export async function ssoAvailable(deps: IdentityDeps, tenantId: string): Promis
 // ---- the sign-in attempt ------------------------------------------------------------------
 
 /**
- * A started sign-in, kept in this process's memory for 10 minutes under a random id that goes to
- * the browser in an HttpOnly cookie. Consequence: a sign-in must finish on the node it started on
- * (sticky sessions behind a load balancer), or a restart in between makes the person start again.
- * An encrypted cookie would lift that; the attempt is small enough for it when we need scale-out.
+ * A started sign-in is kept in the database for 10 minutes (`SsoAttempt`) under the hash of a
+ * random id that goes to the browser in an HttpOnly cookie: the provider may send the browser
+ * back to any node, and a restart in between loses nothing. The cookie binds the attempt to the
+ * browser that started it, so a callback URL alone (login CSRF) signs nobody in.
  */
-interface SsoAttempt {
-  readonly tenantId: string;
-  readonly state: string;
-  readonly nonce: string;
-  readonly codeVerifier: string;
-  readonly returnTo: string;
-  readonly redirectUri: string;
-  readonly expiresAt: number;
-}
-
 export const SSO_ATTEMPT_MS = 10 * 60_000;
-const MAX_ATTEMPTS = 10_000;
-const attempts = new WeakMap<IdentityDeps, Map<string, SsoAttempt>>();
-
-function attemptsOf(deps: IdentityDeps): Map<string, SsoAttempt> {
-  let map = attempts.get(deps);
-  if (!map) attempts.set(deps, (map = new Map()));
-  return map;
-}
-
-function sweep(map: Map<string, SsoAttempt>, now: number): void {
-  for (const [id, attempt] of map) if (attempt.expiresAt <= now) map.delete(id);
-  // Still full (a flood of starts): drop the oldest, a person simply starts again.
-  while (map.size >= MAX_ATTEMPTS) map.delete(map.keys().next().value!);
-}
 
 export interface SsoStart {
   readonly authorizationUrl: string;
@@ -183,10 +159,11 @@ export async function beginSso(
     throw ssoFailed(reason);
   }
   const now = deps.clock.now();
-  const map = attemptsOf(deps);
-  sweep(map, now);
   const attemptId = randomBytes(32).toString('base64url');
-  map.set(attemptId, { tenantId, state: start.state, nonce: start.nonce, codeVerifier: start.codeVerifier, returnTo, redirectUri, expiresAt: now + SSO_ATTEMPT_MS });
+  await deps.storage.transaction((tx) => tx.identity.insertSsoAttempt({
+    idHash: sha256Hex(attemptId), tenantId, state: start.state, nonce: start.nonce, codeVerifier: start.codeVerifier, returnTo, redirectUri,
+    createdAt: new Date(now).toISOString(), expiresAt: new Date(now + SSO_ATTEMPT_MS).toISOString(),
+  }));
   return { authorizationUrl: start.authorizationUrl, attemptId };
 }
 
@@ -225,11 +202,11 @@ export async function completeSso(deps: IdentityDeps, relyingParty: OidcRelyingP
     }).catch(() => undefined);
     throw ssoFailed(reason);
   };
-  const map = attemptsOf(deps);
   const now = deps.clock.now();
-  const attempt = input.attemptId === undefined ? undefined : map.get(input.attemptId);
-  if (input.attemptId !== undefined) map.delete(input.attemptId); // one use, whatever happens
-  if (!attempt || attempt.expiresAt <= now || attempt.tenantId !== tenantId) return fail('no_sign_in_in_progress');
+  // Taken (deleted) before anything else: one use, whatever happens next.
+  const { attemptId } = input;
+  const attempt = attemptId === undefined ? undefined : await deps.storage.transaction((tx) => tx.identity.takeSsoAttempt(sha256Hex(attemptId)));
+  if (!attempt || Date.parse(attempt.expiresAt) <= now || attempt.tenantId !== tenantId) return fail('no_sign_in_in_progress');
   const connection = await deps.storage.read.identity.getOidcConnection(tenantId);
   if (!connection || !connection.enabled) return fail('sso_not_configured');
   const done = await relyingParty.complete(connection, attempt.redirectUri, input.callbackUrl, attempt);

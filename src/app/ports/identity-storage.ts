@@ -1,6 +1,6 @@
 import type {
   AppCertificate, AppConsent, AppRegistration, AppSecret, AuditEntry, AuditOutcome, AuthorizationCode, CustomRole,
-  Group, OidcConnection, PasswordCredential, PrincipalType, RefreshToken, RoleAssignment, Session, SigningKey, User,
+  Group, OidcConnection, PasswordCredential, PrincipalType, RefreshToken, RoleAssignment, Session, SigningKey, SsoAttempt, User,
   UserStatus,
 } from '../../core/identity/identity-model.js';
 import type { Permission } from '../../core/identity/permissions.js';
@@ -157,6 +157,18 @@ export interface IdentityTx extends IdentityReads {
   revokeSessionsOfUser(tenantId: string, userId: string, at: string): Promise<number>;
   /** Replaces the CSRF token hash of a live session (a fresh token issued by `GET /v1/session`). */
   setSessionCsrf(id: string, csrfHash: string): Promise<boolean>;
+
+  /** Also removes attempts that expired by `attempt.createdAt`, so abandoned sign-ins do not pile up. */
+  insertSsoAttempt(attempt: SsoAttempt): Promise<void>;
+  /** Deletes and returns the attempt (one use, whatever its state); undefined when there is none. */
+  takeSsoAttempt(idHash: string): Promise<SsoAttempt | undefined>;
+
+  /**
+   * Records a key that may be used once until `expiresAt` (a client assertion's `app jti`); false
+   * when it is already recorded and not yet expired: a replay, seen by whichever node gets it.
+   * Expired keys are removed on the way.
+   */
+  useOnce(key: string, expiresAt: string, at: string): Promise<boolean>;
 
   putOidcConnection(connection: OidcConnection): Promise<void>;
   deleteOidcConnection(tenantId: string): Promise<boolean>;

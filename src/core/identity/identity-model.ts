@@ -195,6 +195,25 @@ export interface Session {
   readonly revokedAt: string | null;
 }
 
+/**
+ * A started single sign-on: what the callback needs to check the provider's answer. Kept in the
+ * database, so the browser may come back to any node; found by the hash of the random id its
+ * HttpOnly cookie holds, and taken (deleted) on first use.
+ */
+export interface SsoAttempt {
+  /** SHA-256 (hex) of the id in the browser's cookie. */
+  readonly idHash: string;
+  readonly tenantId: string;
+  readonly state: string;
+  readonly nonce: string;
+  /** The PKCE verifier: useless without the provider's code, which only the browser gets. */
+  readonly codeVerifier: string;
+  readonly returnTo: string;
+  readonly redirectUri: string;
+  readonly createdAt: string;
+  readonly expiresAt: string;
+}
+
 /** A tenant's external OpenID Connect provider for single sign-on. */
 export interface OidcConnection {
   readonly tenantId: string;

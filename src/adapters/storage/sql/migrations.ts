@@ -244,6 +244,22 @@ export const MIGRATIONS: readonly Migration[] = [
       `CREATE UNIQUE INDEX agents_app ON agents (tenant_id, app_id)`,
     ],
   },
+  {
+    version: 6,
+    name: 'sign-in attempts and one-time keys shared by every node',
+    // Held in one process's memory before: a sign-in had to finish on the node it started on, and
+    // a client assertion could be replayed once per node.
+    statements: () => [
+      `CREATE TABLE sso_attempts (
+        id_hash TEXT PRIMARY KEY, tenant_id TEXT NOT NULL REFERENCES tenants(id), state TEXT NOT NULL, nonce TEXT NOT NULL,
+        code_verifier TEXT NOT NULL, return_to TEXT NOT NULL, redirect_uri TEXT NOT NULL,
+        created_at BIGINT NOT NULL, expires_at BIGINT NOT NULL)`,
+      `CREATE INDEX sso_attempts_expiry ON sso_attempts (expires_at)`,
+      `CREATE TABLE one_time_keys (
+        id TEXT PRIMARY KEY, expires_at BIGINT NOT NULL)`,
+      `CREATE INDEX one_time_keys_expiry ON one_time_keys (expires_at)`,
+    ],
+  },
 ];
 
 export const LATEST_VERSION = MIGRATIONS[MIGRATIONS.length - 1]!.version;

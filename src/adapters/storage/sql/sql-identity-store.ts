@@ -1,6 +1,6 @@
 import type {
   AppCertificate, AppConsent, AppRegistration, AppSecret, AuditEntry, AuthorizationCode, CustomRole, Group,
-  OidcConnection, PasswordCredential, RefreshToken, RoleAssignment, Session, SigningKey, User,
+  OidcConnection, PasswordCredential, RefreshToken, RoleAssignment, Session, SigningKey, SsoAttempt, User,
 } from '../../../core/identity/identity-model.js';
 import type {
   AppPatch, AuditFilter, AuditPage, IdentityTx, NewAuditEntry, PrincipalRef, UserPatch,
@@ -32,6 +32,7 @@ const CODE_COLUMNS =
   'code_hash, tenant_id, app_id, user_id, redirect_uri, scopes, code_challenge, code_challenge_method, nonce, expires_at, used_at';
 const REFRESH_COLUMNS = 'id, family_id, token_hash, tenant_id, app_id, user_id, scopes, expires_at, created_at, rotated_at, revoked_at';
 const SESSION_COLUMNS = 'id, tenant_id, user_id, token_hash, csrf_hash, method, created_at, expires_at, revoked_at';
+const SSO_ATTEMPT_COLUMNS = 'id_hash, tenant_id, state, nonce, code_verifier, return_to, redirect_uri, created_at, expires_at';
 const OIDC_COLUMNS = 'tenant_id, issuer, client_id, client_secret, scopes, claims, role_mapping, auto_provision, enabled, updated_at';
 /** Without the id, which the database assigns. */
 const AUDIT_INSERT_COLUMNS = 'tenant_id, occurred_at, actor_kind, actor_id, action, target_type, target_id, outcome, ip, user_agent, details';
@@ -359,6 +360,22 @@ export class SqlIdentityStore implements IdentityTx {
     const row = await this.db.get(`SELECT ${OIDC_COLUMNS} FROM oidc_connections WHERE tenant_id = ?`, [tenantId]);
     return row && toOidc(row);
   }
+  async insertSsoAttempt(a: SsoAttempt): Promise<void> {
+    await this.db.run('DELETE FROM sso_attempts WHERE expires_at <= ?', [ms(a.createdAt)]);
+    await this.db.run(`INSERT INTO sso_attempts (${SSO_ATTEMPT_COLUMNS}) VALUES (${placeholders(9)})`, [
+      a.idHash, a.tenantId, a.state, a.nonce, a.codeVerifier, a.returnTo, a.redirectUri, ms(a.createdAt), ms(a.expiresAt),
+    ]);
+  }
+  async takeSsoAttempt(idHash: string): Promise<SsoAttempt | undefined> {
+    // One statement: of two callbacks racing with the same cookie (on two nodes), one gets the row.
+    const row = await this.db.get(`DELETE FROM sso_attempts WHERE id_hash = ? RETURNING ${SSO_ATTEMPT_COLUMNS}`, [idHash]);
+    return row && toSsoAttempt(row);
+  }
+  async useOnce(key: string, expiresAt: string, at: string): Promise<boolean> {
+    await this.db.run('DELETE FROM one_time_keys WHERE expires_at <= ?', [ms(at)]);
+    return (await this.db.run('INSERT INTO one_time_keys (id, expires_at) VALUES (?, ?) ON CONFLICT DO NOTHING', [key, ms(expiresAt)])) === 1;
+  }
+
   async putOidcConnection(c: OidcConnection): Promise<void> {
     await this.db.run(
       `INSERT INTO oidc_connections (${OIDC_COLUMNS}) VALUES (${placeholders(10)})
@@ -496,6 +513,12 @@ function toSession(r: Row): Session {
   return {
     id: str(r.id), tenantId: str(r.tenant_id), userId: str(r.user_id), tokenHash: str(r.token_hash), csrfHash: str(r.csrf_hash),
     method: r.method as Session['method'], createdAt: iso(r.created_at), expiresAt: iso(r.expires_at), revokedAt: isoOrNull(r.revoked_at),
+  };
+}
+function toSsoAttempt(r: Row): SsoAttempt {
+  return {
+    idHash: str(r.id_hash), tenantId: str(r.tenant_id), state: str(r.state), nonce: str(r.nonce), codeVerifier: str(r.code_verifier),
+    returnTo: str(r.return_to), redirectUri: str(r.redirect_uri), createdAt: iso(r.created_at), expiresAt: iso(r.expires_at),
   };
 }
 function toOidc(r: Row): OidcConnection {
