@@ -10,8 +10,11 @@ export async function createWorkstream(deps: AppDeps, caller: Caller, tenantId: 
   await requireTenant(deps, caller, tenantId, 'routing.write');
   return commit(deps, caller, async (tx, emit, now) => {
     const workstream = workstreamFrom(input, { id: deps.ids.next('wks'), tenantId, version: 1, createdAt: now, updatedAt: now });
-    await tx.routing.insertWorkstream(workstream);
+    // Checked before the insert: the row's foreign keys know queues of every tenant, so inserting
+    // first let a made-up queue id fail the constraint (500) while another tenant's queue id passed
+    // it and was refused by the check (404), which told the two apart.
     await checkAndRecordWorkstream(tx, workstream);
+    await tx.routing.insertWorkstream(workstream);
     await emit('workstream.created', tenantId, null, { workstream });
     return workstream;
   });
