@@ -18,9 +18,15 @@ import { apiClient, ensureBuilt, startSwitchboard } from './lib/switchboard.js';
  * (the order rotates each round so no target always runs first or last) and reported as medians,
  * because the machine is shared and noisy; the ratios are what the targets are about.
  *
+ * The three Switchboard routes with a target are measured twice in the same run: with the bootstrap
+ * admin API key and with an OAuth access token (a JWT from our token endpoint, `client_credentials`
+ * of an application consented in the tenant) on every request. Authorization must not slow the
+ * API: JWT / API key >= 90% per route (issue 4).
+ *
  * Settings (environment): B5_ROUNDS (5), B5_SECONDS per measurement (5), B5_WARMUP seconds per
  * target before round 1 (3), B5_CONVERSATIONS written to by POST (100), B5_TARGETS (comma list of
- * target keys, default all: bare-http, bare-page, bare-fastify, sb-get, sb-get-one, sb-post, sb-create), B5_BUILD (auto | always | never), B5_PROFILE=1 to write a V8 CPU
+ * target keys, default all: bare-http, bare-page, bare-fastify, sb-get, sb-get-jwt, sb-get-one,
+ * sb-get-one-jwt, sb-post, sb-post-jwt, sb-create), B5_BUILD (auto | always | never), B5_PROFILE=1 to write a V8 CPU
  * profile of the Switchboard process to $TMPDIR/switchboard-b5-profiles (figures measured under
  * the profiler are not results; read it with bench/tools/cpuprofile-summary.ts),
  * B5_KEEP=1 to keep the data directory.
@@ -31,9 +37,15 @@ const CONNECTIONS = 100;
 const PIPELINING = 1;
 const GET_TARGET = 0.6;
 const POST_TARGET = 0.3;
+/** JWT on every request vs the bootstrap API key, same route, same run. */
+const JWT_TARGET = 0.9;
 const MESSAGE_TEXT = 'Hi, my order #4711 arrived damaged and I would like a replacement or a refund. Can you help me with that today?';
 
-type TargetKey = 'bare-http' | 'bare-page' | 'bare-fastify' | 'sb-get' | 'sb-get-one' | 'sb-post' | 'sb-create';
+type TargetKey =
+  | 'bare-http' | 'bare-page' | 'bare-fastify' | 'sb-get' | 'sb-get-jwt' | 'sb-get-one' | 'sb-get-one-jwt' | 'sb-post' | 'sb-post-jwt'
+  | 'sb-create';
+/** Each JWT target and the API-key target of the same route. */
+const JWT_PAIRS = [['sb-get-jwt', 'sb-get'], ['sb-get-one-jwt', 'sb-get-one'], ['sb-post-jwt', 'sb-post']] as const;
 
 interface Target {
   readonly key: TargetKey;
@@ -88,6 +100,8 @@ export async function runB5(): Promise<boolean> {
 
     const seeded = await seed(apiClient(sb.baseUrl, sb.key), spread);
     out(`seeded: tenant ${seeded.tenantId} with ${seeded.conversationIds.length} conversations x 3 messages; GET page returns ${seeded.pageSize} conversations (${seeded.pageJson.length} bytes)`);
+    const accessToken = await issueAccessToken(sb.baseUrl, apiClient(sb.baseUrl, sb.key), seeded);
+    out(`access token: client_credentials of an application consented in the tenant (conversations.read, conversations.write), ${accessToken.length} characters, RS256; checked on the GET page and the POST with the same answers as the API key`);
 
     // The size-matched baseline: bare node:http serializing the very page Switchboard returns.
     const pageFile = join(dataDir, 'page.json');
@@ -100,6 +114,13 @@ export async function runB5(): Promise<boolean> {
 
     const auth = { authorization: `Bearer ${sb.key}` };
     const json = { ...auth, 'content-type': 'application/json' };
+    const jwtAuth = { authorization: `Bearer ${accessToken}` };
+    const jwtJson = { ...jwtAuth, 'content-type': 'application/json' };
+    const messageBody = JSON.stringify({ senderRole: 'customer', text: MESSAGE_TEXT });
+    // Each request goes to the next of `spread` conversations, so no single row is the hot spot.
+    const nextPost = () => ({ path: `/v1/tenants/${seeded.tenantId}/conversations/${seeded.conversationIds[postCount++ % spread]}/messages` });
+    const nextGetOne = () => ({ path: `/v1/tenants/${seeded.tenantId}/conversations/${seeded.conversationIds[getCount++ % spread]}` });
+    const pageUrl = `${sb.baseUrl}/v1/tenants/${seeded.tenantId}/conversations?limit=20`;
     let postCount = 0;
     let getCount = 0;
     let createCount = 0;
@@ -107,26 +128,18 @@ export async function runB5(): Promise<boolean> {
       { key: 'bare-http', label: 'bare node:http', server: bare.server, samples: [], load: { url: `http://127.0.0.1:${bare.readyLine[1]}/`, connections: CONNECTIONS, pipelining: PIPELINING } },
       { key: 'bare-page', label: 'bare node:http, same page', server: barePage.server, samples: [], load: { url: `http://127.0.0.1:${barePage.readyLine[1]}/`, connections: CONNECTIONS, pipelining: PIPELINING } },
       { key: 'bare-fastify', label: 'empty Fastify', server: fastify.server, samples: [], load: { url: `http://127.0.0.1:${fastify.readyLine[1]}/`, connections: CONNECTIONS, pipelining: PIPELINING } },
-      {
-        key: 'sb-get', label: 'SB GET conversation page', server: sb.server, samples: [],
-        load: { url: `${sb.baseUrl}/v1/tenants/${seeded.tenantId}/conversations?limit=20`, connections: CONNECTIONS, pipelining: PIPELINING, headers: auth },
-      },
-      {
-        // One conversation resource, rotating over all of them: the smallest authenticated read.
-        key: 'sb-get-one', label: 'SB GET one conversation', server: sb.server, samples: [],
-        load: {
-          url: `${sb.baseUrl}/`, connections: CONNECTIONS, pipelining: PIPELINING, headers: auth,
-          next: () => ({ path: `/v1/tenants/${seeded.tenantId}/conversations/${seeded.conversationIds[getCount++ % spread]}` }),
-        },
-      },
+      { key: 'sb-get', label: 'SB GET conversation page', server: sb.server, samples: [], load: { url: pageUrl, connections: CONNECTIONS, pipelining: PIPELINING, headers: auth } },
+      { key: 'sb-get-jwt', label: 'SB GET conversation page, JWT', server: sb.server, samples: [], load: { url: pageUrl, connections: CONNECTIONS, pipelining: PIPELINING, headers: jwtAuth } },
+      // One conversation resource, rotating over all of them: the smallest authenticated read.
+      { key: 'sb-get-one', label: 'SB GET one conversation', server: sb.server, samples: [], load: { url: `${sb.baseUrl}/`, connections: CONNECTIONS, pipelining: PIPELINING, headers: auth, next: nextGetOne } },
+      { key: 'sb-get-one-jwt', label: 'SB GET one conversation, JWT', server: sb.server, samples: [], load: { url: `${sb.baseUrl}/`, connections: CONNECTIONS, pipelining: PIPELINING, headers: jwtAuth, next: nextGetOne } },
       {
         key: 'sb-post', label: 'SB POST message', server: sb.server, samples: [],
-        load: {
-          url: `${sb.baseUrl}/`, connections: CONNECTIONS, pipelining: PIPELINING, method: 'POST', headers: json,
-          body: JSON.stringify({ senderRole: 'customer', text: MESSAGE_TEXT }),
-          // Each request goes to the next of `spread` conversations, so no single row is the hot spot.
-          next: () => ({ path: `/v1/tenants/${seeded.tenantId}/conversations/${seeded.conversationIds[postCount++ % spread]}/messages` }),
-        },
+        load: { url: `${sb.baseUrl}/`, connections: CONNECTIONS, pipelining: PIPELINING, method: 'POST', headers: json, body: messageBody, next: nextPost },
+      },
+      {
+        key: 'sb-post-jwt', label: 'SB POST message, JWT', server: sb.server, samples: [],
+        load: { url: `${sb.baseUrl}/`, connections: CONNECTIONS, pipelining: PIPELINING, method: 'POST', headers: jwtJson, body: messageBody, next: nextPost },
       },
       {
         key: 'sb-create', label: 'SB create conversation', server: sb.server, samples: [],
@@ -146,7 +159,7 @@ export async function runB5(): Promise<boolean> {
     let postOk = 0;
     let createOk = 0;
     const tally = (target: Target, sample: Sample) => {
-      if (target.key === 'sb-post') postOk += sample.ok;
+      if (target.key === 'sb-post' || target.key === 'sb-post-jwt') postOk += sample.ok;
       if (target.key === 'sb-create') createOk += sample.ok;
     };
 
@@ -160,13 +173,16 @@ export async function runB5(): Promise<boolean> {
         const sample = await measure(target, seconds, pinning);
         tally(target, sample);
         target.samples.push(sample);
-        out(`  round ${round + 1}/${rounds}  ${target.label.padEnd(26)} ${int(sample.rps).padStart(7)} req/s  p50 ${ms(sample.latencyP50Ms).padStart(4)} ms  p99 ${ms(sample.latencyP99Ms).padStart(4)} ms  server ${cores(sample.serverCores)} core  loadgen ${cores(sample.loadCores)} core  others ${cores(sample.othersOnServerCpu)}/${cores(sample.othersOnLoadCpu)}${sample.problems ? `  INVALID: ${sample.problems}` : ''}`);
+        out(`  round ${round + 1}/${rounds}  ${target.label.padEnd(31)} ${int(sample.rps).padStart(7)} req/s  p50 ${ms(sample.latencyP50Ms).padStart(4)} ms  p99 ${ms(sample.latencyP99Ms).padStart(4)} ms  server ${cores(sample.serverCores)} core  loadgen ${cores(sample.loadCores)} core  others ${cores(sample.othersOnServerCpu)}/${cores(sample.othersOnLoadCpu)}${sample.problems ? `  INVALID: ${sample.problems}` : ''}`);
       }
     }
 
     const switchboardPid = sb.server.pid;
     for (const server of servers.splice(0)) await server.stop();
-    const storeCheck = inspectStore(join(dataDir, 'switchboard.db'), seeded, postOk, createOk, CONNECTIONS * (rounds + 1));
+    // Requests in flight when a measurement stops may still commit: at most one per connection per
+    // measurement (warm-up included) of each writing target.
+    const writing = (keys: readonly TargetKey[]) => targets.filter((t) => keys.includes(t.key)).length * (rounds + 1) * CONNECTIONS;
+    const storeCheck = inspectStore(join(dataDir, 'switchboard.db'), seeded, postOk, createOk, { post: writing(['sb-post', 'sb-post-jwt']), create: writing(['sb-create']) });
     if (profile) out(`\nCPU profile of the Switchboard process (pid ${switchboardPid}) written to ${profileDir}/ (CPU.*.${switchboardPid}.*.cpuprofile)`);
     return report(targets, storeCheck, loadBefore, profile);
   } finally {
@@ -217,6 +233,35 @@ async function seed(call: ReturnType<typeof apiClient>, spread: number): Promise
   };
 }
 
+/**
+ * An OAuth access token for the seeded tenant, as an integration would get one: an app registration
+ * with application permissions, a client secret, admin consent, then `client_credentials` at the
+ * token endpoint. Checked before the run: the GET page answers exactly what it answers to the API
+ * key, and a POST is accepted (counted with the seeded messages).
+ */
+async function issueAccessToken(baseUrl: string, call: ReturnType<typeof apiClient>, seeded: Seeded): Promise<string> {
+  const t = `/v1/tenants/${seeded.tenantId}`;
+  const app = await call<{ id: string; clientId: string }>('POST', `${t}/apps`, { name: 'B5 integration', applicationPermissions: ['conversations.read', 'conversations.write'] });
+  const secret = await call<{ value: string }>('POST', `${t}/apps/${app.id}/secrets`, { description: 'B5' });
+  await call('POST', `${t}/enterprise-apps`, { clientId: app.clientId });
+  const response = await fetch(`${baseUrl}/login/${seeded.tenantId}/oauth2/v2.0/token`, {
+    method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    body: new URLSearchParams({ grant_type: 'client_credentials', client_id: app.clientId, client_secret: secret.value, scope: 'api://switchboard/.default' }),
+  });
+  const token = await response.json() as { access_token?: string };
+  if (!response.ok || !token.access_token) throw new Error(`token request failed: ${response.status} ${JSON.stringify(token)}`);
+  const withToken = { authorization: `Bearer ${token.access_token}` };
+  const page = await fetch(`${baseUrl}${t}/conversations?limit=20`, { headers: withToken });
+  const pageText = await page.text();
+  if (!page.ok || pageText !== seeded.pageJson) throw new Error(`GET page with the access token: ${page.status}, ${page.ok ? 'a different page than with the API key' : pageText}`);
+  const post = await fetch(`${baseUrl}${t}/conversations/${seeded.conversationIds[0]}/messages`, {
+    method: 'POST', headers: { ...withToken, 'content-type': 'application/json' }, body: JSON.stringify({ senderRole: 'customer', text: MESSAGE_TEXT }),
+  });
+  if (post.status !== 201) throw new Error(`POST message with the access token: ${post.status} ${await post.text()}`);
+  seeded.seededMessages++;
+  return token.access_token;
+}
+
 interface StoreCheck {
   journalMode: string;
   lines: string[];
@@ -227,7 +272,7 @@ interface StoreCheck {
  * After the server stopped: every answered POST must be a row (more rows than answers is fine: a
  * request in flight when the client stopped waiting may still commit), and the WAL setting.
  */
-function inspectStore(path: string, seeded: Seeded, postOk: number, createOk: number, slack: number): StoreCheck {
+function inspectStore(path: string, seeded: Seeded, postOk: number, createOk: number, slack: { post: number; create: number }): StoreCheck {
   const db = new Database(path, { readonly: true, fileMustExist: true });
   try {
     const journalMode = String(db.pragma('journal_mode', { simple: true }));
@@ -236,8 +281,8 @@ function inspectStore(path: string, seeded: Seeded, postOk: number, createOk: nu
     const conversations = count('SELECT COUNT(*) AS n FROM conversations WHERE tenant_id = ?', seeded.createTenantId);
     const lines: string[] = [];
     let ok = true;
-    for (const [what, answered, rows] of [['POST message', postOk, messages], ['create conversation', createOk, conversations]] as const) {
-      const fine = rows >= answered && rows - answered <= slack;
+    for (const [what, answered, rows, allowed] of [['POST message', postOk, messages, slack.post], ['create conversation', createOk, conversations, slack.create]] as const) {
+      const fine = rows >= answered && rows - answered <= allowed;
       ok &&= fine;
       lines.push(`${what}: ${int(answered)} answered 2xx, ${int(rows)} rows committed${rows > answered ? ` (${rows - answered} were in flight when the client stopped)` : ''}: ${fine ? 'OK' : 'MISMATCH'}`);
     }
@@ -317,9 +362,21 @@ function report(targets: Target[], store: StoreCheck, loadBefore: number[], prof
   line('sb-get-one', 'GET one conversation', GET_TARGET);
   line('sb-post', 'POST message', POST_TARGET);
   line('sb-create', 'create conversation', undefined);
+  line('sb-get-jwt', 'GET conversation page, JWT', GET_TARGET);
+  line('sb-get-one-jwt', 'GET one conversation, JWT', GET_TARGET);
+  line('sb-post-jwt', 'POST message, JWT', POST_TARGET);
+  for (const [jwtKey, keyKey] of JWT_PAIRS) {
+    const jwt = byKey.get(jwtKey);
+    const key = byKey.get(keyKey);
+    if (!jwt || !key) continue;
+    const ratio = jwt.rps / key.rps;
+    const verdict = ratio >= JWT_TARGET ? 'PASS' : `MISS by ${((JWT_TARGET - ratio) * 100).toFixed(1)} points`;
+    const perCpu = jwt.perCpu !== undefined && key.perCpu !== undefined ? ` | per server CPU-second ${pct(jwt.perCpu / key.perCpu)}` : '';
+    out(`B5 JWT vs API key, ${key.target.label.replace('SB ', '')}: ${int(jwt.rps)} vs ${int(key.rps)} req/s = ${pct(ratio)} (target >= ${pct(JWT_TARGET).replace('.0%', '%')}) ${verdict} | same-round ratios ${pairedRange(jwtKey, keyKey)}${perCpu} | p50 ${ms(jwt.p50)} vs ${ms(key.p50)} ms, p99 ${ms(jwt.p99)} vs ${ms(key.p99)} ms`);
+  }
   if (bare?.perCpu) {
     const per = (key: TargetKey) => byKey.get(key)?.perCpu;
-    const parts = (['sb-get', 'sb-get-one', 'sb-post', 'sb-create'] as const).filter((k) => per(k) !== undefined).map((k) => `${byKey.get(k)!.target.label.replace('SB ', '')} ${pct(per(k)! / bare.perCpu!)}`);
+    const parts = (['sb-get', 'sb-get-jwt', 'sb-get-one', 'sb-get-one-jwt', 'sb-post', 'sb-post-jwt', 'sb-create'] as const).filter((k) => per(k) !== undefined).map((k) => `${byKey.get(k)!.target.label.replace('SB ', '')} ${pct(per(k)! / bare.perCpu!)}`);
     if (parts.length > 0) out(`B5 per server CPU-second vs bare node:http (for information; discounts CPU taken by other processes): ${parts.join(', ')}`);
   }
   const get = byKey.get('sb-get');

@@ -32,6 +32,11 @@ export interface Sample {
   readonly othersOnServerCpu: number | undefined;
   /** Other work on the load generator's CPU (cores), when pinned. */
   readonly othersOnLoadCpu: number | undefined;
+  /**
+   * Other work on both CPUs together (cores), when pinned: the figure to read when the server was
+   * allowed both CPUs, since its time on the generator's CPU cannot be told apart per CPU.
+   */
+  readonly othersOnBothCpus: number | undefined;
   readonly problems: string | undefined;
 }
 
@@ -74,6 +79,9 @@ export async function runLoad(spec: LoadSpec, seconds: number, server: ServerPro
     const after = busyAfter[i];
     return before === undefined || after === undefined || own === undefined ? undefined : Math.max(0, (after - before - own) / elapsed);
   };
+  const both = busyBefore.every((b) => b !== undefined) && busyAfter.every((b) => b !== undefined) && serverSeconds !== undefined
+    ? Math.max(0, (busyAfter[0]! - busyBefore[0]! + busyAfter[1]! - busyBefore[1]! - serverSeconds - loadSeconds) / elapsed)
+    : undefined;
   const problems = bad === 0 ? undefined
     : `${result.non2xx} non-2xx (${Object.entries(result.statusCodeStats).map(([code, s]) => `${code}: ${s.count}`).join(', ')}), ${result.errors} errors, ${result.timeouts} timeouts`;
   return {
@@ -86,6 +94,7 @@ export async function runLoad(spec: LoadSpec, seconds: number, server: ServerPro
     loadCores: loadSeconds / elapsed,
     othersOnServerCpu: others(0, serverSeconds),
     othersOnLoadCpu: others(1, loadSeconds),
+    othersOnBothCpus: both,
     problems,
   };
 }

@@ -35,6 +35,15 @@ export function pinCores(): Pinning {
   return { used: true, serverCpu, loadCpu, description: `yes: servers on CPU ${serverCpu}, load generator on CPU ${loadCpu} (taskset)` };
 }
 
+/**
+ * Moves every thread of a running process (and the threads it starts later, which inherit the
+ * mask) onto `cpus`. Lets one server be measured on one core and on all of them in the same run.
+ */
+export function setAffinity(pid: number, cpus: readonly number[]): void {
+  const result = spawnSync('taskset', ['-a', '-cp', cpus.join(','), String(pid)], { encoding: 'utf8' });
+  if (result.error || result.status !== 0) throw new Error(`taskset -a -cp ${cpus.join(',')} ${pid} failed: ${result.stderr?.trim() ?? result.error?.message}`);
+}
+
 function parseCpuList(text: string): number[] {
   const cpus: number[] = [];
   for (const part of text.trim().split(',')) {

@@ -139,6 +139,36 @@ describe('sign', () => {
   it('refuses a signing key without its private half', async () => {
     await assert.rejects(tokenCrypto.sign(accessClaims, { ...keyA, privateKey: keyA.publicKey }), TypeError);
   });
+
+  // Imported keys are cached (per kid for signing, by material for verifying): the cache must
+  // never answer with a key other than the one given.
+  it('signs with the material it is given, even when another key used the same kid before', async () => {
+    const crypto = new JoseTokenCrypto();
+    const first = await crypto.sign(accessClaims, keyA);
+    const second = await crypto.sign(accessClaims, impostor);
+    assert.equal((await crypto.verify(first, [keyA], expectAccess)).ok, true);
+    assert.equal((await crypto.verify(second, [impostor], expectAccess)).ok, true);
+    assertRejected(await crypto.verify(second, [keyA], expectAccess), 'bad_signature');
+    assert.equal((await crypto.verify(await crypto.sign(accessClaims, keyA), [keyA], expectAccess)).ok, true, 'and back');
+  });
+
+  it('verifies against the keys of each call only, whatever was verified before', async () => {
+    const crypto = new JoseTokenCrypto();
+    const token = await crypto.sign(accessClaims, keyA);
+    assert.equal((await crypto.verify(token, [keyA, keyB], expectAccess)).ok, true);
+    assertRejected(await crypto.verify(token, [keyB], expectAccess), 'unknown_key');
+    assertRejected(await crypto.verify(token, [impostor], expectAccess), 'bad_signature');
+    assertRejected(await crypto.verify(token, [], expectAccess), 'unknown_key');
+  });
+
+  it('signs many tokens at once, each verifiable (signatures run off the event loop)', async () => {
+    const crypto = new JoseTokenCrypto();
+    const tokens = await Promise.all(Array.from({ length: 20 }, (_, i) => crypto.sign({ ...accessClaims, jti: `t${i}` }, i % 2 ? keyA : keyB)));
+    for (const [i, token] of tokens.entries()) {
+      const result = await crypto.verify(token, [keyA, keyB], expectAccess);
+      assert.ok(result.ok && result.claims.jti === `t${i}`);
+    }
+  });
 });
 
 describe('verify (access tokens)', () => {

@@ -9,11 +9,20 @@
  * The verifications never throw: a token is input from whoever sent the request, and every way it
  * can be wrong is an answer (a `TokenRejection` the caller turns into a 401), not an exception that
  * would surface as a 500 and put attacker-chosen text in the error log.
+ *
+ * Speed (docs/BENCHMARKS.md, token issuance): imported keys are cached. Importing an RSA key and
+ * signing with it the first time costs more than a signature (the key is parsed and checked, and
+ * OpenSSL sets up its Montgomery and blinding state on first use): ~1.2 ms against ~0.4 ms with a
+ * key that is kept. Private keys are cached per kid and re-imported when the stored material of that
+ * kid differs; public keys by their material, so a cache hit is always the very key that was given.
+ * Signing uses `node:crypto` directly, with a callback, so the RSA operation runs on libuv's thread
+ * pool: the main thread parses, authorizes and writes the next requests meanwhile.
  */
 import { Buffer } from 'node:buffer';
+import { createPrivateKey, sign as rsaSign, type KeyObject } from 'node:crypto';
 import {
   calculateJwkThumbprint, decodeProtectedHeader, errors, exportJWK, generateKeyPair, importJWK, importSPKI, importX509,
-  jwtVerify, SignJWT, type CryptoKey, type JWK, type JWTPayload, type JWTVerifyOptions,
+  jwtVerify, type CryptoKey, type JWK, type JWTVerifyOptions,
 } from 'jose';
 import type { SigningKey } from '../../core/identity/identity-model.js';
 import type {
@@ -36,6 +45,14 @@ const ASSERTION_ALGORITHMS: ReadonlySet<string> = new Set([...RSA_ASSERTION_ALGO
 
 const PRIVATE_MEMBERS = ['d', 'p', 'q', 'dp', 'dq', 'qi', 'oth', 'k'] as const;
 
+/**
+ * Bounds of the key caches. Signing keys rotate every few weeks (a handful are live at once); public
+ * keys are ours plus the certificates of clients that authenticate with assertions. When a cache is
+ * full its oldest entry goes: a miss only costs an import.
+ */
+const MAX_CACHED_SIGNING_KEYS = 16;
+const MAX_CACHED_PUBLIC_KEYS = 1_000;
+
 /** The public members of an RSA or EC P-256 key; nothing else ever reaches `importJWK`. */
 type PublicMembers =
   | { readonly kty: 'RSA'; readonly n: string; readonly e: string }
@@ -52,6 +69,11 @@ type Rejection = { readonly ok: false; readonly reason: TokenRejection };
 const reject = (reason: TokenRejection): Rejection => ({ ok: false, reason });
 
 export class JoseTokenCrypto implements TokenCrypto {
+  /** kid -> the private key as imported, with the material it was imported from. */
+  private readonly signingKeys = new Map<string, { readonly material: string; readonly key: KeyObject }>();
+  /** `alg` + public members -> the imported verification key. */
+  private readonly publicKeys = new Map<string, Promise<CryptoKey>>();
+
   async generateSigningKey(kid: string): Promise<{ publicKey: Jwk; privateKey: Jwk }> {
     // extractable: the private key is stored (as a JWK) so that every node signs with the same key.
     const pair = await generateKeyPair('RS256', { modulusLength: 2048, extractable: true });
@@ -66,10 +88,54 @@ export class JoseTokenCrypto implements TokenCrypto {
 
   async sign(claims: Readonly<Record<string, unknown>>, key: SigningKey): Promise<string> {
     if (key.algorithm !== 'RS256') throw new TypeError(`signing key ${key.id}: unsupported algorithm ${String(key.algorithm)}`);
-    const privateKey = await importJWK(rsaPrivateMembers(key), 'RS256');
-    return new SignJWT({ ...claims } as JWTPayload)
-      .setProtectedHeader({ alg: 'RS256', typ: 'JWT', kid: key.id })
-      .sign(privateKey);
+    const privateKey = this.signingKey(key);
+    // RFC 7515 compact serialization; RS256 = RSASSA-PKCS1-v1_5 with SHA-256, node:crypto's
+    // default padding for an RSA key. The header is ours alone: nothing in the claims reaches it.
+    const header = Buffer.from(JSON.stringify({ alg: 'RS256', typ: 'JWT', kid: key.id })).toString('base64url');
+    const payload = Buffer.from(JSON.stringify(claims)).toString('base64url');
+    const input = `${header}.${payload}`;
+    const signature = await new Promise<Buffer>((resolve, reject) => {
+      // With a callback the signature is computed on libuv's thread pool, off the event loop.
+      rsaSign('sha256', Buffer.from(input), privateKey, (error, result) => (error ? reject(error) : resolve(result)));
+    });
+    return `${input}.${signature.toString('base64url')}`;
+  }
+
+  /** The imported private key of `key`, from the cache when its kid was imported with the same material. */
+  private signingKey(key: SigningKey): KeyObject {
+    const jwk = rsaPrivateMembers(key);
+    // d and n identify the private key; a record that reuses a kid with other material is re-imported.
+    const material = `${jwk.n as string}.${jwk.d as string}`;
+    const cached = this.signingKeys.get(key.id);
+    if (cached && cached.material === material) return cached.key;
+    let imported: KeyObject;
+    try {
+      imported = createPrivateKey({ key: jwk, format: 'jwk' });
+    } catch {
+      throw new TypeError(`signing key ${key.id} has no usable RSA private key`);
+    }
+    if (imported.asymmetricKeyType !== 'rsa' || (imported.asymmetricKeyDetails?.modulusLength ?? 0) < MIN_RSA_BITS) {
+      throw new TypeError(`signing key ${key.id} is not an RSA key of ${MIN_RSA_BITS} bits or more`);
+    }
+    this.signingKeys.delete(key.id);
+    if (this.signingKeys.size >= MAX_CACHED_SIGNING_KEYS) this.signingKeys.delete(this.signingKeys.keys().next().value!);
+    this.signingKeys.set(key.id, { material, key: imported });
+    return imported;
+  }
+
+  /**
+   * The verification key for `members` under `alg`, imported once. The cache key is the whole public
+   * key, so a hit can only return the key that was asked for. A failed import is not kept.
+   */
+  private publicKey(members: PublicMembers, alg: string): Promise<CryptoKey> {
+    const id = members.kty === 'RSA' ? `${alg} RSA ${members.n} ${members.e}` : `${alg} EC ${members.crv} ${members.x} ${members.y}`;
+    const cached = this.publicKeys.get(id);
+    if (cached) return cached;
+    const imported = importJWK(members, alg) as Promise<CryptoKey>;
+    if (this.publicKeys.size >= MAX_CACHED_PUBLIC_KEYS) this.publicKeys.delete(this.publicKeys.keys().next().value!);
+    this.publicKeys.set(id, imported);
+    imported.catch(() => this.publicKeys.delete(id));
+    return imported;
   }
 
   async verify(token: string, keys: readonly SigningKey[] | readonly Jwk[], expect: VerifyExpectations): Promise<VerifyResult> {
@@ -89,7 +155,7 @@ export class JoseTokenCrypto implements TokenCrypto {
         ...(typeof issuer === 'string' ? { issuer } : {}),
         ...(expect.audience !== undefined ? { audience: audienceList(expect.audience) } : {}),
       };
-      return await verifyCompact(token, candidates, keys.length, ACCESS_TOKEN_ALGORITHMS, options, (claims) => {
+      return await verifyCompact(token, candidates, keys.length, ACCESS_TOKEN_ALGORITHMS, options, this.importer, (claims) => {
         if (typeof issuer !== 'function') return undefined;
         if (!Object.hasOwn(claims, 'iss')) return 'missing_claim';
         return typeof claims.iss === 'string' && safePredicate(issuer, claims.iss) ? undefined : 'wrong_issuer';
@@ -116,7 +182,7 @@ export class JoseTokenCrypto implements TokenCrypto {
         requiredClaims: ['exp', 'jti'],
       };
       const latestExp = Math.floor(expect.now / 1000) + Math.max(0, expect.maxLifetimeSeconds) + time.clockTolerance;
-      return await verifyCompact(assertion, candidates, publicKeys.length, ASSERTION_ALGORITHMS, options, (claims) => {
+      return await verifyCompact(assertion, candidates, publicKeys.length, ASSERTION_ALGORITHMS, options, this.importer, (claims) => {
         // jose checked that exp is a number and not past; RFC 7523 wants short-lived assertions too.
         if (typeof claims.exp !== 'number' || claims.exp > latestExp) return 'lifetime_too_long';
         if (typeof claims.jti !== 'string') return 'malformed';
@@ -127,6 +193,8 @@ export class JoseTokenCrypto implements TokenCrypto {
       return reject('malformed');
     }
   }
+
+  private readonly importer = (members: PublicMembers, alg: string): Promise<CryptoKey> => this.publicKey(members, alg);
 
   async thumbprint(publicKey: Jwk): Promise<string> {
     return calculateJwkThumbprint(publicKey as JWK, 'sha256');
@@ -175,6 +243,7 @@ async function verifyCompact(
   keyCount: number,
   acceptedAlgorithms: ReadonlySet<string>,
   options: JWTVerifyOptions,
+  importKey: (members: PublicMembers, alg: string) => Promise<CryptoKey>,
   extraChecks: (claims: TokenClaims) => TokenRejection | undefined,
 ): Promise<VerifyResult> {
   if (typeof token !== 'string' || token.length > MAX_TOKEN_LENGTH || !COMPACT_JWS.test(token)) return reject('malformed');
@@ -201,7 +270,7 @@ async function verifyCompact(
   for (const candidate of usable) {
     let key: CryptoKey;
     try {
-      key = await importJWK(candidate.key, alg);
+      key = await importKey(candidate.key, alg);
     } catch {
       firstFailure ??= 'unknown_key'; // a stored key that does not import: as if it were not there
       continue;

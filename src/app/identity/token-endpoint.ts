@@ -14,7 +14,7 @@
  * Basic header and turns a refusal into the RFC 6749 section 5.2 error body.
  */
 import { NO_GRANTS } from '../../core/identity/grants.js';
-import type { AppRegistration, RefreshToken, User } from '../../core/identity/identity-model.js';
+import type { AppRegistration, AppSecret, RefreshToken, User } from '../../core/identity/identity-model.js';
 import { isPermission, PLATFORM_ONLY, type Permission } from '../../core/identity/permissions.js';
 import type { Caller, Origin } from '../caller.js';
 import { activeConsent } from './app-registrations.js';
@@ -40,6 +40,14 @@ const ASSERTION_CLOCK_TOLERANCE_SECONDS = 60;
 /** The replay memory is swept of expired entries at most this often. */
 const REPLAY_SWEEP_MS = 10_000;
 const MAX_PARAM_LENGTH = 16 * 1024;
+/**
+ * The client's registration, credentials, consent and roles are reused this long, and only while
+ * no identity change happened in this process: the rule resolved API callers follow
+ * (`AccessTokenAuthenticator`), so revocation applies to the next request here and within 5 s on
+ * other nodes, as it already did for the tokens themselves.
+ */
+const CLIENT_CACHE_MS = 5_000;
+const MAX_CACHED_READS = 10_000;
 
 export interface BasicCredentials {
   readonly clientId: string;
@@ -90,6 +98,10 @@ export class TokenEndpoint {
   private readonly seenAssertions = new Map<string, number>();
   private lastSweep = 0;
   private readonly earlyRefusalAudit = new AuditThrottle();
+  /** Tenants are never deleted: once seen, a tenant exists. */
+  private readonly knownTenants = new Set<string>();
+  /** Identity reads of the client-credentials path, keyed by what was read; see CLIENT_CACHE_MS. */
+  private readonly reads = new Map<string, { readonly value: unknown; readonly generation: number; readonly until: number }>();
 
   constructor(private readonly deps: IdentityDeps, private readonly signingKeys: SigningKeys) {}
 
@@ -99,7 +111,7 @@ export class TokenEndpoint {
       const params = readParams(request.form);
       trail.grantType = params.get('grant_type') ?? null;
       trail.clientId = params.get('client_id') ?? (request.basic && request.basic !== 'malformed' ? request.basic.clientId : null);
-      trail.tenantExists = (await this.deps.storage.read.getTenant(request.tenantId)) !== undefined;
+      trail.tenantExists = await this.tenantExists(request.tenantId);
       if (!trail.tenantExists) throw new OAuthError('invalid_request', `Tenant '${request.tenantId}' not found.`, 'tenant_not_found');
       const grantType = trail.grantType;
       if (!grantType) throw new OAuthError('invalid_request', 'The grant_type parameter is required.', 'missing_grant_type');
@@ -182,7 +194,7 @@ export class TokenEndpoint {
     if (postedId !== undefined && clientId !== postedId) throw new OAuthError('invalid_client', 'client_id does not match the client that authenticated.', 'client_id_mismatch');
     if (!clientId) throw new OAuthError('invalid_client', 'Client authentication failed: no client_id.', 'missing_client_id');
 
-    const app = await this.deps.storage.read.identity.getAppByClientId(clientId);
+    const app = await this.cached(`app ${clientId}`, () => this.deps.storage.read.identity.getAppByClientId(clientId));
     if (!app) throw new OAuthError('invalid_client', 'Client authentication failed: unknown client.', 'unknown_client');
     trail.app = app;
     const now = this.deps.clock.now();
@@ -200,17 +212,58 @@ export class TokenEndpoint {
   }
 
   private async checkSecret(app: AppRegistration, value: string, now: number): Promise<void> {
-    const secrets = await this.deps.storage.read.identity.listAppSecrets(app.id);
-    let unusable: 'secret_revoked' | 'secret_expired' | undefined;
+    const read = () => this.deps.storage.read.identity.listAppSecrets(app.id);
+    let unusable = await this.matchSecret(await this.cached(`secrets ${app.id}`, read), value, now);
+    // The cached list only ever answers a match: a secret it does not know is looked up afresh
+    // (one added since, or written by another node), so a miss costs a read and nothing else.
+    if (unusable === 'no_match') unusable = await this.matchSecret(await this.fresh(`secrets ${app.id}`, read), value, now);
+    if (unusable === undefined) return;
+    if (unusable === 'secret_revoked') throw new OAuthError('invalid_client', 'The client secret was revoked.', unusable);
+    if (unusable === 'secret_expired') throw new OAuthError('invalid_client', 'The client secret has expired; create a new one.', unusable);
+    throw new OAuthError('invalid_client', 'Client authentication failed: invalid client secret.', 'bad_secret');
+  }
+
+  /** Undefined when a live secret matches; otherwise why none does. Expiry is checked against `now`, never cached. */
+  private async matchSecret(secrets: readonly AppSecret[], value: string, now: number): Promise<'secret_revoked' | 'secret_expired' | 'no_match' | undefined> {
+    let unusable: 'secret_revoked' | 'secret_expired' | 'no_match' = 'no_match';
     for (const secret of secrets) {
       if (!(await this.deps.secretHasher.matches(value, secret.secretHash))) continue;
       if (secret.revokedAt !== null) unusable = 'secret_revoked';
       else if (Date.parse(secret.expiresAt) <= now) unusable = 'secret_expired';
-      else return;
+      else return undefined;
     }
-    if (unusable === 'secret_revoked') throw new OAuthError('invalid_client', 'The client secret was revoked.', unusable);
-    if (unusable === 'secret_expired') throw new OAuthError('invalid_client', 'The client secret has expired; create a new one.', unusable);
-    throw new OAuthError('invalid_client', 'Client authentication failed: invalid client secret.', 'bad_secret');
+    return unusable;
+  }
+
+  private async tenantExists(tenantId: string): Promise<boolean> {
+    if (this.knownTenants.has(tenantId)) return true;
+    const exists = (await this.deps.storage.read.getTenant(tenantId)) !== undefined;
+    if (exists) {
+      if (this.knownTenants.size >= MAX_CACHED_READS) this.knownTenants.clear();
+      this.knownTenants.add(tenantId);
+    }
+    return exists;
+  }
+
+  /**
+   * `load()`, or what it gave at most CLIENT_CACHE_MS ago under the current identity generation.
+   * Only what was read under the generation we started with is kept (a change that landed while
+   * we were reading applies to the next request), and nothing is kept for "not found".
+   */
+  private async cached<T>(key: string, load: () => Promise<T>): Promise<T> {
+    const hit = this.reads.get(key);
+    if (hit && hit.generation === this.deps.identityCache.current && this.deps.clock.now() < hit.until) return hit.value as T;
+    return this.fresh(key, load);
+  }
+
+  private async fresh<T>(key: string, load: () => Promise<T>): Promise<T> {
+    const generation = this.deps.identityCache.current;
+    const value = await load();
+    if (value !== undefined && this.deps.identityCache.current === generation) {
+      if (this.reads.size >= MAX_CACHED_READS) this.reads.clear();
+      this.reads.set(key, { value, generation, until: this.deps.clock.now() + CLIENT_CACHE_MS });
+    }
+    return value;
   }
 
   private async checkAssertion(request: TokenRequest, app: AppRegistration, assertion: string, now: number): Promise<void> {
@@ -250,13 +303,14 @@ export class TokenEndpoint {
     if (app.accountType === 'single-tenant' && app.tenantId !== tenantId) {
       throw new OAuthError('unauthorized_client', `The application is single-tenant and registered in another tenant; it cannot be used in tenant '${tenantId}'.`, 'app_not_in_tenant');
     }
-    const consent = activeConsent(await this.deps.storage.read.identity.getConsent(tenantId, app.id));
+    const consent = activeConsent(await this.cached(`consent ${tenantId} ${app.id}`, () => this.deps.storage.read.identity.getConsent(tenantId, app.id)));
     if (!consent || consent.applicationPermissions.length === 0) {
       throw new OAuthError('unauthorized_client', `Admin consent is needed: an administrator of tenant '${tenantId}' must grant consent to the application's application permissions.`, 'no_consent');
     }
     // What the tenant gave the app: the consented application permissions and the permissions of
     // roles assigned to the app there (a `bot` role, for instance).
-    const assigned = [...(await appRoleGrants(this.deps.storage.read, tenantId, app.id)).scopes.keys()];
+    const grants = await this.cached(`roles ${tenantId} ${app.id}`, () => appRoleGrants(this.deps.storage.read, tenantId, app.id));
+    const assigned = [...grants.scopes.keys()];
     const available = new Set<Permission>([...consent.applicationPermissions, ...assigned].filter((p) => !PLATFORM_ONLY.has(p)));
     const roles = chooseScopes(params.get('scope'), available);
 
