@@ -127,7 +127,7 @@ async function writeVariant(variant: Variant): Promise<void> {
     const id = `msg_01M81${String(counter++).padStart(21, '0')}`;
     const now = Date.now();
     insertMessage.run(id, tenantId, conversationId, seq, 'customer', null, 'public', TEXT, '[]', null, now);
-    const message = { id, tenantId, conversationId, seq, senderRole: 'customer', senderId: null, visibility: 'public', text: TEXT, attachments: [], idempotencyKey: null, createdAt: new Date(now).toISOString() };
+    const message = { id, tenantId, conversationId, seq, senderRole: 'customer', senderId: null, visibility: 'public', text: TEXT, attachments: [], idempotencyKey: null, channelData: null, createdAt: new Date(now).toISOString() };
     appendEvent.get(tenantId, 'message.created', conversationId, '{"kind":"admin","id":"key_01M81MSFR9XWVNYTSYY3K230EQ"}', now, JSON.stringify(variant.slimEvent ? { messageId: id, seq } : { message }));
   };
   const size = variant.perTransaction ?? 1;

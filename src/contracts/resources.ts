@@ -64,7 +64,7 @@ export const MessageSchema = Type.Object(
   {
     id: Id, tenantId: Id, conversationId: Id, seq: Type.Integer({ minimum: 1 }), senderRole: SenderRoleSchema, senderId: Nullable(Id),
     visibility: VisibilitySchema, text: Type.String(), attachments: Type.Array(AttachmentSchema), idempotencyKey: Nullable(Type.String()),
-    createdAt: Timestamp,
+    channelData: Nullable(Type.Record(Type.String(), Type.Unknown())), createdAt: Timestamp,
   },
 );
 

@@ -85,6 +85,12 @@ export interface Message {
   readonly text: string;
   readonly attachments: AttachmentMeta[];
   readonly idempotencyKey: string | null;
+  /**
+   * What the channel carries beside the text, kept as it came: a Direct Line activity's
+   * `channelData` (Web Chat matches its `clientActivityID` to mark a message sent), or what
+   * Switchboard tells a channel about its own messages (`switchboard.kind`: queue position, end).
+   */
+  readonly channelData: Readonly<Record<string, unknown>> | null;
   readonly createdAt: string;
 }
 
@@ -140,6 +146,10 @@ export interface Actor {
 export const EVENT_TYPES = [
   'tenant.created',
   'channel.created',
+  'channel.updated',
+  'channel.secret_created',
+  'channel.secret_revoked',
+  'webchat.survey_submitted',
   'contact.created',
   'conversation.created',
   'conversation.state_changed',

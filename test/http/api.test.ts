@@ -27,9 +27,9 @@ describe('directory: tenants, channels, agents, queues and contacts', () => {
     const tenant = await api.ok('POST', '/v1/tenants', 201, { name: 'Directory' });
     const t = `/v1/tenants/${tenant.id}`;
 
-    const channel = await api.ok('POST', `${t}/channels`, 201, { type: 'webchat', name: 'Site chat', config: { color: 'blue' } });
+    const channel = await api.ok('POST', `${t}/channels`, 201, { type: 'webchat', name: 'Site chat', config: { accentColor: '#1a2b3c' } });
     assert.equal(channel.tenantId, tenant.id);
-    assert.deepEqual(channel.config, { color: 'blue' });
+    assert.deepEqual(channel.config, { accentColor: '#1a2b3c' });
     assert.deepEqual(await api.ok('GET', `${t}/channels/${channel.id}`, 200), channel);
     assert.deepEqual((await api.ok('GET', `${t}/channels`, 200)).items, [channel]);
 

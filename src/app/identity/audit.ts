@@ -54,7 +54,7 @@ export function recordDenied(deps: Pick<AppDeps, 'storage' | 'clock'>, caller: C
  * conversation-model events, write their own entries with `auditInTx`.
  */
 const ADMINISTRATIVE_EVENTS: ReadonlySet<EventType> = new Set<EventType>([
-  'tenant.created', 'channel.created', 'agent.created', 'agent.updated', 'queue.created', 'queue.updated',
+  'tenant.created', 'channel.created', 'channel.updated', 'channel.secret_created', 'channel.secret_revoked', 'agent.created', 'agent.updated', 'queue.created', 'queue.updated',
   'queue.deleted', 'queue.member_added', 'queue.member_removed', 'skill.created', 'workstream.created',
   'workstream.updated', 'workstream.deleted',
 ]);
@@ -69,7 +69,7 @@ export function auditForEvent(type: EventType, payload: Readonly<Record<string, 
     : typeof ownId === 'string' ? ownId
     : typeof subject.name === 'string' ? subject.name : null;
   const details: Record<string, unknown> = {};
-  for (const key of ['queueId', 'agentId', 'name', 'version']) if (key in payload) details[key] = payload[key];
+  for (const key of ['queueId', 'agentId', 'channelId', 'secretId', 'hint', 'name', 'version']) if (key in payload) details[key] = payload[key];
   if (typeof subject.name === 'string') details.name = subject.name;
   return { action: type, targetType: noun, targetId, details };
 }

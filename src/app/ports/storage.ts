@@ -4,6 +4,7 @@ import type {
 } from '../../core/model.js';
 import type { ConversationState } from '../../core/conversation-lifecycle.js';
 import type { IdentityReads, IdentityTx } from './identity-storage.js';
+import type { WebchatReads, WebchatTx } from './webchat-storage.js';
 import type { RoutingReads, RoutingTx } from './routing-storage.js';
 
 export interface ApiKeyRecord {
@@ -46,6 +47,8 @@ export interface StoreReads {
   readonly routing: RoutingReads;
   /** Users, groups, roles, applications, consent, tokens, sessions, single sign-on and the audit log. */
   readonly identity: IdentityReads;
+  /** Direct Line secrets and satisfaction surveys. */
+  readonly webchat: WebchatReads;
   getTenant(id: string): Promise<Tenant | undefined>;
   listTenants(): Promise<Tenant[]>;
   countApiKeys(): Promise<number>;
@@ -85,9 +88,11 @@ export interface StoreReads {
 export interface StoreTx extends StoreReads {
   readonly routing: RoutingTx;
   readonly identity: IdentityTx;
+  readonly webchat: WebchatTx;
   insertTenant(tenant: Tenant): Promise<void>;
   insertApiKey(key: ApiKeyRecord): Promise<void>;
   insertChannel(channel: Channel): Promise<void>;
+  updateChannel(tenantId: string, id: string, patch: { readonly name?: string | undefined; readonly config?: Readonly<Record<string, unknown>> | undefined }): Promise<void>;
   /** Inserts the contact and its identities; false if an identity already belongs to a contact. */
   insertContact(contact: Contact): Promise<boolean>;
   insertConversation(conversation: Conversation): Promise<void>;

@@ -9,6 +9,8 @@ import { checkContextPatch, type ContextPatch } from './check-context.js';
 import { insertNewContact } from './create-contact.js';
 
 export interface CreateConversationInput {
+  /** For channels that hand the id out before the conversation starts (a Direct Line token); not on the API. */
+  readonly id?: string | undefined;
   readonly channelId: string;
   /** An existing contact, or ... */
   readonly contactId?: string | undefined;
@@ -54,7 +56,7 @@ export async function createConversation(
     }
 
     const conversation: Conversation = {
-      id: deps.ids.next('conv'),
+      id: input.id ?? deps.ids.next('conv'),
       tenantId,
       channelId: channel.id,
       contactId: contact.id,

@@ -17,6 +17,8 @@ export interface PostMessageInput {
   readonly attachments?: readonly AttachmentMeta[] | undefined;
   /** A client retry with the same key returns the first message instead of storing a second copy. */
   readonly idempotencyKey?: string | undefined;
+  /** Kept with the message as it came (a Direct Line activity's `channelData`). */
+  readonly channelData?: Readonly<Record<string, unknown>> | null | undefined;
 }
 
 export interface MessagePosted {
@@ -65,6 +67,7 @@ export async function postMessage(
       seq,
       ...request,
       idempotencyKey: input.idempotencyKey ?? null,
+      channelData: input.channelData ?? null,
       createdAt: now,
     };
     if (!(await tx.insertMessage(message))) throw new SwitchboardError('SB_ERR_IDEMPOTENCY_CONFLICT');

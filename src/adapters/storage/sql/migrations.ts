@@ -260,6 +260,22 @@ export const MIGRATIONS: readonly Migration[] = [
       `CREATE INDEX one_time_keys_expiry ON one_time_keys (expires_at)`,
     ],
   },
+  {
+    version: 7,
+    name: 'web chat: channel data of messages, Direct Line secrets, satisfaction surveys',
+    statements: () => [
+      `ALTER TABLE messages ADD COLUMN channel_data TEXT`,
+      // Found by the keyed hash of the value alone (the bearer names no channel), like app secrets.
+      `CREATE TABLE directline_secrets (
+        id TEXT PRIMARY KEY, tenant_id TEXT NOT NULL REFERENCES tenants(id), channel_id TEXT NOT NULL REFERENCES channels(id),
+        secret_hash TEXT NOT NULL UNIQUE, hint TEXT NOT NULL, created_at BIGINT NOT NULL, revoked_at BIGINT)`,
+      `CREATE INDEX directline_secrets_channel ON directline_secrets (tenant_id, channel_id, id)`,
+      `CREATE TABLE satisfaction_surveys (
+        conversation_id TEXT PRIMARY KEY REFERENCES conversations(id), tenant_id TEXT NOT NULL REFERENCES tenants(id),
+        channel_id TEXT NOT NULL, rating INTEGER NOT NULL, comment TEXT, created_at BIGINT NOT NULL)`,
+      `CREATE INDEX satisfaction_surveys_tenant ON satisfaction_surveys (tenant_id, created_at)`,
+    ],
+  },
 ];
 
 export const LATEST_VERSION = MIGRATIONS[MIGRATIONS.length - 1]!.version;

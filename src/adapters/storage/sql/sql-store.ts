@@ -7,6 +7,7 @@ import type { ApiKeyRecord, ConversationFilter, NewEvent, PageRequest, StoreTx }
 import type { Row, SqlDialect, SqlExecutor } from './sql-driver.js';
 import { DEFAULT_QUEUE_ROUTING, type QueueRouting } from '../../../core/routing/routing-model.js';
 import { SqlIdentityStore } from './sql-identity-store.js';
+import { SqlWebchatStore } from './sql-webchat-store.js';
 import { SqlRoutingStore } from './sql-routing-store.js';
 
 const ms = (iso: string): number => Date.parse(iso);
@@ -19,7 +20,7 @@ const json = <T>(value: unknown): T => JSON.parse(value as string) as T;
 const CONVERSATION_COLUMNS =
   'id, tenant_id, channel_id, contact_id, state, queue_id, subject, priority, last_seq, created_at, updated_at, closed_at';
 const MESSAGE_COLUMNS =
-  'id, tenant_id, conversation_id, seq, sender_role, sender_id, visibility, text, attachments, idempotency_key, created_at';
+  'id, tenant_id, conversation_id, seq, sender_role, sender_id, visibility, text, attachments, idempotency_key, created_at, channel_data';
 const PARTICIPANT_COLUMNS = 'id, tenant_id, conversation_id, role, ref_id, display_name, audience, joined_at, left_at';
 const EVENT_COLUMNS = 'id, tenant_id, type, conversation_id, actor, occurred_at, payload';
 const AGENT_COLUMNS =
@@ -33,10 +34,12 @@ const QUEUE_COLUMNS = 'id, tenant_id, name, priority, routing, version, created_
 export class SqlStore implements StoreTx {
   readonly routing: SqlRoutingStore;
   readonly identity: SqlIdentityStore;
+  readonly webchat: SqlWebchatStore;
 
   constructor(private readonly db: SqlExecutor, private readonly dialect: SqlDialect) {
     this.routing = new SqlRoutingStore(db);
     this.identity = new SqlIdentityStore(db);
+    this.webchat = new SqlWebchatStore(db);
   }
 
   /**
@@ -86,7 +89,11 @@ export class SqlStore implements StoreTx {
     await this.db.run('INSERT INTO channels (id, tenant_id, type, name, config, created_at) VALUES (?, ?, ?, ?, ?, ?)', [
       c.id, c.tenantId, c.type, c.name, JSON.stringify(c.config), ms(c.createdAt),
     ]);
+  }  async updateChannel(tenantId: string, id: string, patch: { readonly name?: string | undefined; readonly config?: Readonly<Record<string, unknown>> | undefined }): Promise<void> {
+    if (patch.name !== undefined) await this.db.run('UPDATE channels SET name = ? WHERE id = ? AND tenant_id = ?', [patch.name, id, tenantId]);
+    if (patch.config !== undefined) await this.db.run('UPDATE channels SET config = ? WHERE id = ? AND tenant_id = ?', [JSON.stringify(patch.config), id, tenantId]);
   }
+
 
   // ---- contacts ---------------------------------------------------------------------------
   async getContact(tenantId: string, id: string): Promise<Contact | undefined> {
@@ -224,8 +231,11 @@ export class SqlStore implements StoreTx {
   }
   async insertMessage(m: Message): Promise<boolean> {
     const changed = await this.db.run(
-      `INSERT INTO messages (${MESSAGE_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`,
-      [m.id, m.tenantId, m.conversationId, m.seq, m.senderRole, m.senderId, m.visibility, m.text, JSON.stringify(m.attachments), m.idempotencyKey, ms(m.createdAt)],
+      `INSERT INTO messages (${MESSAGE_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`,
+      [
+        m.id, m.tenantId, m.conversationId, m.seq, m.senderRole, m.senderId, m.visibility, m.text, JSON.stringify(m.attachments), m.idempotencyKey,
+        ms(m.createdAt), m.channelData === null ? null : JSON.stringify(m.channelData),
+      ],
     );
     return changed === 1;
   }
@@ -360,6 +370,7 @@ function toMessage(r: Row): Message {
     id: str(r.id), tenantId: str(r.tenant_id), conversationId: str(r.conversation_id), seq: Number(r.seq),
     senderRole: r.sender_role as Message['senderRole'], senderId: strOrNull(r.sender_id), visibility: r.visibility as Message['visibility'],
     text: str(r.text), attachments: json(r.attachments), idempotencyKey: strOrNull(r.idempotency_key), createdAt: iso(r.created_at),
+    channelData: r.channel_data === null || r.channel_data === undefined ? null : json(r.channel_data),
   };
 }
 function toAgent(r: Row, skills: Record<string, number>): Agent {

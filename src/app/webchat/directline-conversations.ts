@@ -1,0 +1,241 @@
+import { randomBytes } from 'node:crypto';
+import { combineRoles } from '../../core/identity/grants.js';
+import { isTerminal } from '../../core/conversation-lifecycle.js';
+import type { Channel, Conversation, Message } from '../../core/model.js';
+import {
+  activityId, messageToActivity, parseWatermark, readInboundActivity, watermarkOf, type DirectLineActivity,
+} from '../../core/webchat/directline-activity.js';
+import { readWebchatSettings } from '../../core/webchat/webchat-settings.js';
+import type { Caller } from '../caller.js';
+import { isSwitchboardError } from '../errors.js';
+import type { ContextPatch } from '../use-cases/check-context.js';
+import { createConversation } from '../use-cases/create-conversation.js';
+import { postMessage } from '../use-cases/post-message.js';
+import type { DirectLinePrincipal } from './directline-auth.js';
+import { DirectLineError } from './directline-error.js';
+import { issueDirectLineToken, type DirectLineGrant, type PendingContext } from './directline-tokens.js';
+import type { WebchatDeps } from './webchat-deps.js';
+
+/** The context variable that remembers which Direct Line user a conversation's customer is. */
+export const USER_ID_VARIABLE = 'webchat.userId';
+const USER_ID = /^[A-Za-z0-9_:.@-]{1,128}$/;
+const PAGE_SIZE = 500;
+
+/** The customer acting through their client: may read and write their own conversation only (the token says which). */
+export function customerCaller(tenantId: string, userId: string): Caller {
+  return {
+    actor: { kind: 'customer', id: userId }, tenants: [tenantId], isPlatformAdmin: false,
+    grants: combineRoles([{ permissions: ['conversations.read', 'conversations.write'], queueIds: null }]),
+  };
+}
+
+export interface ConversationAnswer {
+  readonly conversationId: string;
+  readonly token: string;
+  readonly expiresIn: number;
+  /** False when the token's conversation was already started (Direct Line answers 200, not 201). */
+  readonly created: boolean;
+}
+
+export interface TokenRequest {
+  readonly user?: { readonly id?: unknown; readonly name?: unknown } | undefined;
+}
+
+/** A new user id for a customer whose client named none: unguessable, so nobody can send as them. */
+export function newUserId(): string {
+  return `dl_${randomBytes(16).toString('base64url')}`;
+}
+
+/** The user a secret-holding server asks for (`user.id` becomes the enforced sender), or a fresh one. */
+export function userFromRequest(body: TokenRequest | undefined): { userId: string; userName: string | null; given: boolean } {
+  const id = body?.user?.id;
+  const name = body?.user?.name;
+  if (id !== undefined && (typeof id !== 'string' || !USER_ID.test(id))) throw new DirectLineError('BadArgument', 'user.id must be 1 to 128 letters, digits or _:.@-');
+  if (name !== undefined && (typeof name !== 'string' || name.length > 200)) throw new DirectLineError('BadArgument', 'user.name must be text of at most 200 characters');
+  return { userId: (id as string | undefined) ?? newUserId(), userName: (name as string | undefined) ?? null, given: id !== undefined };
+}
+
+/** `POST /tokens/generate` with a secret: a token for a conversation not started yet. */
+export async function generateToken(deps: WebchatDeps, principal: DirectLinePrincipal, body: TokenRequest | undefined): Promise<ConversationAnswer> {
+  if (principal.kind !== 'secret') throw new DirectLineError('Forbidden', 'Tokens are generated with a secret.');
+  const { userId, userName, given } = userFromRequest(body);
+  const conversationId = deps.ids.next('conv');
+  const issued = await issueDirectLineToken(deps, {
+    tenantId: principal.channel.tenantId, channelId: principal.channel.id, conversationId, userId, userName, secretId: principal.secretId,
+    context: given ? { authenticated: true } : null,
+  });
+  return { conversationId, token: issued.token, expiresIn: issued.expiresIn, created: false };
+}
+
+/** `POST /tokens/refresh`: a fresh token for the same conversation and user. */
+export async function refreshToken(deps: WebchatDeps, grant: DirectLineGrant): Promise<ConversationAnswer> {
+  const issued = await issueDirectLineToken(deps, grant);
+  return { conversationId: grant.conversationId, token: issued.token, expiresIn: issued.expiresIn, created: false };
+}
+
+/**
+ * `POST /conversations`: starts the token's conversation (or a new one with a secret). Starting
+ * creates the conversation, its customer and context (pre-chat answers, the page, the user) and
+ * puts it into routing. Starting an already started conversation answers it again (200).
+ */
+export async function startConversation(deps: WebchatDeps, principal: DirectLinePrincipal, body: TokenRequest | undefined): Promise<ConversationAnswer> {
+  const channel = principal.channel;
+  let grant: Omit<DirectLineGrant, 'expiresAt'>;
+  if (principal.kind === 'secret') {
+    const { userId, userName, given } = userFromRequest(body);
+    grant = {
+      tenantId: channel.tenantId, channelId: channel.id, conversationId: deps.ids.next('conv'), userId, userName, secretId: principal.secretId,
+      context: given ? { authenticated: true } : null,
+    };
+  } else {
+    grant = principal.grant;
+  }
+  const existing = await deps.storage.read.getConversation(grant.tenantId, grant.conversationId);
+  if (existing) {
+    if (existing.channelId !== channel.id) throw new DirectLineError('Forbidden', 'The token is for another channel.');
+    if (isTerminal(existing.state)) throw new DirectLineError('NotFound', 'The conversation has ended.');
+    const issued = await issueDirectLineToken(deps, grant);
+    return { conversationId: grant.conversationId, token: issued.token, expiresIn: issued.expiresIn, created: false };
+  }
+  const caller = customerCaller(grant.tenantId, grant.userId);
+  try {
+    await createConversation(deps, caller, grant.tenantId, {
+      id: grant.conversationId, channelId: channel.id,
+      customer: { address: grant.userId, displayName: grant.userName ?? undefined },
+      context: contextOf(grant.userId, grant.context),
+    });
+  } catch (error) {
+    // Two starts with one token raced (two tabs, a retry): the other one created it.
+    if (!(await deps.storage.read.getConversation(grant.tenantId, grant.conversationId))) throw error;
+    const issued = await issueDirectLineToken(deps, grant);
+    return { conversationId: grant.conversationId, token: issued.token, expiresIn: issued.expiresIn, created: false };
+  }
+  // Routing failing (no workstream for web chat yet) must not lose the customer: the conversation
+  // exists and is visible to agents; the failure is reported.
+  await deps.routing.route(caller, grant.tenantId, grant.conversationId).catch((error: unknown) => {
+    deps.onRoutingError?.(error, grant.conversationId);
+  });
+  const issued = await issueDirectLineToken(deps, { ...grant, context: null });
+  return { conversationId: grant.conversationId, token: issued.token, expiresIn: issued.expiresIn, created: true };
+}
+
+/** The context a started conversation gets: pre-chat answers, the page, the user. */
+function contextOf(userId: string, pending: PendingContext | null): ContextPatch {
+  const context: Record<string, { type: string; value: unknown }> = { [USER_ID_VARIABLE]: { type: 'string', value: userId } };
+  for (const [name, value] of Object.entries(pending?.prechat ?? {})) context[`prechat.${name}`] = { type: 'string', value };
+  const page = pending?.page;
+  if (page?.url) context['page.url'] = { type: 'string', value: page.url };
+  if (page?.title) context['page.title'] = { type: 'string', value: page.title };
+  if (page?.locale) context['customer.locale'] = { type: 'string', value: page.locale };
+  context['customer.authenticated'] = { type: 'boolean', value: pending?.authenticated === true };
+  if (pending?.authenticated) context['customer.id'] = { type: 'string', value: userId };
+  return context;
+}
+
+/**
+ * The conversation a caller names, checked: a token may name only its own conversation; a
+ * secret any conversation of its channel. Ended conversations stay readable (`allowEnded`) so
+ * a client can still fetch what it missed, the end included.
+ */
+export async function conversationFor(deps: WebchatDeps, principal: DirectLinePrincipal, conversationId: string, allowEnded: boolean): Promise<Conversation> {
+  if (principal.kind === 'token' && principal.grant.conversationId !== conversationId) {
+    throw new DirectLineError('Forbidden', 'The token is for another conversation.');
+  }
+  const conversation = await deps.storage.read.getConversation(principal.channel.tenantId, conversationId);
+  if (!conversation || conversation.channelId !== principal.channel.id) throw new DirectLineError('NotFound', 'The conversation does not exist.');
+  if (!allowEnded && isTerminal(conversation.state)) throw new DirectLineError('NotFound', 'The conversation has ended.');
+  return conversation;
+}
+
+/** The Direct Line user of a conversation, and the token for it (a secret's caller gets a new one). */
+export async function reconnect(deps: WebchatDeps, principal: DirectLinePrincipal, bearer: string, conversationId: string): Promise<ConversationAnswer> {
+  const conversation = await conversationFor(deps, principal, conversationId, false);
+  if (principal.kind === 'token') return { conversationId, token: bearer, expiresIn: Math.max(0, Math.floor((principal.grant.expiresAt - deps.clock.now()) / 1000)), created: false };
+  const userId = await userIdOf(deps, conversation);
+  const issued = await issueDirectLineToken(deps, {
+    tenantId: conversation.tenantId, channelId: conversation.channelId, conversationId, userId, userName: null, secretId: principal.secretId, context: null,
+  });
+  return { conversationId, token: issued.token, expiresIn: issued.expiresIn, created: false };
+}
+
+async function userIdOf(deps: WebchatDeps, conversation: Conversation): Promise<string> {
+  const variable = (await deps.storage.read.getContext(conversation.tenantId, conversation.id)).find((v) => v.name === USER_ID_VARIABLE);
+  return typeof variable?.value === 'string' ? variable.value : conversation.contactId;
+}
+
+export interface ActivitySet {
+  readonly activities: DirectLineActivity[];
+  readonly watermark: string;
+}
+
+/**
+ * What the customer may see after the watermark, in sequence order. An ended conversation
+ * answers its last activities (the end included) and 404 once the client has them all.
+ */
+export async function activitiesAfter(deps: WebchatDeps, principal: DirectLinePrincipal, conversationId: string, watermark: string | undefined): Promise<ActivitySet> {
+  const after = parseWatermark(watermark);
+  if (after === undefined) throw new DirectLineError('BadArgument', 'The watermark is not one this service gave out.');
+  const conversation = await conversationFor(deps, principal, conversationId, true);
+  const set = await readActivities(deps, principal.channel, conversation, after);
+  if (isTerminal(conversation.state) && set.activities.length === 0) throw new DirectLineError('NotFound', 'The conversation has ended.');
+  return set;
+}
+
+/** Reads one page of the customer's view after `after` (a sequence); the watermark moves past hidden messages too. */
+export async function readActivities(deps: WebchatDeps, channel: Channel, conversation: Conversation, after: number): Promise<ActivitySet> {
+  const messages = await deps.storage.read.listMessages(conversation.tenantId, conversation.id, after, PAGE_SIZE);
+  const view = await viewOf(deps, channel, conversation, messages);
+  const activities: DirectLineActivity[] = [];
+  for (const message of messages) {
+    const activity = messageToActivity(message, view);
+    if (activity) activities.push(activity);
+  }
+  const last = messages.at(-1)?.seq ?? after;
+  return { activities, watermark: watermarkOf(last) };
+}
+
+async function viewOf(deps: WebchatDeps, channel: Channel, conversation: Conversation, messages: readonly Message[]) {
+  const reads = deps.storage.read;
+  const senderNames = new Map<string, string>();
+  for (const id of new Set(messages.filter((m) => m.senderRole !== 'customer' && m.senderId).map((m) => m.senderId!))) {
+    const agent = await reads.getAgent(conversation.tenantId, id);
+    if (agent) senderNames.set(id, agent.displayName);
+  }
+  const settings = readWebchatSettings(channel.config, channel.name);
+  const contact = await reads.getContact(conversation.tenantId, conversation.contactId);
+  return {
+    conversationId: conversation.id, customerUserId: await userIdOf(deps, conversation), customerName: contact?.displayName ?? null, senderNames,
+    channelTitle: settings.ok ? settings.settings.title : channel.name,
+  };
+}
+
+export interface PostedActivity {
+  readonly id: string;
+  /** Set for a typing activity: relayed to the agents, never stored. */
+  readonly typing?: { readonly tenantId: string; readonly conversationId: string; readonly userId: string } | undefined;
+}
+
+/**
+ * `POST /conversations/{id}/activities`: a message is stored as the customer's (once per
+ * `channelData.clientActivityID`), whatever `from.id` claims; typing is handed back for relaying.
+ */
+export async function postActivity(deps: WebchatDeps, principal: DirectLinePrincipal, conversationId: string, body: unknown): Promise<PostedActivity> {
+  const read = readInboundActivity(body);
+  if (!read.ok) throw new DirectLineError(read.problem.startsWith('the activity is larger') ? 'MessageSizeTooBig' : 'BadArgument', read.problem);
+  const conversation = await conversationFor(deps, principal, conversationId, false);
+  const userId = principal.kind === 'token' ? principal.grant.userId : await userIdOf(deps, conversation);
+  if (read.activity.type === 'typing') {
+    return { id: `${conversationId}|typing`, typing: { tenantId: conversation.tenantId, conversationId, userId } };
+  }
+  try {
+    const posted = await postMessage(deps, customerCaller(conversation.tenantId, userId), conversation.tenantId, conversationId, {
+      senderRole: 'customer', text: read.activity.text, channelData: read.activity.channelData,
+      ...(read.activity.clientActivityId ? { idempotencyKey: read.activity.clientActivityId } : {}),
+    });
+    return { id: activityId(conversationId, posted.message.seq) };
+  } catch (error) {
+    if (isSwitchboardError(error) && error.code === 'SB_ERR_IDEMPOTENCY_CONFLICT') throw new DirectLineError('Conflict', 'The clientActivityID was already used for another activity.');
+    if (isSwitchboardError(error) && error.code === 'SB_ERR_CONVERSATION_CLOSED') throw new DirectLineError('NotFound', 'The conversation has ended.');
+    throw error;
+  }
+}
