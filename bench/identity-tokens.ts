@@ -84,7 +84,10 @@ export async function runIdentityTokens(): Promise<boolean> {
     const sb = await startServer({
       name: 'switchboard (tokens)', command: process.execPath, cwd: dataDir,
       args: [...(profile ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : []), join(ROOT, 'bench/servers/switchboard-tokens.mjs')],
+      // Started on every core, so the server sizes its signing concurrency to the machine; each
+      // measurement then moves it to the cores it is measured on.
       env: serverEnv(dataDir), ready: /^listening (http:\/\/127\.0\.0\.1:\d+) (\S+)$/, pinning,
+      ...(pinning.used ? { cpus: [pinning.serverCpu!, pinning.loadCpu!] } : {}),
     });
     servers.push(sb.server);
     const baseUrl = sb.readyLine[1]!;

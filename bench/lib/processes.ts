@@ -109,6 +109,8 @@ export interface StartOptions {
   /** The process is ready once a stdout line matches. */
   readonly ready: RegExp;
   readonly pinning: Pinning;
+  /** With pinning: start on these CPUs instead of the server CPU (a server measured on several). */
+  readonly cpus?: readonly number[];
   readonly timeoutMs?: number;
 }
 
@@ -122,9 +124,11 @@ const CLOCK_TICKS = (() => {
 export async function startServer(options: StartOptions): Promise<{ server: ServerProcess; readyLine: RegExpMatchArray }> {
   installExitHooks();
   const pinned = options.pinning.used && options.pinning.serverCpu !== undefined;
-  // taskset execs the command, so the child's pid is the server's own pid.
+  // taskset execs the command, so the child's pid is the server's own pid. Without it the child
+  // would inherit this process's mask: the load generator's CPU.
   const command = pinned ? 'taskset' : options.command;
-  const args = pinned ? ['-c', String(options.pinning.serverCpu), options.command, ...options.args] : [...options.args];
+  const cpuList = options.cpus?.join(',') ?? String(options.pinning.serverCpu);
+  const args = pinned ? ['-c', cpuList, options.command, ...options.args] : [...options.args];
   const child = spawn(command, args, { cwd: options.cwd, env: options.env, stdio: ['ignore', 'pipe', 'pipe'] });
   live.add(child);
   const stdout: string[] = [];

@@ -1,6 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { isAbsolute, join, resolve } from 'node:path';
 import type { IdentitySettings } from '../app/identity/identity-deps.js';
+import { SIGNING_ALGORITHMS } from '../core/identity/identity-model.js';
 
 /**
  * Configuration: read once from the environment and an optional JSON file, validated with every
@@ -59,6 +60,7 @@ export const SETTINGS = [
   { env: 'SWITCHBOARD_SECRET_MAX_DAYS', file: 'secretMaxDays', default: '730', doc: 'Longest expiry an administrator may give a client secret.' },
   { env: 'SWITCHBOARD_SESSION_HOURS', file: 'sessionHours', default: '12', doc: 'Lifetime of a web sign-in session.' },
   { env: 'SWITCHBOARD_SIGNING_KEY_DAYS', file: 'signingKeyDays', default: '30', doc: 'Days a token signing key signs before the next one takes over (the old one stays published until its tokens expire).' },
+  { env: 'SWITCHBOARD_TOKEN_ALG', file: 'tokenAlgorithm', default: 'RS256', doc: 'How access and ID tokens are signed: RS256 (RSA, what Entra and every client accept) or ES256 (EC P-256, over ten times cheaper to sign); set the same on every node.' },
   { env: 'SWITCHBOARD_LOCKOUT_THRESHOLD', file: 'lockoutThreshold', default: '5', doc: 'Failed password sign-ins in a row that lock an account.' },
   { env: 'SWITCHBOARD_LOCKOUT_MINUTES', file: 'lockoutMinutes', default: '15', doc: 'How long a locked account stays locked.' },
 ] as const;
@@ -125,6 +127,10 @@ export function loadConfig(env: Env, cwd: string = process.cwd()): Config {
   }
   const hashKey = pick('SWITCHBOARD_HASH_KEY', 'hashKey') ?? null;
   if (hashKey !== null && !/^([0-9a-fA-F]{2}){32,}$/.test(hashKey)) problems.push('hashKey (SWITCHBOARD_HASH_KEY) must be at least 32 bytes in hex (64 hex digits)');
+  const tokenAlgorithm = (pick('SWITCHBOARD_TOKEN_ALG', 'tokenAlgorithm') ?? 'RS256').toUpperCase();
+  if (!(SIGNING_ALGORITHMS as readonly string[]).includes(tokenAlgorithm)) {
+    problems.push(`tokenAlgorithm (SWITCHBOARD_TOKEN_ALG) must be ${SIGNING_ALGORITHMS.join(' or ')}, got "${tokenAlgorithm}"`);
+  }
   const identity: IdentitySettings = Object.freeze({
     publicUrl,
     hashKey,
@@ -133,6 +139,7 @@ export function loadConfig(env: Env, cwd: string = process.cwd()): Config {
     secretMaxDays: integer(pick('SWITCHBOARD_SECRET_MAX_DAYS', 'secretMaxDays') ?? '730', 'secretMaxDays (SWITCHBOARD_SECRET_MAX_DAYS)', 1, 3650, problems),
     sessionHours: integer(pick('SWITCHBOARD_SESSION_HOURS', 'sessionHours') ?? '12', 'sessionHours (SWITCHBOARD_SESSION_HOURS)', 1, 720, problems),
     signingKeyDays: integer(pick('SWITCHBOARD_SIGNING_KEY_DAYS', 'signingKeyDays') ?? '30', 'signingKeyDays (SWITCHBOARD_SIGNING_KEY_DAYS)', 1, 365, problems),
+    tokenAlgorithm: tokenAlgorithm === 'ES256' ? 'ES256' : 'RS256',
     lockoutThreshold: integer(pick('SWITCHBOARD_LOCKOUT_THRESHOLD', 'lockoutThreshold') ?? '5', 'lockoutThreshold (SWITCHBOARD_LOCKOUT_THRESHOLD)', 1, 100, problems),
     lockoutMinutes: integer(pick('SWITCHBOARD_LOCKOUT_MINUTES', 'lockoutMinutes') ?? '15', 'lockoutMinutes (SWITCHBOARD_LOCKOUT_MINUTES)', 1, 1440, problems),
   });

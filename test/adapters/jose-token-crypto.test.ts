@@ -61,10 +61,10 @@ function withPart(token: string, index: 0 | 1 | 2, part: string): string {
 
 // ---- keys ----------------------------------------------------------------------------------------
 
-async function signingKey(kid: string): Promise<SigningKey> {
-  const { publicKey, privateKey } = await tokenCrypto.generateSigningKey(kid);
+async function signingKey(kid: string, algorithm: 'RS256' | 'ES256' = 'RS256'): Promise<SigningKey> {
+  const { publicKey, privateKey } = await tokenCrypto.generateSigningKey(kid, algorithm);
   return {
-    id: kid, algorithm: 'RS256', publicKey, privateKey,
+    id: kid, algorithm, publicKey, privateKey,
     createdAt: '2029-12-01T00:00:00.000Z', activatesAt: '2029-12-01T00:00:00.000Z',
     retiresAt: '2030-03-01T00:00:00.000Z', expiresAt: '2030-03-02T00:00:00.000Z',
   };
@@ -88,6 +88,8 @@ const keyA = await signingKey('key_a');
 const keyB = await signingKey('key_b');
 /** Another key pair that claims keyA's kid: the attacker's. */
 const impostor = await signingKey('key_a');
+/** An ES256 signing key (SWITCHBOARD_TOKEN_ALG=ES256). */
+const keyEc = await signingKey('key_ec', 'ES256');
 const publicPemA = createPublicKey({ key: keyA.publicKey as never, format: 'jwk' }).export({ type: 'spki', format: 'pem' }) as string;
 
 const clientRsa = rawKeyPair('rsa');
@@ -126,6 +128,13 @@ describe('generateSigningKey', () => {
   it('makes a different key each time', async () => {
     assert.notEqual(keyA.publicKey.n, impostor.publicKey.n);
   });
+
+  it('makes an ES256 EC P-256 pair on request, the public half without d', async () => {
+    assert.deepEqual(Object.keys(keyEc.publicKey).sort(), ['alg', 'crv', 'kid', 'kty', 'use', 'x', 'y']);
+    assert.deepEqual([keyEc.publicKey.kty, keyEc.publicKey.crv, keyEc.publicKey.alg, keyEc.publicKey.use], ['EC', 'P-256', 'ES256', 'sig']);
+    assert.equal(typeof keyEc.privateKey.d, 'string');
+    assert.equal(keyEc.privateKey.x, keyEc.publicKey.x);
+  });
 });
 
 describe('sign', () => {
@@ -159,6 +168,23 @@ describe('sign', () => {
     assertRejected(await crypto.verify(token, [keyB], expectAccess), 'unknown_key');
     assertRejected(await crypto.verify(token, [impostor], expectAccess), 'bad_signature');
     assertRejected(await crypto.verify(token, [], expectAccess), 'unknown_key');
+  });
+
+  it('signs ES256 with an EC key: header alg ES256, a 64-byte r||s signature, verified with the key set', async () => {
+    const token = await tokenCrypto.sign(accessClaims, keyEc);
+    const [header, , signature] = token.split('.');
+    assert.deepEqual(JSON.parse(Buffer.from(header!, 'base64url').toString()), { alg: 'ES256', typ: 'JWT', kid: 'key_ec' });
+    assert.equal(Buffer.from(signature!, 'base64url').length, 64);
+    assert.deepEqual(await tokenCrypto.verify(token, [keyA, keyEc], expectAccess), { ok: true, claims: accessClaims, header: { alg: 'ES256', typ: 'JWT', kid: 'key_ec' } });
+    assert.equal((await tokenCrypto.verify(token, [keyA.publicKey, keyEc.publicKey], expectAccess)).ok, true, 'as a JWKS too');
+  });
+
+  it('refuses a key record whose algorithm does not fit its key', async () => {
+    await assert.rejects(tokenCrypto.sign(accessClaims, { ...keyEc, algorithm: 'RS256' }), TypeError);
+    await assert.rejects(tokenCrypto.sign(accessClaims, { ...keyA, algorithm: 'ES256' }), TypeError);
+    await assert.rejects(tokenCrypto.sign(accessClaims, { ...keyA, algorithm: 'PS256' as never }), TypeError);
+    const token = await tokenCrypto.sign(accessClaims, keyEc);
+    assertRejected(await tokenCrypto.verify(token, [{ ...keyEc, algorithm: 'RS256' }], expectAccess), 'unknown_key');
   });
 
   it('signs many tokens at once, each verifiable (signatures run off the event loop)', async () => {
@@ -207,6 +233,10 @@ describe('verify (access tokens)', () => {
     { name: 'PS256 from the right key (access tokens are RS256 only)', token: () => craft({ ...headerA, alg: 'PS256' }, accessClaims, ps256(keyA.privateKey)), result: 'unsupported_algorithm' },
     { name: 'RS512', token: () => craft({ ...headerA, alg: 'RS512' }, accessClaims, rs256(keyA.privateKey)), result: 'unsupported_algorithm' },
     { name: 'ES256 against an RSA key', token: () => craft({ ...headerA, alg: 'ES256' }, accessClaims, es256(clientEc.privateJwk)), result: 'unsupported_algorithm' },
+    { name: 'ES256 against an RSA key, our EC key also published', token: () => craft({ ...headerA, alg: 'ES256' }, accessClaims, es256(keyEc.privateKey)), keys: [keyA, keyEc], result: 'unsupported_algorithm' },
+    { name: 'RS256 against our EC key', token: () => craft({ alg: 'RS256', typ: 'JWT', kid: 'key_ec' }, accessClaims, rs256(keyA.privateKey)), keys: [keyA, keyEc], result: 'unsupported_algorithm' },
+    { name: 'ES256 from another EC key with our EC kid', token: () => craft({ alg: 'ES256', typ: 'JWT', kid: 'key_ec' }, accessClaims, es256(otherEc.privateJwk)), keys: [keyA, keyEc], result: 'bad_signature' },
+    { name: 'HS256 keyed with our EC public JWK', token: () => craft({ alg: 'HS256', typ: 'JWT', kid: 'key_ec' }, accessClaims, hs256(JSON.stringify(keyEc.publicKey))), keys: [keyEc], result: 'unsupported_algorithm' },
     { name: 'alg missing', token: () => craft({ typ: 'JWT', kid: 'key_a' }, accessClaims, rs256(keyA.privateKey)), result: 'malformed' },
     { name: 'a published JWK marked for another alg', token: () => tokenCrypto.sign(accessClaims, keyA), keys: [{ ...keyA.publicKey, alg: 'PS256' }], result: 'unsupported_algorithm' },
     { name: 'a published JWK marked use enc', token: () => tokenCrypto.sign(accessClaims, keyA), keys: [{ ...keyA.publicKey, use: 'enc' }], result: 'unsupported_algorithm' },

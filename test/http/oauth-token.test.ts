@@ -8,6 +8,7 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
+import { createLocalJWKSet, jwtVerify } from 'jose';
 import * as oidc from 'openid-client';
 import { SYSTEM_CALLER } from '../../src/app/caller.js';
 import { revokeAppSecret } from '../../src/app/identity/app-credentials.js';
@@ -15,6 +16,7 @@ import { registerApp } from '../../src/app/identity/app-registrations.js';
 import { issueAuthorizationCode } from '../../src/app/identity/authorization-codes.js';
 import { grantConsent, revokeConsent } from '../../src/app/identity/consent.js';
 import { sha256Hex } from '../../src/app/identity/oauth-tokens.js';
+import { SigningKeys } from '../../src/app/identity/signing-keys.js';
 import { inviteUser, updateUser } from '../../src/app/identity/user-admin.js';
 import { ManualClock } from '../../src/app/ports/fakes/manual-clock.js';
 import type { AppRegistration, User } from '../../src/core/identity/identity-model.js';
@@ -502,6 +504,45 @@ describe('Signing key rotation', () => {
     clock.advance(3600_000 + 5 * 60_000);
     assert.deepEqual(await kids(), [headerKid(fresh)], 'the retired key is gone once its last token expired');
     assert.equal((await server.sb.identity.storage.read.identity.listSigningKeys()).length, 1);
+  });
+});
+
+describe('ES256 signing keys (SWITCHBOARD_TOKEN_ALG=ES256)', () => {
+  let server: OAuthServer;
+  before(async () => {
+    server = await startOAuthServer({ env: { SWITCHBOARD_TOKEN_ALG: 'ES256' } });
+  });
+  after(async () => server?.sb.stop());
+
+  it('publishes an EC P-256 key, advertises ES256, signs access tokens a standard verifier accepts, and the API takes them', async () => {
+    const tenant = await createTenant(server, 'Elliptic');
+    const bot = await confidentialApp(server, tenant);
+    const token = await clientCredentialsToken(server, tenant, bot);
+    const header = JSON.parse(Buffer.from(token.split('.')[0]!, 'base64url').toString('utf8'));
+    assert.equal(header.alg, 'ES256');
+    const jwks = (await server.sb.app.inject({ method: 'GET', url: `/login/${tenant}/discovery/v2.0/keys` })).json() as { keys: Record<string, unknown>[] };
+    assert.deepEqual(jwks.keys.map((k) => [k.kid, k.kty, k.crv, k.alg, k.use, 'd' in k]), [[header.kid, 'EC', 'P-256', 'ES256', 'sig', false]]);
+    const discovery = (await server.sb.app.inject({ method: 'GET', url: `/login/${tenant}/v2.0/.well-known/openid-configuration` })).json() as Record<string, unknown>;
+    assert.deepEqual(discovery.id_token_signing_alg_values_supported, ['ES256']);
+    const verified = await jwtVerify(token, createLocalJWKSet(jwks as never), { audience: 'api://switchboard', algorithms: ['ES256'] });
+    assert.equal(verified.payload.tid, tenant);
+    assert.equal((await getWith(server, token, `/v1/tenants/${tenant}/conversations`)).status, 200);
+  });
+
+  it('switching the algorithm: a key of the new one signs at once, tokens of the old key stay valid until it expires', async () => {
+    const tenant = await createTenant(server, 'Switching');
+    const bot = await confidentialApp(server, tenant);
+    const ecToken = await clientCredentialsToken(server, tenant, bot);
+    // Another node of the same database configured for RS256 (as after changing the setting back).
+    const rsKeys = new SigningKeys({ ...server.sb.identity, identitySettings: { ...server.sb.identity.identitySettings, tokenAlgorithm: 'RS256' } });
+    const rsKey = await rsKeys.active();
+    assert.equal(rsKey.algorithm, 'RS256');
+    assert.deepEqual((await rsKeys.published()).map((k) => k.algorithm).sort(), ['ES256', 'RS256']);
+    const rsToken = await server.sb.identity.tokenCrypto.sign(claimsOf(ecToken), rsKey);
+    // This node still signs ES256 and, told of the new kid, verifies the RS256 token as well.
+    assert.equal(JSON.parse(Buffer.from((await clientCredentialsToken(server, tenant, bot)).split('.')[0]!, 'base64url').toString('utf8')).alg, 'ES256');
+    assert.equal((await getWith(server, rsToken, `/v1/tenants/${tenant}/conversations`)).status, 200);
+    assert.equal((await getWith(server, ecToken, `/v1/tenants/${tenant}/conversations`)).status, 200);
   });
 });
 

@@ -44,6 +44,12 @@ describe('configuration', () => {
     }
   });
 
+  it('signs tokens RS256 unless SWITCHBOARD_TOKEN_ALG says ES256', () => {
+    assert.equal(loadConfig({}, dir).identity.tokenAlgorithm, 'RS256');
+    assert.equal(loadConfig({ SWITCHBOARD_TOKEN_ALG: 'es256' }, dir).identity.tokenAlgorithm, 'ES256');
+    assert.throws(() => loadConfig({ SWITCHBOARD_TOKEN_ALG: 'HS256' }, dir), /tokenAlgorithm \(SWITCHBOARD_TOKEN_ALG\) must be RS256 or ES256/);
+  });
+
   it('reads an optional JSON file, with the environment taking precedence', () => {
     const file = join(dir, 'custom.json');
     writeFileSync(file, JSON.stringify({ port: 4000, logLevel: 'debug', host: '0.0.0.0' }));

@@ -1,3 +1,4 @@
+import type { SigningAlgorithm } from '../../core/identity/identity-model.js';
 import type { SwitchboardEvent } from '../../core/model.js';
 import type { AppDeps } from '../deps.js';
 import type { Bus } from '../ports/bus.js';
@@ -15,6 +16,8 @@ export interface IdentitySettings {
   readonly secretMaxDays: number;
   readonly sessionHours: number;
   readonly signingKeyDays: number;
+  /** How new signing keys sign (`SWITCHBOARD_TOKEN_ALG`): RS256 (default) or ES256. */
+  readonly tokenAlgorithm: SigningAlgorithm;
   /** Failed password sign-ins in a row before the account locks. */
   readonly lockoutThreshold: number;
   readonly lockoutMinutes: number;
@@ -29,6 +32,7 @@ export const DEFAULT_IDENTITY_SETTINGS: IdentitySettings = Object.freeze({
   secretMaxDays: 730,
   sessionHours: 12,
   signingKeyDays: 30,
+  tokenAlgorithm: 'RS256',
   lockoutThreshold: 5,
   lockoutMinutes: 15,
   hashKey: null,

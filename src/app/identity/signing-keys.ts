@@ -1,4 +1,4 @@
-import type { SigningKey } from '../../core/identity/identity-model.js';
+import type { SigningAlgorithm, SigningKey } from '../../core/identity/identity-model.js';
 import type { Jwk } from '../ports/token-crypto.js';
 import type { IdentityDeps } from './identity-deps.js';
 
@@ -35,6 +35,11 @@ const ms = (iso: string): number => Date.parse(iso);
  * Several nodes share the table. Two racing to create the first (or the next) key is harmless:
  * both keys are published and valid, and every node signs with the newest. Each process keeps the
  * table for at most 60 s, and re-reads it at once when a token names a `kid` it does not know.
+ *
+ * Keys sign with the configured algorithm (`tokenAlgorithm`: RS256 by default, or ES256). Only keys
+ * of that algorithm become active; when the setting changes, a key of the new algorithm is created
+ * and signs at once, and the keys of the old one stay published (verifying their tokens) until they
+ * expire. All nodes must be configured alike, or each keeps creating keys of its own algorithm.
  */
 export class SigningKeys {
   private snapshot: Snapshot | undefined;
@@ -102,14 +107,15 @@ export class SigningKeys {
         for (const key of expired) await tx.identity.deleteSigningKey(key.id);
       });
     }
+    const algorithm = this.deps.identitySettings.tokenAlgorithm;
     let keys = stored.filter((k) => ms(k.expiresAt) > now);
-    let active = pickActive(keys, now);
+    let active = pickActive(keys, now, algorithm);
     if (!active) {
       active = await this.create(now, now);
       keys = [active, ...keys];
     }
     const retires = ms(active.retiresAt);
-    let next = keys.find((k) => ms(k.activatesAt) > now);
+    let next = keys.find((k) => k.algorithm === algorithm && ms(k.activatesAt) > now);
     if (!next && now >= retires - PREPUBLISH_MS) {
       next = await this.create(now, retires);
       keys = [next, ...keys];
@@ -123,12 +129,12 @@ export class SigningKeys {
   }
 
   private async create(now: number, activatesAt: number): Promise<SigningKey> {
-    const { signingKeyDays, accessTokenSeconds } = this.deps.identitySettings;
+    const { signingKeyDays, accessTokenSeconds, tokenAlgorithm } = this.deps.identitySettings;
     const id = this.deps.ids.next('sk');
-    const { publicKey, privateKey } = await this.deps.tokenCrypto.generateSigningKey(id);
+    const { publicKey, privateKey } = await this.deps.tokenCrypto.generateSigningKey(id, tokenAlgorithm);
     const retiresAt = activatesAt + signingKeyDays * DAY_MS;
     const key: SigningKey = {
-      id, algorithm: 'RS256', publicKey, privateKey,
+      id, algorithm: tokenAlgorithm, publicKey, privateKey,
       createdAt: new Date(now).toISOString(),
       activatesAt: new Date(activatesAt).toISOString(),
       retiresAt: new Date(retiresAt).toISOString(),
@@ -139,11 +145,11 @@ export class SigningKeys {
   }
 }
 
-/** The newest key in force at `now` (latest `activatesAt`; the table's order breaks ties). */
-function pickActive(keys: readonly SigningKey[], now: number): SigningKey | undefined {
+/** The newest key of `algorithm` in force at `now` (latest `activatesAt`; the table's order breaks ties). */
+function pickActive(keys: readonly SigningKey[], now: number, algorithm: SigningAlgorithm): SigningKey | undefined {
   let best: SigningKey | undefined;
   for (const key of keys) {
-    if (ms(key.activatesAt) > now || ms(key.retiresAt) <= now) continue;
+    if (key.algorithm !== algorithm || ms(key.activatesAt) > now || ms(key.retiresAt) <= now) continue;
     if (!best || ms(key.activatesAt) > ms(best.activatesAt)) best = key;
   }
   return best;

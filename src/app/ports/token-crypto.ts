@@ -1,5 +1,5 @@
 /**
- * The token cryptography the authorization server needs: RS256 signing keys, signing access tokens,
+ * The token cryptography the authorization server needs: RS256 (or ES256) signing keys, signing access tokens,
  * verifying them, and verifying the JWT assertions clients authenticate with (RFC 7523
  * `private_key_jwt`). Use cases hold this port; the adapter (`adapters/identity/jose-token-crypto.ts`)
  * does the cryptography. Example:
@@ -11,7 +11,7 @@
  *   });
  *   if (!result.ok) return unauthorized(result.reason); // 'expired', 'bad_signature', ...
  */
-import type { SigningKey } from '../../core/identity/identity-model.js';
+import type { SigningAlgorithm, SigningKey } from '../../core/identity/identity-model.js';
 
 /** A JSON Web Key as plain data (RFC 7517): `kty`, `kid`, `n`, `e`, ... */
 export type Jwk = Readonly<Record<string, unknown>>;
@@ -73,21 +73,23 @@ export interface ClientAssertionExpectations {
 
 export interface TokenCrypto {
   /**
-   * A fresh RSA 2048 key pair for RS256, as JWKs carrying `kid`, `alg: 'RS256'` and `use: 'sig'`.
-   * The public one has no private members and can be published in the JWKS as it is.
+   * A fresh key pair, as JWKs carrying `kid`, `alg` and `use: 'sig'`: RSA 2048 for RS256 (the
+   * default), EC P-256 for ES256. The public one has no private members and can be published in the
+   * JWKS as it is.
    */
-  generateSigningKey(kid: string): Promise<{ publicKey: Jwk; privateKey: Jwk }>;
+  generateSigningKey(kid: string, algorithm?: SigningAlgorithm): Promise<{ publicKey: Jwk; privateKey: Jwk }>;
 
   /**
    * A compact JWS of the claims, exactly as given (the caller sets `iat`, `exp`, ... from its clock),
-   * with the header `{ alg: 'RS256', typ: 'JWT', kid: key.id }`. Rejects only for a broken key.
+   * with the header `{ alg: key.algorithm, typ: 'JWT', kid: key.id }`. Rejects only for a broken key.
    */
   sign(claims: Readonly<Record<string, unknown>>, key: SigningKey): Promise<string>;
 
   /**
-   * Verifies an access token against our signing keys (or their public JWKs): RS256 only, the key
-   * chosen by `kid`, `exp` required, times against `expect.now`. Never throws or rejects, whatever
-   * the token is: every failure is a `TokenRejection`.
+   * Verifies an access token against our signing keys (or their public JWKs): RS256 with an RSA key,
+   * ES256 with an EC P-256 key, each key its own algorithm only; the key chosen by `kid`, `exp`
+   * required, times against `expect.now`. Never throws or rejects, whatever the token is: every
+   * failure is a `TokenRejection`.
    */
   verify(token: string, keys: readonly SigningKey[] | readonly Jwk[], expect: VerifyExpectations): Promise<VerifyResult>;
 

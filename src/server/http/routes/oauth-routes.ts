@@ -108,7 +108,7 @@ export function oauthRoutes(app: FastifyInstance, identity: IdentityDeps, option
         response_types_supported: ['code'],
         response_modes_supported: ['query'],
         subject_types_supported: ['public'],
-        id_token_signing_alg_values_supported: ['RS256'],
+        id_token_signing_alg_values_supported: [identity.identitySettings.tokenAlgorithm],
         grant_types_supported: [...SUPPORTED_GRANT_TYPES],
         token_endpoint_auth_methods_supported: [...CLIENT_AUTH_METHODS],
         token_endpoint_auth_signing_alg_values_supported: ['RS256', 'PS256', 'ES256'],
