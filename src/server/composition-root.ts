@@ -4,6 +4,9 @@ import { ApiKeyAuthenticator } from '../app/api-key-authenticator.js';
 import type { AppDeps } from '../app/deps.js';
 import { clearIdentityCacheOnGrantEvents, IdentityCache, type IdentityDeps } from '../app/identity/identity-deps.js';
 import { SecretHasher } from '../app/identity/secret-hash.js';
+import { JoseConversationTokens } from '../adapters/webchat/jose-conversation-tokens.js';
+import { ConversationFeed } from '../app/webchat/conversation-feed.js';
+import { DEFAULT_WEBCHAT_SERVICE_SETTINGS, type WebchatDeps } from '../app/webchat/webchat-deps.js';
 import { AccessTokenAuthenticator } from '../app/identity/access-token-authenticator.js';
 import { SigningKeys } from '../app/identity/signing-keys.js';
 import type { Clock } from '../app/ports/clock.js';
@@ -38,6 +41,7 @@ export interface Switchboard {
   readonly app: FastifyInstance;
   readonly deps: AppDeps;
   readonly identity: IdentityDeps;
+  readonly webchat: { readonly deps: WebchatDeps; readonly feed: ConversationFeed };
   readonly routing: RoutingEngine;
   readonly logger: Logger;
   close(): Promise<void>;
@@ -95,10 +99,20 @@ export async function assemble(config: Config, overrides: AssembleOverrides = {}
   // One key set per process, shared by the token endpoint (signing) and the API (verifying).
   const signingKeys = new SigningKeys(identity);
   const accessTokens = new AccessTokenAuthenticator(identity, signingKeys);
+  const webchat: WebchatDeps = {
+    ...deps,
+    conversationTokens: new JoseConversationTokens(),
+    secretHasher: identity.secretHasher,
+    routing,
+    settings: DEFAULT_WEBCHAT_SERVICE_SETTINGS,
+    onRoutingError: (error, conversationId) => logger.warn({ err: error, conversationId }, 'a web chat conversation could not be routed'),
+  };
+  const feed = new ConversationFeed(bus);
   const app = await buildHttpServer({
     deps,
     identity,
     routing,
+    webchat: { deps: webchat, feed },
     authenticate: bearerAuthentication({
       apiKey: (token) => authenticator.authenticate(token),
       accessToken: (token, base, origin) => accessTokens.authenticate(token, base, origin),
@@ -117,8 +131,10 @@ export async function assemble(config: Config, overrides: AssembleOverrides = {}
     identity,
     routing,
     logger,
+    webchat: { deps: webchat, feed },
     async close() {
       await app.close();
+      feed.close();
       await routing.close();
       scheduler.close();
       await bus.close();

@@ -22,6 +22,10 @@ import { oauthRoutes, type OAuthRouteOptions } from './routes/oauth-routes.js';
 import { identityRoutes } from './routes/identity-routes.js';
 import { ssoRoutes } from './routes/sso-routes.js';
 import { appRoutes } from './routes/app-routes.js';
+import { directLineRoutes } from './routes/directline-routes.js';
+import { registerDirectLineStream } from '../ws/directline-stream.js';
+import type { WebchatDeps } from '../../app/webchat/webchat-deps.js';
+import type { ConversationFeed } from '../../app/webchat/conversation-feed.js';
 
 export interface HttpServerOptions {
   readonly deps: AppDeps;
@@ -36,6 +40,8 @@ export interface HttpServerOptions {
   readonly signInRateLimit?: number | undefined;
   /** The OAuth endpoints' signing keys and token rate limit (`routes/oauth-routes.ts`). */
   readonly oauth?: OAuthRouteOptions | undefined;
+  /** Web chat: the Direct Line service and its stream (`routes/directline-routes.ts`). */
+  readonly webchat?: { readonly deps: WebchatDeps; readonly feed: ConversationFeed } | undefined;
   readonly bodyLimit: number;
   readonly logger: FastifyServerOptions['loggerInstance'];
   readonly version: string;
@@ -100,6 +106,10 @@ export async function buildHttpServer(options: HttpServerOptions): Promise<Fasti
   if (options.relyingParty) sessionRoutes(app, options.identity, options.relyingParty, { signInRateLimit: options.signInRateLimit });
   oauthRoutes(app, options.identity, options.oauth);
   registerEventGateway(app, options.deps, options.routing);
+  if (options.webchat) {
+    await directLineRoutes(app, options.webchat.deps, options.webchat.feed, options.identity.identitySettings.publicUrl);
+    await registerDirectLineStream(app, options.webchat.deps, options.webchat.feed, options.identity.identitySettings.publicUrl);
+  }
   app.get('/openapi.json', { config: { public: true }, schema: { hide: true } }, async () => app.swagger());
   return app;
 }
