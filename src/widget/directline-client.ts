@@ -94,30 +94,32 @@ export class DirectLineError extends Error {
 }
 
 export class DirectLineClient {
-  private credentials: Credentials;
-  private status: ConnectionStatus = 'connecting';
-  private socket: SocketHandle | undefined;
-  private reconnectAttempts = 0;
-  private socketFailures = 0;
-  private pollFailures = 0;
-  private polling = false;
-  private cancelReconnect: (() => void) | undefined;
-  private cancelPing: (() => void) | undefined;
-  private cancelPoll: (() => void) | undefined;
-  private cancelRefresh: (() => void) | undefined;
-  private readonly o: Required<Omit<DirectLineClientOptions, 'locale' | 'onStatus' | 'onCredentials'>> & DirectLineClientOptions;
+  #credentials: Credentials;
+  #status: ConnectionStatus = 'connecting';
+  #socket: SocketHandle | undefined;
+  #reconnectAttempts = 0;
+  #socketFailures = 0;
+  #pollFailures = 0;
+  #polling = false;
+  #cancelReconnect: (() => void) | undefined;
+  #cancelPing: (() => void) | undefined;
+  #cancelPoll: (() => void) | undefined;
+  #cancelRefresh: (() => void) | undefined;
+  readonly #tr: DirectLineTransport;
+  readonly #o: Required<Omit<DirectLineClientOptions, 'locale' | 'onStatus' | 'onCredentials'>> & DirectLineClientOptions;
 
   constructor(options: DirectLineClientOptions) {
-    this.o = { maxSocketFailures: 3, pollIntervalMs: 1000, pingIntervalMs: 20_000, sendAttempts: 5, ...options };
-    this.credentials = options.credentials;
+    this.#o = { maxSocketFailures: 3, pollIntervalMs: 1000, pingIntervalMs: 20_000, sendAttempts: 5, ...options };
+    this.#credentials = options.credentials;
+    this.#tr = options.transport;
   }
 
   get connectionStatus(): ConnectionStatus {
-    return this.status;
+    return this.#status;
   }
 
   get currentCredentials(): Credentials {
-    return this.credentials;
+    return this.#credentials;
   }
 
   /**
@@ -125,11 +127,11 @@ export class DirectLineClient {
    * asking for a new one after the sink's watermark (a resumed conversation).
    */
   connect(streamUrl?: string): void {
-    if (this.finished()) return;
-    this.scheduleRefresh();
-    if (!this.o.transport.openSocket) return this.startPolling();
-    if (streamUrl) this.openStream(streamUrl);
-    else void this.reconnect();
+    if (this.#finished()) return;
+    this.#scheduleRefresh();
+    if (!this.#tr.openSocket) return this.#startPolling();
+    if (streamUrl) this.#openStream(streamUrl);
+    else void this.#reconnect();
   }
 
   /**
@@ -140,13 +142,13 @@ export class DirectLineClient {
     for (let page = 0; page < MAX_HISTORY_PAGES; page++) {
       let res: HttpResponse;
       try {
-        res = await this.get(this.activitiesUrl());
+        res = await this.#get(this.#activitiesUrl());
       } catch {
         return false;
       }
-      if (!this.handleReadFailure(res)) return false;
+      if (!this.#handleReadFailure(res)) return false;
       const set = res.body as ActivitySet;
-      this.o.sink.apply(set);
+      this.#o.sink.apply(set);
       if (set.activities.length === 0) return true;
     }
     return true;
@@ -154,19 +156,19 @@ export class DirectLineClient {
 
   /** The network came back (the browser's `online` event): reconnect now rather than at the end of the backoff. */
   networkRestored(): void {
-    if (this.finished() || this.status !== 'reconnecting' || !this.cancelReconnect) return;
-    this.cancelReconnect();
-    this.cancelReconnect = undefined;
-    this.reconnectAttempts = 0;
-    void this.reconnect();
+    if (this.#finished() || this.#status !== 'reconnecting' || !this.#cancelReconnect) return;
+    this.#cancelReconnect();
+    this.#cancelReconnect = undefined;
+    this.#reconnectAttempts = 0;
+    void this.#reconnect();
   }
 
   /** After a `conflict`: take the conversation back into this window. */
   resume(): void {
-    if (this.status !== 'conflict') return;
-    this.setStatus('reconnecting');
-    this.reconnectAttempts = 0;
-    void this.reconnect();
+    if (this.#status !== 'conflict') return;
+    this.#setStatus('reconnecting');
+    this.#reconnectAttempts = 0;
+    void this.#reconnect();
   }
 
   /**
@@ -174,9 +176,9 @@ export class DirectLineClient {
    * same clientActivityID, so however many of the attempts reached the server, it stores one copy.
    */
   async postMessage(text: string, clientActivityId: string): Promise<string> {
-    const activity = this.messageActivity(text, clientActivityId);
-    return this.withRetries(() => this.o.transport.request(`${this.conversationUrl()}/activities`, {
-      method: 'POST', headers: jsonHeaders(this.credentials.token), body: JSON.stringify(activity),
+    const activity = this.#messageActivity(text, clientActivityId);
+    return this.#withRetries(() => this.#tr.request(`${this.#conversationUrl()}/activities`, {
+      method: 'POST', headers: jsonHeaders(this.#credentials.token), body: JSON.stringify(activity),
     }));
   }
 
@@ -185,210 +187,210 @@ export class DirectLineClient {
    * an `activity` part (application/vnd.microsoft.activity) with the text and clientActivityID.
    */
   async upload(files: readonly Blob[], text: string, clientActivityId: string, names: readonly string[] = []): Promise<string> {
-    const activity = this.messageActivity(text, clientActivityId);
-    const url = `${this.conversationUrl()}/upload?userId=${encodeURIComponent(this.credentials.userId)}`;
-    return this.withRetries(() => {
+    const activity = this.#messageActivity(text, clientActivityId);
+    const url = `${this.#conversationUrl()}/upload?userId=${encodeURIComponent(this.#credentials.userId)}`;
+    return this.#withRetries(() => {
       // A fresh body per attempt: a FormData stream is consumed by the request that sent it.
       const form = new FormData();
       files.forEach((file, i) => form.append('file', file, names[i] ?? (file as { name?: string }).name ?? `file-${i + 1}`));
       form.append('activity', new Blob([JSON.stringify(activity)], { type: 'application/vnd.microsoft.activity' }));
-      return this.o.transport.request(url, { method: 'POST', headers: { authorization: `Bearer ${this.credentials.token}` }, body: form });
+      return this.#tr.request(url, { method: 'POST', headers: { authorization: `Bearer ${this.#credentials.token}` }, body: form });
     });
   }
 
   /** "The customer is typing": relayed to the agent, never stored, not worth a retry. */
   sendTyping(): void {
-    if (this.finished()) return;
-    const activity = { type: 'typing', from: { id: this.credentials.userId } };
-    this.o.transport.request(`${this.conversationUrl()}/activities`, { method: 'POST', headers: jsonHeaders(this.credentials.token), body: JSON.stringify(activity) })
+    if (this.#finished()) return;
+    const activity = { type: 'typing', from: { id: this.#credentials.userId } };
+    this.#tr.request(`${this.#conversationUrl()}/activities`, { method: 'POST', headers: jsonHeaders(this.#credentials.token), body: JSON.stringify(activity) })
       .catch(() => undefined);
   }
 
   /** Stops everything (the page is leaving, or a new chat replaces this one). */
   close(): void {
-    if (this.status === 'closed') return;
-    this.stopAll();
-    this.setStatus('closed');
+    if (this.#status === 'closed') return;
+    this.#stopAll();
+    this.#setStatus('closed');
   }
 
   // ---- the stream ------------------------------------------------------------------------------
 
-  private openStream(url: string): void {
-    this.closeSocket();
+  #openStream(url: string): void {
+    this.#closeSocket();
     let opened = false;
-    const socket = this.o.transport.openSocket!(url, {
+    const socket = this.#tr.openSocket!(url, {
       onOpen: () => {
-        if (this.socket !== socket) return;
+        if (this.#socket !== socket) return;
         opened = true;
-        this.socketFailures = 0;
-        this.reconnectAttempts = 0;
-        this.setStatus('online');
-        this.schedulePing();
+        this.#socketFailures = 0;
+        this.#reconnectAttempts = 0;
+        this.#setStatus('online');
+        this.#schedulePing();
       },
       onMessage: (data) => {
-        if (this.socket !== socket || data === '') return;
+        if (this.#socket !== socket || data === '') return;
         let set: unknown;
         try {
           set = JSON.parse(data);
         } catch {
           return;
         }
-        if (isActivitySet(set)) this.o.sink.apply(set);
+        if (isActivitySet(set)) this.#o.sink.apply(set);
       },
       onClose: (_code, reason) => {
-        if (this.socket !== socket) return;
-        this.socket = undefined;
-        this.cancelPing?.();
-        if (this.finished()) return;
-        if (reason === 'collision') return this.setStatus('conflict');
-        if (!opened && ++this.socketFailures >= this.o.maxSocketFailures) return this.startPolling();
-        this.scheduleReconnect();
+        if (this.#socket !== socket) return;
+        this.#socket = undefined;
+        this.#cancelPing?.();
+        if (this.#finished()) return;
+        if (reason === 'collision') return this.#setStatus('conflict');
+        if (!opened && ++this.#socketFailures >= this.#o.maxSocketFailures) return this.#startPolling();
+        this.#scheduleReconnect();
       },
     });
-    this.socket = socket;
+    this.#socket = socket;
   }
 
-  private scheduleReconnect(): void {
-    if (this.finished()) return;
-    this.setStatus('reconnecting');
-    const delay = backoffDelay(this.reconnectAttempts++, () => this.o.transport.random());
-    this.cancelReconnect = this.o.transport.schedule(() => {
-      this.cancelReconnect = undefined;
-      void this.reconnect();
+  #scheduleReconnect(): void {
+    if (this.#finished()) return;
+    this.#setStatus('reconnecting');
+    const delay = backoffDelay(this.#reconnectAttempts++, () => this.#tr.random());
+    this.#cancelReconnect = this.#tr.schedule(() => {
+      this.#cancelReconnect = undefined;
+      void this.#reconnect();
     }, delay);
   }
 
   /** `GET /conversations/{id}?watermark=w`: a new streamUrl that replays what came after `w`. */
-  private async reconnect(): Promise<void> {
-    if (this.finished()) return;
+  async #reconnect(): Promise<void> {
+    if (this.#finished()) return;
     let res: HttpResponse;
     try {
-      res = await this.get(`${this.conversationUrl()}${watermarkQuery(this.o.sink.watermark)}`);
+      res = await this.#get(`${this.#conversationUrl()}${watermarkQuery(this.#o.sink.watermark)}`);
     } catch {
-      return this.scheduleReconnect();
+      return this.#scheduleReconnect();
     }
-    if (this.finished() || this.status === 'conflict') return;
-    if (res.status === 200 && isConversation(res.body) && res.body.streamUrl) return this.openStream(res.body.streamUrl);
-    if (res.status === 200) return this.startPolling();
-    if (res.status === 403) return this.setStatus('expired');
-    if (res.status === 404) return this.end();
-    this.scheduleReconnect();
+    if (this.#finished() || this.#status === 'conflict') return;
+    if (res.status === 200 && isConversation(res.body) && res.body.streamUrl) return this.#openStream(res.body.streamUrl);
+    if (res.status === 200) return this.#startPolling();
+    if (res.status === 403) return this.#setStatus('expired');
+    if (res.status === 404) return this.#end();
+    this.#scheduleReconnect();
   }
 
-  private schedulePing(): void {
-    this.cancelPing?.();
-    this.cancelPing = this.o.transport.schedule(() => {
-      this.cancelPing = undefined;
-      if (!this.socket || this.finished()) return;
+  #schedulePing(): void {
+    this.#cancelPing?.();
+    this.#cancelPing = this.#tr.schedule(() => {
+      this.#cancelPing = undefined;
+      if (!this.#socket || this.#finished()) return;
       try {
-        this.socket.send('');
+        this.#socket.send('');
       } catch {
         // A failing send means the socket is going away; its close event reconnects.
       }
-      this.schedulePing();
-    }, this.o.pingIntervalMs);
+      this.#schedulePing();
+    }, this.#o.pingIntervalMs);
   }
 
-  private closeSocket(): void {
-    const socket = this.socket;
-    this.socket = undefined;
-    this.cancelPing?.();
+  #closeSocket(): void {
+    const socket = this.#socket;
+    this.#socket = undefined;
+    this.#cancelPing?.();
     socket?.close();
   }
 
   // ---- polling ---------------------------------------------------------------------------------
 
-  private startPolling(): void {
-    if (this.polling || this.finished()) return;
-    this.polling = true;
-    this.closeSocket();
-    this.setStatus('polling');
-    void this.poll();
+  #startPolling(): void {
+    if (this.#polling || this.#finished()) return;
+    this.#polling = true;
+    this.#closeSocket();
+    this.#setStatus('polling');
+    void this.#poll();
   }
 
-  private async poll(): Promise<void> {
-    if (this.finished()) return;
+  async #poll(): Promise<void> {
+    if (this.#finished()) return;
     let res: HttpResponse;
     try {
-      res = await this.get(this.activitiesUrl());
+      res = await this.#get(this.#activitiesUrl());
     } catch {
-      return this.schedulePoll(backoffDelay(this.pollFailures++, () => this.o.transport.random()));
+      return this.#schedulePoll(backoffDelay(this.#pollFailures++, () => this.#tr.random()));
     }
-    if (this.finished()) return;
-    if (!this.handleReadFailure(res)) {
-      if (res.status !== 403 && res.status !== 404) this.schedulePoll(backoffDelay(this.pollFailures++, () => this.o.transport.random()));
+    if (this.#finished()) return;
+    if (!this.#handleReadFailure(res)) {
+      if (res.status !== 403 && res.status !== 404) this.#schedulePoll(backoffDelay(this.#pollFailures++, () => this.#tr.random()));
       return;
     }
-    this.pollFailures = 0;
+    this.#pollFailures = 0;
     const set = res.body as ActivitySet;
-    this.o.sink.apply(set);
+    this.#o.sink.apply(set);
     // A full page may have more behind it: ask again at once.
-    this.schedulePoll(set.activities.length > 0 ? 0 : this.o.pollIntervalMs);
+    this.#schedulePoll(set.activities.length > 0 ? 0 : this.#o.pollIntervalMs);
   }
 
-  private schedulePoll(ms: number): void {
-    if (this.finished()) return;
-    this.cancelPoll = this.o.transport.schedule(() => {
-      this.cancelPoll = undefined;
-      void this.poll();
+  #schedulePoll(ms: number): void {
+    if (this.#finished()) return;
+    this.#cancelPoll = this.#tr.schedule(() => {
+      this.#cancelPoll = undefined;
+      void this.#poll();
     }, ms);
   }
 
   /** True when `res` is an ActivitySet; 403 and 404 end the conversation's client for good. */
-  private handleReadFailure(res: HttpResponse): boolean {
+  #handleReadFailure(res: HttpResponse): boolean {
     if (res.status === 200 && isActivitySet(res.body)) return true;
-    if (res.status === 403) this.setStatus('expired');
-    else if (res.status === 404) this.end();
+    if (res.status === 403) this.#setStatus('expired');
+    else if (res.status === 404) this.#end();
     return false;
   }
 
   // ---- the token -------------------------------------------------------------------------------
 
   /** At half the token's remaining life: a 30-minute token is refreshed after 15, like DLJS. */
-  private scheduleRefresh(delay?: number): void {
-    this.cancelRefresh?.();
-    const ms = delay ?? Math.max(5_000, (this.credentials.expiresAt - this.o.transport.now()) / 2);
-    this.cancelRefresh = this.o.transport.schedule(() => {
-      this.cancelRefresh = undefined;
-      void this.refreshToken();
+  #scheduleRefresh(delay?: number): void {
+    this.#cancelRefresh?.();
+    const ms = delay ?? Math.max(5_000, (this.#credentials.expiresAt - this.#tr.now()) / 2);
+    this.#cancelRefresh = this.#tr.schedule(() => {
+      this.#cancelRefresh = undefined;
+      void this.#refreshToken();
     }, ms);
   }
 
-  private async refreshToken(): Promise<void> {
-    if (this.finished()) return;
+  async #refreshToken(): Promise<void> {
+    if (this.#finished()) return;
     let res: HttpResponse;
     try {
-      res = await this.o.transport.request(`${this.o.domain}/tokens/refresh`, { method: 'POST', headers: jsonHeaders(this.credentials.token) });
+      res = await this.#tr.request(`${this.#o.domain}/tokens/refresh`, { method: 'POST', headers: jsonHeaders(this.#credentials.token) });
     } catch {
-      if (this.o.transport.now() < this.credentials.expiresAt) this.scheduleRefresh(REFRESH_RETRY_MS);
+      if (this.#tr.now() < this.#credentials.expiresAt) this.#scheduleRefresh(REFRESH_RETRY_MS);
       return;
     }
-    if (this.finished()) return;
+    if (this.#finished()) return;
     const body = res.body as Partial<ConversationResponse> | undefined;
     if (res.status === 200 && typeof body?.token === 'string' && typeof body.expires_in === 'number') {
-      this.credentials = { ...this.credentials, token: body.token, expiresAt: this.o.transport.now() + body.expires_in * 1000 };
-      this.o.onCredentials?.(this.credentials);
-      return this.scheduleRefresh();
+      this.#credentials = { ...this.#credentials, token: body.token, expiresAt: this.#tr.now() + body.expires_in * 1000 };
+      this.#o.onCredentials?.(this.#credentials);
+      return this.#scheduleRefresh();
     }
-    if (res.status === 403) return this.setStatus('expired');
-    if (res.status === 404) return this.end();
-    if (this.o.transport.now() < this.credentials.expiresAt) this.scheduleRefresh(REFRESH_RETRY_MS);
+    if (res.status === 403) return this.#setStatus('expired');
+    if (res.status === 404) return this.#end();
+    if (this.#tr.now() < this.#credentials.expiresAt) this.#scheduleRefresh(REFRESH_RETRY_MS);
   }
 
   // ---- sending ---------------------------------------------------------------------------------
 
-  private messageActivity(text: string, clientActivityId: string) {
+  #messageActivity(text: string, clientActivityId: string) {
     return {
-      type: 'message', from: { id: this.credentials.userId }, text,
-      ...(this.o.locale ? { locale: this.o.locale } : {}),
+      type: 'message', from: { id: this.#credentials.userId }, text,
+      ...(this.#o.locale ? { locale: this.#o.locale } : {}),
       channelData: { clientActivityID: clientActivityId },
     };
   }
 
-  private async withRetries(send: () => Promise<HttpResponse>): Promise<string> {
+  async #withRetries(send: () => Promise<HttpResponse>): Promise<string> {
     for (let attempt = 0; ; attempt++) {
-      if (this.status === 'ended') throw new SendError('ended');
-      if (this.status === 'expired') throw new SendError('expired');
+      if (this.#status === 'ended') throw new SendError('ended');
+      if (this.#status === 'expired') throw new SendError('expired');
       let res: HttpResponse | undefined;
       try {
         res = await send();
@@ -399,56 +401,56 @@ export class DirectLineClient {
         const id = (res.body as { id?: unknown } | undefined)?.id;
         if ((res.status === 200 || res.status === 201) && typeof id === 'string') return id;
         if (res.status === 403) {
-          this.setStatus('expired');
+          this.#setStatus('expired');
           throw new SendError('expired', 403);
         }
         if (res.status === 404) {
-          this.end();
+          this.#end();
           throw new SendError('ended', 404);
         }
         if (res.status !== 429 && res.status < 500 && res.status >= 400) throw new SendError('rejected', res.status);
       }
-      if (attempt + 1 >= this.o.sendAttempts) throw new SendError('unreachable', res?.status);
-      await new Promise<void>((resolve) => this.o.transport.schedule(resolve, backoffDelay(attempt, () => this.o.transport.random())));
+      if (attempt + 1 >= this.#o.sendAttempts) throw new SendError('unreachable', res?.status);
+      await new Promise<void>((resolve) => this.#tr.schedule(resolve, backoffDelay(attempt, () => this.#tr.random())));
     }
   }
 
   // ---- helpers ---------------------------------------------------------------------------------
 
-  private get(url: string): Promise<HttpResponse> {
-    return this.o.transport.request(url, { method: 'GET', headers: { authorization: `Bearer ${this.credentials.token}` } });
+  #get(url: string): Promise<HttpResponse> {
+    return this.#tr.request(url, { method: 'GET', headers: { authorization: `Bearer ${this.#credentials.token}` } });
   }
 
-  private conversationUrl(): string {
-    return `${this.o.domain}/conversations/${encodeURIComponent(this.credentials.conversationId)}`;
+  #conversationUrl(): string {
+    return `${this.#o.domain}/conversations/${encodeURIComponent(this.#credentials.conversationId)}`;
   }
 
-  private activitiesUrl(): string {
-    return `${this.conversationUrl()}/activities${watermarkQuery(this.o.sink.watermark)}`;
+  #activitiesUrl(): string {
+    return `${this.#conversationUrl()}/activities${watermarkQuery(this.#o.sink.watermark)}`;
   }
 
-  private end(): void {
-    this.stopAll();
-    this.setStatus('ended');
+  #end(): void {
+    this.#stopAll();
+    this.#setStatus('ended');
   }
 
-  private finished(): boolean {
-    return this.status === 'ended' || this.status === 'expired' || this.status === 'closed';
+  #finished(): boolean {
+    return this.#status === 'ended' || this.#status === 'expired' || this.#status === 'closed';
   }
 
-  private stopAll(): void {
-    this.cancelReconnect?.();
-    this.cancelPoll?.();
-    this.cancelRefresh?.();
-    this.cancelReconnect = this.cancelPoll = this.cancelRefresh = undefined;
-    this.closeSocket();
+  #stopAll(): void {
+    this.#cancelReconnect?.();
+    this.#cancelPoll?.();
+    this.#cancelRefresh?.();
+    this.#cancelReconnect = this.#cancelPoll = this.#cancelRefresh = undefined;
+    this.#closeSocket();
   }
 
-  private setStatus(status: ConnectionStatus): void {
-    if (status === 'expired') this.stopAll();
-    if (this.status === status) return;
-    this.status = status;
-    this.o.onStatus?.(status);
+  #setStatus(status: ConnectionStatus): void {
+    if (status === 'expired') this.#stopAll();
+    if (this.#status === status) return;
+    this.#status = status;
+    this.#o.onStatus?.(status);
   }
 }
 

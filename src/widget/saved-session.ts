@@ -23,17 +23,20 @@ export interface KeyValueStorage {
 }
 
 export class SessionMemory {
-  private readonly key: string;
+  readonly #key: string;
 
   /** `storage` may be undefined or throw (storage disabled, Safari private mode): the chat still works, without resuming. */
-  constructor(private readonly storage: KeyValueStorage | undefined, channelId: string) {
-    this.key = `switchboard.webchat.${channelId}`;
+  readonly #storage: KeyValueStorage | undefined;
+
+  constructor(storage: KeyValueStorage | undefined, channelId: string) {
+    this.#storage = storage;
+    this.#key = `switchboard.webchat.${channelId}`;
   }
 
   load(now: number): SavedSession | undefined {
     let raw: string | null = null;
     try {
-      raw = this.storage?.getItem(this.key) ?? null;
+      raw = this.#storage?.getItem(this.#key) ?? null;
     } catch {
       return undefined;
     }
@@ -57,7 +60,7 @@ export class SessionMemory {
 
   save(session: SavedSession): void {
     try {
-      this.storage?.setItem(this.key, JSON.stringify(session));
+      this.#storage?.setItem(this.#key, JSON.stringify(session));
     } catch {
       // Quota or disabled storage: resuming after a reload is a convenience, not a requirement.
     }
@@ -71,7 +74,7 @@ export class SessionMemory {
 
   clear(): void {
     try {
-      this.storage?.removeItem(this.key);
+      this.#storage?.removeItem(this.#key);
     } catch {
       // see save()
     }

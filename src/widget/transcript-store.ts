@@ -74,55 +74,55 @@ function before(a: Place, b: Place): boolean {
 }
 
 export class TranscriptStore {
-  private readonly confirmed: Stored[] = [];
-  private readonly seen = new Set<string>();
+  readonly #confirmed: Stored[] = [];
+  readonly #seen = new Set<string>();
   /** Our own messages not yet echoed by the server, by clientActivityID, in the order written. */
-  private readonly pending = new Map<string, TranscriptMessage>();
-  private arrivals = 0;
-  private highestSeq = 0;
-  private queuePlace: Place | undefined;
-  private statusPlace: Place | undefined;
-  private _watermark: string | undefined;
-  private _queue: QueueStatus | undefined;
-  private _ended: EndState | undefined;
+  readonly #pending = new Map<string, TranscriptMessage>();
+  #arrivals = 0;
+  #highestSeq = 0;
+  #queuePlace: Place | undefined;
+  #statusPlace: Place | undefined;
+  #watermark: string | undefined;
+  #queue: QueueStatus | undefined;
+  #ended: EndState | undefined;
   readonly typing: TypingTracker;
-  private userId: string | undefined;
+  #userId: string | undefined;
 
   constructor(options: { userId?: string; watermark?: string; typingTimeoutMs?: number } = {}) {
-    this.userId = options.userId;
-    this._watermark = options.watermark;
+    this.#userId = options.userId;
+    this.#watermark = options.watermark;
     this.typing = new TypingTracker(options.typingTimeoutMs);
   }
 
   get watermark(): string | undefined {
-    return this._watermark;
+    return this.#watermark;
   }
 
   get queue(): QueueStatus | undefined {
-    return this._queue;
+    return this.#queue;
   }
 
   get ended(): EndState | undefined {
-    return this._ended;
+    return this.#ended;
   }
 
   /** The customer's Direct Line user id: their echoed messages are "self". */
   setUserId(userId: string): void {
-    this.userId = userId;
+    this.#userId = userId;
   }
 
   /** Confirmed messages in conversation order, then our pending ones in the order they were written. */
   messages(): TranscriptMessage[] {
-    return [...this.confirmed.map((s) => s.message), ...this.pending.values()];
+    return [...this.#confirmed.map((s) => s.message), ...this.#pending.values()];
   }
 
   apply(set: ActivitySet, now: number): ApplyResult {
     const added: TranscriptMessage[] = [];
     let changed = false;
     for (const activity of Array.isArray(set.activities) ? set.activities : []) {
-      if (this.applyOne(activity, now, added)) changed = true;
+      if (this.#applyOne(activity, now, added)) changed = true;
     }
-    this._watermark = nextWatermark(this._watermark, set.watermark);
+    this.#watermark = nextWatermark(this.#watermark, set.watermark);
     return { added, changed };
   }
 
@@ -133,66 +133,66 @@ export class TranscriptStore {
       text: message.text, textFormat: 'plain', attachments: message.attachments ?? [], timestamp: undefined,
       clientActivityId: message.clientActivityId, status: 'sending', notice: undefined,
     };
-    this.pending.set(message.clientActivityId, entry);
+    this.#pending.set(message.clientActivityId, entry);
     return entry;
   }
 
   /** The post of a pending message succeeded or gave up; a no-op once the echo has replaced it. */
   markPending(clientActivityId: string, status: DeliveryStatus): boolean {
-    const entry = this.pending.get(clientActivityId);
+    const entry = this.#pending.get(clientActivityId);
     if (!entry || entry.status === status) return false;
-    this.pending.set(clientActivityId, { ...entry, status });
+    this.#pending.set(clientActivityId, { ...entry, status });
     return true;
   }
 
   pendingMessage(clientActivityId: string): TranscriptMessage | undefined {
-    return this.pending.get(clientActivityId);
+    return this.#pending.get(clientActivityId);
   }
 
-  private applyOne(activity: Activity, now: number, added: TranscriptMessage[]): boolean {
+  #applyOne(activity: Activity, now: number, added: TranscriptMessage[]): boolean {
     if (!activity || typeof activity !== 'object') return false;
     const fromId = activity.from?.id;
-    const self = this.isSelf(activity);
+    const self = this.#isSelf(activity);
     if (activity.type === 'typing') {
       // Typing is never stored and has no place in the order; our own echo is ignored.
-      if (self || !fromId || this._ended) return false;
+      if (self || !fromId || this.#ended) return false;
       this.typing.start(fromId, activity.from?.name, now);
       return true;
     }
     if (activity.id !== undefined) {
-      if (this.seen.has(activity.id)) return false;
-      this.seen.add(activity.id);
+      if (this.#seen.has(activity.id)) return false;
+      this.#seen.add(activity.id);
     }
     const seq = sequenceOf(activity.id);
-    const place: Place = { seq: seq ?? this.highestSeq, arrival: this.arrivals++ };
-    if (seq !== undefined && seq > this.highestSeq) this.highestSeq = seq;
+    const place: Place = { seq: seq ?? this.#highestSeq, arrival: this.#arrivals++ };
+    if (seq !== undefined && seq > this.#highestSeq) this.#highestSeq = seq;
 
     if (activity.type === 'endOfConversation') {
-      this._ended = { csat: activity.channelData?.switchboard?.csat === true };
-      this._queue = undefined;
+      this.#ended = { csat: activity.channelData?.switchboard?.csat === true };
+      this.#queue = undefined;
       this.typing.clear();
       return true;
     }
     if (activity.type !== 'message') return false;
 
     const sb: SwitchboardData = activity.channelData?.switchboard ?? {};
-    if (sb.kind === 'queue') return this.applyQueue(activity, sb, place);
+    if (sb.kind === 'queue') return this.#applyQueue(activity, sb, place);
 
-    const message = this.toMessage(activity, sb, seq, self);
+    const message = this.#toMessage(activity, sb, seq, self);
     if (fromId) this.typing.stop(fromId);
-    if (message.sender === 'agent' || message.sender === 'bot' || sb.kind === 'assigned') this.statusChanged(place);
-    if (message.clientActivityId !== undefined && self) this.pending.delete(message.clientActivityId);
-    this.insert({ message, place });
+    if (message.sender === 'agent' || message.sender === 'bot' || sb.kind === 'assigned') this.#statusChanged(place);
+    if (message.clientActivityId !== undefined && self) this.#pending.delete(message.clientActivityId);
+    this.#insert({ message, place });
     added.push(message);
     return true;
   }
 
-  private applyQueue(activity: Activity, sb: SwitchboardData, place: Place): boolean {
+  #applyQueue(activity: Activity, sb: SwitchboardData, place: Place): boolean {
     // Only the latest queue message counts: a replayed older one must not bring back an old position.
-    if (this.queuePlace && before(place, this.queuePlace)) return false;
-    this.queuePlace = place;
-    if (this._ended || (this.statusPlace && before(place, this.statusPlace))) return false;
-    this._queue = {
+    if (this.#queuePlace && before(place, this.#queuePlace)) return false;
+    this.#queuePlace = place;
+    if (this.#ended || (this.#statusPlace && before(place, this.#statusPlace))) return false;
+    this.#queue = {
       text: activity.text ?? '',
       position: typeof sb.position === 'number' ? sb.position : undefined,
       estimatedWaitSeconds: typeof sb.estimatedWaitSeconds === 'number' ? sb.estimatedWaitSeconds : undefined,
@@ -201,23 +201,23 @@ export class TranscriptStore {
   }
 
   /** Someone took the conversation at `place`: a queue banner from before then is over. */
-  private statusChanged(place: Place): void {
-    if (this.statusPlace && before(place, this.statusPlace)) return;
-    this.statusPlace = place;
-    if (this.queuePlace && before(this.queuePlace, place)) this._queue = undefined;
+  #statusChanged(place: Place): void {
+    if (this.#statusPlace && before(place, this.#statusPlace)) return;
+    this.#statusPlace = place;
+    if (this.#queuePlace && before(this.#queuePlace, place)) this.#queue = undefined;
   }
 
-  private isSelf(activity: Activity): boolean {
-    return activity.from?.role === 'user' || (this.userId !== undefined && activity.from?.id === this.userId);
+  #isSelf(activity: Activity): boolean {
+    return activity.from?.role === 'user' || (this.#userId !== undefined && activity.from?.id === this.#userId);
   }
 
-  private toMessage(activity: Activity, sb: SwitchboardData, seq: number | undefined, self: boolean): TranscriptMessage {
+  #toMessage(activity: Activity, sb: SwitchboardData, seq: number | undefined, self: boolean): TranscriptMessage {
     const system = !self && (activity.from?.id === 'switchboard' || sb.kind === 'assigned' || sb.kind === 'notice' || sb.senderRole === 'system');
     const sender: Sender = self ? 'self' : system ? 'system' : sb.senderRole === 'bot' ? 'bot' : 'agent';
     const cid = activity.channelData?.clientActivityID;
     const clientActivityId = typeof cid === 'string' && cid !== '' ? cid : undefined;
     return {
-      key: self && clientActivityId ? `client:${clientActivityId}` : activity.id ?? `arrival:${this.arrivals}`,
+      key: self && clientActivityId ? `client:${clientActivityId}` : activity.id ?? `arrival:${this.#arrivals}`,
       id: activity.id,
       seq,
       sender,
@@ -233,10 +233,10 @@ export class TranscriptStore {
     };
   }
 
-  private insert(stored: Stored): void {
+  #insert(stored: Stored): void {
     // Frames arrive mostly in order: scan from the end.
-    let i = this.confirmed.length;
-    while (i > 0 && before(stored.place, this.confirmed[i - 1]!.place)) i--;
-    this.confirmed.splice(i, 0, stored);
+    let i = this.#confirmed.length;
+    while (i > 0 && before(stored.place, this.#confirmed[i - 1]!.place)) i--;
+    this.#confirmed.splice(i, 0, stored);
   }
 }

@@ -10,31 +10,35 @@ export interface Typist {
 }
 
 export class TypingTracker {
-  private readonly typists = new Map<string, Typist>();
+  readonly #typists = new Map<string, Typist>();
 
-  constructor(private readonly timeoutMs = 5000) {}
+  readonly #timeoutMs: number;
+
+  constructor(timeoutMs = 5000) {
+    this.#timeoutMs = timeoutMs;
+  }
 
   start(id: string, name: string | undefined, now: number): void {
-    this.typists.set(id, { id, name, until: now + this.timeoutMs });
+    this.#typists.set(id, { id, name, until: now + this.#timeoutMs });
   }
 
   stop(id: string): boolean {
-    return this.typists.delete(id);
+    return this.#typists.delete(id);
   }
 
   clear(): void {
-    this.typists.clear();
+    this.#typists.clear();
   }
 
   /** Typists whose indicator has not run out at `now`, in the order they started. */
   active(now: number): Typist[] {
-    return [...this.typists.values()].filter((t) => t.until > now);
+    return [...this.#typists.values()].filter((t) => t.until > now);
   }
 
   /** When the next indicator runs out, for a timer that re-renders then; undefined when none is shown. */
   nextExpiry(now: number): number | undefined {
     let next: number | undefined;
-    for (const t of this.typists.values()) if (t.until > now && (next === undefined || t.until < next)) next = t.until;
+    for (const t of this.#typists.values()) if (t.until > now && (next === undefined || t.until < next)) next = t.until;
     return next;
   }
 }

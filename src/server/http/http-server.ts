@@ -22,6 +22,7 @@ import { oauthRoutes, type OAuthRouteOptions } from './routes/oauth-routes.js';
 import { identityRoutes } from './routes/identity-routes.js';
 import { ssoRoutes } from './routes/sso-routes.js';
 import { appRoutes } from './routes/app-routes.js';
+import { widgetRoutes } from './routes/widget-routes.js';
 import { directLineRoutes } from './routes/directline-routes.js';
 import { registerDirectLineStream } from '../ws/directline-stream.js';
 import type { WebchatDeps } from '../../app/webchat/webchat-deps.js';
@@ -103,6 +104,7 @@ export async function buildHttpServer(options: HttpServerOptions): Promise<Fasti
   identityRoutes(app, options.identity);
   ssoRoutes(app, options.identity);
   appRoutes(app, options.identity);
+  widgetRoutes(app, options.deps);
   if (options.relyingParty) sessionRoutes(app, options.identity, options.relyingParty, { signInRateLimit: options.signInRateLimit });
   oauthRoutes(app, options.identity, options.oauth);
   registerEventGateway(app, options.deps, options.routing);
