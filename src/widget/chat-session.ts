@@ -323,7 +323,7 @@ export class ChatSession {
     } catch (error) {
       this.store.markPending(clientActivityId, 'failed');
       const failure = error instanceof SendError ? error.failure : 'unreachable';
-      if (failure === 'rejected') this.problem = item.files ? 'The file was not accepted (too large, or a type that is not allowed).' : 'The message was not accepted.';
+      if (failure === 'rejected') this.problem = item.files ? 'The file could not be sent (it may be too large, or of a type that is not accepted).' : 'The message was not accepted.';
     }
     this.#o.onChange();
   }

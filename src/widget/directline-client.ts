@@ -195,7 +195,7 @@ export class DirectLineClient {
       files.forEach((file, i) => form.append('file', file, names[i] ?? (file as { name?: string }).name ?? `file-${i + 1}`));
       form.append('activity', new Blob([JSON.stringify(activity)], { type: 'application/vnd.microsoft.activity' }));
       return this.#tr.request(url, { method: 'POST', headers: { authorization: `Bearer ${this.#credentials.token}` }, body: form });
-    });
+    }, false);
   }
 
   /** "The customer is typing": relayed to the agent, never stored, not worth a retry. */
@@ -387,7 +387,8 @@ export class DirectLineClient {
     };
   }
 
-  async #withRetries(send: () => Promise<HttpResponse>): Promise<string> {
+  /** `upload`: a 404 may be a server without the upload endpoint; the stream tells us of an end anyway. */
+  async #withRetries(send: () => Promise<HttpResponse>, notFoundEnds = true): Promise<string> {
     for (let attempt = 0; ; attempt++) {
       if (this.#status === 'ended') throw new SendError('ended');
       if (this.#status === 'expired') throw new SendError('expired');
@@ -404,7 +405,7 @@ export class DirectLineClient {
           this.#setStatus('expired');
           throw new SendError('expired', 403);
         }
-        if (res.status === 404) {
+        if (res.status === 404 && notFoundEnds) {
           this.#end();
           throw new SendError('ended', 404);
         }

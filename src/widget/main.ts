@@ -57,7 +57,8 @@ async function mount(channelId: string, base: string): Promise<void> {
   const session = new ChatSession({
     base, settings, transport, storage: sessionStorageOrUndefined(),
     locale: navigator.language,
-    page: { url: location.href, locale: navigator.language, title: document.title },
+    // Within the token request's limits: a long title or URL must not keep a customer from chatting.
+    page: { url: location.href.slice(0, 2000), locale: navigator.language.slice(0, 35), title: document.title.slice(0, 300) },
     newId,
     onChange: () => view?.scheduleRender(),
   });

@@ -294,7 +294,19 @@ describe('Direct Line client: sending', () => {
     assert.deepEqual(JSON.parse(await activity.text()), { type: 'message', from: { id: server.userId }, text: 'my screenshot', locale: 'en-GB', channelData: { clientActivityID: 'cid-5' } });
   });
 
-  it('sends typing without retries', async () => {
+  it('reports an upload the server does not take (404: no upload endpoint) as rejected, without ending the chat', async () => {
+    const { server, client, t, statuses } = await connected();
+    const request = t.request.bind(t);
+    t.request = async (url, init) => (url.includes('/upload') ? { status: 404, body: { error: { code: 'NotFound', message: 'no uploads' } } } : request(url, init));
+    const error = await client.upload([new Blob(['x'])], '', 'cid-6', ['x.txt']).catch((e: unknown) => e);
+    assert.ok(error instanceof SendError);
+    assert.equal(error.failure, 'rejected');
+    assert.equal(statuses.at(-1), 'online');
+    assert.equal(await client.postMessage('still here', 'cid-7'), 'conv_1|0000001');
+    assert.equal(server.activities.length, 1);
+  });
+
+    it('sends typing without retries', async () => {
     const { t, client } = await connected();
     client.sendTyping();
     await settle();

@@ -21,7 +21,8 @@ export class EndView {
   constructor(session: ChatSession, onNewChat: () => void) {
     this.#session = session;
     const group = uid('rating');
-    this.#radios = RATINGS.map((_, i) => h('input', { type: 'radio', name: group, id: `${group}-${i + 1}`, value: i + 1, class: 'vh' }));
+    // The label shows the digit; the radio's own name says what it means ("4, Satisfied").
+    this.#radios = RATINGS.map((meaning, i) => h('input', { type: 'radio', name: group, id: `${group}-${i + 1}`, value: i + 1, class: 'vh', 'aria-label': `${i + 1}, ${meaning}` }));
     const commentId = uid('comment');
     const comment = h('textarea', { id: commentId, maxlength: 1000, rows: 2 });
     this.#error = h('p', { class: 'error', role: 'alert' });
@@ -32,7 +33,7 @@ export class EndView {
         h('legend', { class: 'legend' }, 'How would you rate this chat?'),
         h('div', { class: 'rating' }, ...this.#radios.flatMap((radio, i) => [
           radio,
-          h('label', { for: radio.id, title: RATINGS[i]! }, String(i + 1), h('span', { class: 'vh' }, `, ${RATINGS[i]}`)),
+          h('label', { for: radio.id, title: RATINGS[i]!, 'aria-hidden': 'true' }, String(i + 1)),
         ]))),
       h('div', { class: 'field' }, h('label', { for: commentId }, 'Anything you would like to add? (optional)'), comment),
       this.#error,

@@ -46,7 +46,8 @@ export class PrechatView {
       this.#showProblems(problems, undefined);
       if (problems.size > 0) return this.#focusFirstInvalid(problems);
       const answers = prechatAnswers(settings.prechatFields, values);
-      onSubmit({ prechat: answers, ...(answers.name ? { user: { name: answers.name } } : {}) });
+      // A field called "name" also names the customer (their contact's display name).
+      onSubmit({ prechat: answers, ...(answers.name ? { user: { name: answers.name.slice(0, 200) } } : {}) });
     });
   }
 

@@ -109,6 +109,7 @@ export class WidgetView {
   #render(): void {
     const s = this.#session;
     const step = this.#step();
+    const focused = this.#shadow.activeElement;
     const title = s.settings.title;
     this.#launcher.setAttribute('aria-expanded', String(s.open));
     this.#launcher.setAttribute('aria-label', s.open ? `Close chat: ${title}` : `Open chat: ${title}${s.unread > 0 ? ` (${s.unread} unread)` : ''}`);
@@ -131,8 +132,12 @@ export class WidgetView {
 
     const stepChanged = this.#lastStep !== undefined && this.#lastStep !== step;
     this.#lastStep = step;
-    if (stepChanged && s.open && this.#focusIsInside()) this.#focusStep();
-    else if (stepChanged && s.open && this.#shadow.activeElement === null && document.activeElement === document.body) this.#focusStep();
+    // Focus follows the step; and a control that was hidden or disabled under the focus (the
+    // survey once sent, the form's button while starting) hands it on instead of dropping it on
+    // the page, where Escape and Tab would no longer be the widget's.
+    // (Checked on the element itself: browsers move the focus off a hidden control only later.)
+    const dropped = !!focused && this.#window.contains(focused) && (!!focused.closest('[hidden]') || (focused as HTMLButtonElement).disabled === true);
+    if (s.open && (dropped || (stepChanged && (this.#focusIsInside() || document.activeElement === document.body)))) this.#focusStep();
     this.#scheduleTypingExpiry();
   }
 
