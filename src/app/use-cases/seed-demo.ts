@@ -41,7 +41,19 @@ export async function seedDemo(deps: AppDeps, router: DemoRouter): Promise<DemoD
 
   const c = SYSTEM_CALLER;
   const tenant = await createTenant(deps, c, { name: DEMO_TENANT_NAME });
-  const channel = await createChannel(deps, c, tenant.id, { type: 'webchat', name: 'Website chat', config: { greeting: 'Hi! How can we help?' } });
+  // Its settings are what the widget on the demo page (GET /webchat/demo) shows: docs/WEBCHAT.md.
+  const channel = await createChannel(deps, c, tenant.id, {
+    type: 'webchat', name: 'Website chat',
+    config: {
+      title: 'Demo Support',
+      prechat: { fields: [
+        { name: 'name', label: 'Your name', type: 'text', required: true, maxLength: 80 },
+        { name: 'email', label: 'E-mail (optional)', type: 'email' },
+        { name: 'topic', label: 'What is it about?', type: 'select', required: true, options: ['Billing', 'Orders', 'Something else'] },
+      ] },
+      csat: { enabled: true },
+    },
+  });
   for (const name of ['english', 'french', 'billing']) await createSkill(deps, c, tenant.id, { name });
   const alice = await createAgent(deps, c, tenant.id, { kind: 'human', displayName: 'Alice Agent', email: 'alice@demo.example', capacity: 3, skills: { english: 9, french: 6 } });
   const bob = await createAgent(deps, c, tenant.id, { kind: 'human', displayName: 'Bob Agent', email: 'bob@demo.example', capacity: 2, skills: { english: 7, billing: 8 } });
