@@ -32,7 +32,8 @@ import { apiClient, ensureBuilt } from './lib/switchboard.js';
  * keep the data directory, TOKENS_PROFILE=1 to write a V8 CPU profile of the Switchboard process to
  * $TMPDIR/switchboard-tokens-profiles (figures measured under the profiler are not results; read
  * it with bench/tools/cpuprofile-summary.ts), TOKENS_TARGETS (comma list of bare-http, sb-1core,
- * sb-2cores; default all).
+ * sb-2cores; default all), TOKENS_ALG (RS256, the default and the figure the target is about, or
+ * ES256: the server runs with SWITCHBOARD_TOKEN_ALG=ES256, for information).
  */
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
@@ -65,6 +66,8 @@ export async function runIdentityTokens(): Promise<boolean> {
   const seconds = setting('TOKENS_SECONDS', 5);
   const warmup = setting('TOKENS_WARMUP', 3);
   const profile = process.env.TOKENS_PROFILE === '1';
+  const algorithm = (process.env.TOKENS_ALG ?? 'RS256').toUpperCase();
+  if (algorithm !== 'RS256' && algorithm !== 'ES256') throw new Error('TOKENS_ALG must be RS256 or ES256');
   const profileDir = join(tmpdir(), 'switchboard-tokens-profiles');
   const build = ensureBuilt(ROOT, process.env.TOKENS_BUILD);
   const pinning = pinCores();
@@ -73,7 +76,7 @@ export async function runIdentityTokens(): Promise<boolean> {
   const forgetCleanup = process.env.TOKENS_KEEP === '1' ? () => false : onExit(removeDataDir);
   const servers: ServerProcess[] = [];
   const loadBefore = loadavg();
-  header(build.note, pinning, rounds, seconds, warmup);
+  header(build.note, pinning, rounds, seconds, warmup, algorithm);
   try {
     const bare = await startServer({
       name: 'bare node:http', command: process.execPath, args: [join(ROOT, 'bench/servers/bare-http.mjs')], cwd: ROOT,
@@ -86,7 +89,7 @@ export async function runIdentityTokens(): Promise<boolean> {
       args: [...(profile ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : []), join(ROOT, 'bench/servers/switchboard-tokens.mjs')],
       // Started on every core, so the server sizes its signing concurrency to the machine; each
       // measurement then moves it to the cores it is measured on.
-      env: serverEnv(dataDir), ready: /^listening (http:\/\/127\.0\.0\.1:\d+) (\S+)$/, pinning,
+      env: serverEnv(dataDir, algorithm), ready: /^listening (http:\/\/127\.0\.0\.1:\d+) (\S+)$/, pinning,
       ...(pinning.used ? { cpus: [pinning.serverCpu!, pinning.loadCpu!] } : {}),
     });
     servers.push(sb.server);
@@ -136,7 +139,7 @@ export async function runIdentityTokens(): Promise<boolean> {
     for (const server of servers.splice(0)) await server.stop();
     if (profile) out(`\nCPU profile of the Switchboard process (pid ${switchboardPid}, figures above are not results) written to ${profileDir}/ (CPU.*.${switchboardPid}.*.cpuprofile)`);
     const audited = countAudited(join(dataDir, 'switchboard.db'), seeded.tenantId);
-    return report(targets, issued, audited, loadBefore);
+    return report(targets, issued, audited, loadBefore, algorithm);
   } finally {
     for (const server of servers) await server.stop().catch(() => undefined);
     forgetCleanup();
@@ -145,7 +148,7 @@ export async function runIdentityTokens(): Promise<boolean> {
   }
 }
 
-function serverEnv(dataDir: string): NodeJS.ProcessEnv {
+function serverEnv(dataDir: string, algorithm: string): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = {};
   for (const [name, value] of Object.entries(process.env)) {
     // Nothing from the caller's shell may redirect the server (to PostgreSQL, another port, a config file).
@@ -154,7 +157,7 @@ function serverEnv(dataDir: string): NodeJS.ProcessEnv {
   }
   return {
     ...env, SWITCHBOARD_DATA_DIR: dataDir, SWITCHBOARD_HOST: '127.0.0.1', SWITCHBOARD_PORT: '0',
-    SWITCHBOARD_LOG_LEVEL: 'warn', SWITCHBOARD_SQLITE_SYNCHRONOUS: 'NORMAL',
+    SWITCHBOARD_LOG_LEVEL: 'warn', SWITCHBOARD_SQLITE_SYNCHRONOUS: 'NORMAL', SWITCHBOARD_TOKEN_ALG: algorithm,
   };
 }
 
@@ -205,7 +208,7 @@ function othersText(target: Target, sample: Sample): string {
   return (target.cpus?.length ?? 1) > 1 ? `${cores(sample.othersOnBothCpus)} (both CPUs)` : `${cores(sample.othersOnServerCpu)}/${cores(sample.othersOnLoadCpu)}`;
 }
 
-function report(targets: Target[], issued: number, audited: number, loadBefore: number[]): boolean {
+function report(targets: Target[], issued: number, audited: number, loadBefore: number[], algorithm: string): boolean {
   const summary = targets.map((t) => ({
     target: t,
     rps: median(t.samples.map((s) => s.rps)),
@@ -241,7 +244,7 @@ function report(targets: Target[], issued: number, audited: number, loadBefore: 
     const verdict = token.rps >= TARGET_TOKENS_PER_SECOND ? 'PASS' : `MISS (needs ${int(TARGET_TOKENS_PER_SECOND - token.rps)} more tokens/s)`;
     const ratio = bare ? ` = ${pct(token.rps / bare.rps)} of bare node:http (${int(bare.rps)} req/s, p50 ${ms(bare.p50)} ms)` : '';
     const range = bare ? ` | same-round ratios ${pairedRange(token.target, bare.target)}` : '';
-    out(`TOKENS client_credentials issuance, ${token.target.label.replace('SB token, ', '')}: ${int(token.rps)} tokens/s = ${pct(token.rps / TARGET_TOKENS_PER_SECOND)} of the target${ratio} (target >= ${int(TARGET_TOKENS_PER_SECOND)} tokens/s) ${verdict} | p50 ${ms(token.p50)} ms, p99 ${ms(token.p99)} ms${token.perCpu !== undefined ? ` | ${int(token.perCpu)} tokens per server CPU-second` : ''}${range}`);
+    out(`TOKENS client_credentials issuance (${algorithm}), ${token.target.label.replace('SB token, ', '')}: ${int(token.rps)} tokens/s = ${pct(token.rps / TARGET_TOKENS_PER_SECOND)} of the target${ratio} (target >= ${int(TARGET_TOKENS_PER_SECOND)} tokens/s) ${verdict} | p50 ${ms(token.p50)} ms, p99 ${ms(token.p99)} ms${token.perCpu !== undefined ? ` | ${int(token.perCpu)} tokens per server CPU-second` : ''}${range}`);
   }
   const invalid = targets.flatMap((t) => t.samples.filter((s) => s.problems).map((s) => `${t.label}: ${s.problems}`));
   if (invalid.length > 0) {
@@ -257,13 +260,14 @@ function pairedRange(a: Target, b: Target): string {
   return ratios.length === 0 ? 'n/a' : `${pct(Math.min(...ratios))}-${pct(Math.max(...ratios))}`;
 }
 
-function header(buildNote: string, pinning: Pinning, rounds: number, seconds: number, warmup: number): void {
+function header(buildNote: string, pinning: Pinning, rounds: number, seconds: number, warmup: number, algorithm: string): void {
   const git = (args: string[]) => spawnSync('git', args, { cwd: ROOT, encoding: 'utf8' }).stdout?.trim() ?? '';
   const dirty = git(['status', '--porcelain', '--', 'src']).length > 0;
   out('TOKENS identity: OAuth client_credentials token issuance vs bare node:http, same run, interleaved rounds');
   out(`  node ${process.version}, ${cpus().length} CPUs (${cpus()[0]?.model ?? 'unknown CPU'}), ${process.platform} ${process.arch}`);
   out(`  commit ${git(['rev-parse', '--short', 'HEAD']) || 'unknown'}${dirty ? ' + uncommitted changes in src/' : ''}; ${buildNote}`);
   out(`  CPU pinning: ${pinning.description}${canReadProcStat() ? '' : ' (no /proc: server CPU use not reported)'}`);
+  out(`  tokens signed ${algorithm}${algorithm === 'RS256' ? ' (RSA 2048, the default)' : ' (SWITCHBOARD_TOKEN_ALG=ES256: not the default, for information)'}`);
   out(`  SQLite: journal_mode=WAL, synchronous=NORMAL; ${rounds} rounds x ${seconds} s, ${warmup} s warm-up per target`);
 }
 

@@ -120,6 +120,9 @@ describe('Access token attacks', () => {
   });
 
   it('refuses a token whose tid was changed (the signature no longer matches), audited in the tenant it names', async () => {
+    // The genuine token was just accepted, so its caller is cached under its signature's end: a
+    // forgery carrying that signature must still be verified in full, not taken from the cache.
+    assert.equal((await getWith(server, valid, conversations(tenantA))).status, 200);
     const [header, , signature] = valid.split('.');
     const forged = `${header}.${b64({ ...claims, tid: tenantB, iss: claims.iss.replace(tenantA, tenantB) })}.${signature}`;
     await refused(forged, 'bad_signature', tenantB, conversations(tenantB));

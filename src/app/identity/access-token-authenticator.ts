@@ -8,7 +8,7 @@ import { activeConsent } from './app-registrations.js';
 import { audit } from './audit.js';
 import { AuditThrottle } from './audit-throttle.js';
 import type { IdentityDeps } from './identity-deps.js';
-import { ACCESS_TOKEN_CLOCK_TOLERANCE_SECONDS, API_AUDIENCE, issuerUrl, peekJwt, sha256Hex } from './oauth-tokens.js';
+import { ACCESS_TOKEN_CLOCK_TOLERANCE_SECONDS, API_AUDIENCE, issuerUrl, peekJwt } from './oauth-tokens.js';
 import { appRoleGrants, userGrants } from './resolve-grants.js';
 import type { SigningKeys } from './signing-keys.js';
 
@@ -32,8 +32,16 @@ export type AccessTokenOutcome = Caller | undefined | { readonly rejected: Acces
 /** A resolved caller is reused this long (and only while no identity change happened in this process). */
 const CACHE_MS = 5_000;
 const MAX_CACHED = 10_000;
+/**
+ * Cached callers are found by the last characters of the token (of its signature: 256 bits of it)
+ * and accepted only if the whole token is the one that was verified. Hashing a 1 KB token on every
+ * request (SHA-256, or the Map hashing the whole string) cost more than the rest of a cache hit.
+ */
+const LOOKUP_CHARS = 43;
 
 interface Cached {
+  /** The exact token that was verified. */
+  readonly token: string;
   readonly caller: Omit<Caller, 'origin'>;
   readonly generation: number;
   readonly until: number;
@@ -66,12 +74,13 @@ export class AccessTokenAuthenticator {
    */
   async authenticate(token: string, requestBase: string, origin: Origin): Promise<AccessTokenOutcome> {
     const now = this.deps.clock.now();
-    // Keyed by the whole token (hashed to bound memory), never by its jti alone: a forged token
-    // carrying a cached jti must not skip the signature check.
-    const key = sha256Hex(token);
+    // A hit needs the whole token to be equal, never just its jti or its signature: a forged token
+    // carrying a cached jti or a copied signature must not skip the signature check. A token that
+    // differs only misses (and cannot evict the entry it collided with).
+    const key = token.slice(-LOOKUP_CHARS);
     const generation = this.deps.identityCache.current;
     const hit = this.cache.get(key);
-    if (hit) {
+    if (hit && hit.token === token) {
       if (hit.generation === generation && now < hit.until) return { ...hit.caller, origin };
       this.cache.delete(key);
     }
@@ -84,7 +93,7 @@ export class AccessTokenAuthenticator {
     // while we were reading must apply to the next request.
     if (this.deps.identityCache.current === generation) {
       if (this.cache.size >= MAX_CACHED) this.cache.clear();
-      this.cache.set(key, { caller: resolved.caller, generation, until: Math.min(now + CACHE_MS, resolved.expiresAt) });
+      this.cache.set(key, { token, caller: resolved.caller, generation, until: Math.min(now + CACHE_MS, resolved.expiresAt) });
     }
     return { ...resolved.caller, origin };
   }
