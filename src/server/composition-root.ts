@@ -6,6 +6,7 @@ import { clearIdentityCacheOnGrantEvents, IdentityCache, type IdentityDeps } fro
 import { SecretHasher } from '../app/identity/secret-hash.js';
 import { JoseConversationTokens } from '../adapters/webchat/jose-conversation-tokens.js';
 import { ConversationFeed } from '../app/webchat/conversation-feed.js';
+import { QueueAnnouncer } from '../app/webchat/queue-announcer.js';
 import { DEFAULT_WEBCHAT_SERVICE_SETTINGS, type WebchatDeps } from '../app/webchat/webchat-deps.js';
 import { AccessTokenAuthenticator } from '../app/identity/access-token-authenticator.js';
 import { SigningKeys } from '../app/identity/signing-keys.js';
@@ -108,6 +109,7 @@ export async function assemble(config: Config, overrides: AssembleOverrides = {}
     onRoutingError: (error, conversationId) => logger.warn({ err: error, conversationId }, 'a web chat conversation could not be routed'),
   };
   const feed = new ConversationFeed(bus);
+  const announcer = new QueueAnnouncer(webchat, routing);
   const app = await buildHttpServer({
     deps,
     identity,
@@ -135,6 +137,7 @@ export async function assemble(config: Config, overrides: AssembleOverrides = {}
     async close() {
       await app.close();
       feed.close();
+      announcer.close();
       await routing.close();
       scheduler.close();
       await bus.close();

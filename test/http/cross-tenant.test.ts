@@ -63,6 +63,7 @@ interface Ids {
   secretId: string;
   certificateId: string;
   consentId: string;
+  directLineSecretId: string;
   /** Not an id but a name routes refer to (agent skills, workstream requirements). */
   skillName: string;
 }
@@ -132,15 +133,22 @@ async function seedWorld(sb: TestServer, admin: Client, name: string): Promise<T
   const consent = await admin.ok('POST', `${t}/enterprise-apps`, 201, { clientId: app.clientId });
   const ssoSecret = `${marker}-sso-secret-${randomBytes(8).toString('hex')}`;
   await admin.ok('PUT', `${t}/sso`, 200, { issuer: `https://idp.${marker}.example`, clientId: `${marker}-sso-client`, clientSecret: ssoSecret, roleMapping: { [`${marker}-admins`]: 'administrator' } });
+  const dlSecret = await admin.ok('POST', `${t}/channels/${f.channelId}/directline-secrets`, 201);
+  // Two survey answers (the list pages, so its cursor is probed on B's list).
+  await sb.deps.storage.transaction(async (tx) => {
+    for (const [conversationId, rating] of [[f.conversationId, 5], [f.closedConversationId, 2]] as const) {
+      await tx.webchat.insertSurvey({ conversationId, tenantId: f.tenantId, channelId: f.channelId, rating, comment: `${marker} survey`, createdAt: new Date().toISOString() });
+    }
+  });
   await signIn(sb, f.tenantId, adminEmail);
 
   return {
-    marker, adminEmail, crmKey: crm.privateKey, secrets: [secret.value, certificate.thumbprint, ssoSecret],
+    marker, adminEmail, crmKey: crm.privateKey, secrets: [secret.value, certificate.thumbprint, ssoSecret, dlSecret.value],
     ids: {
       ...f, pickQueueId: pickQueue.id, workstreamId: ws.id, pickWorkstreamId: pickWs.id, offeredConversationId: offered.id, offerId: offer.id, activeConversationId: active.id,
       waitingConversationId: waiting.id, adminUserId: adminUser.id, userId: agentUser.id, groupId: group.id, roleId: role.id,
       assignmentId: assignment.id, appId: app.id, clientId: app.clientId, secretId: secret.id, certificateId: certificate.id, consentId: consent.id,
-      skillName: `${marker}-billing`,
+      directLineSecretId: dlSecret.id, skillName: `${marker}-billing`,
     },
   };
 }
@@ -281,6 +289,7 @@ const PATH_IDS: Record<string, keyof Ids> = {
   'secrets/{credentialId}': 'secretId',
   'certificates/{credentialId}': 'certificateId',
   'enterprise-apps/{id}': 'appId',
+  'directline-secrets/{secretId}': 'directLineSecretId',
 };
 
 /** The path parameters of a path in order, each with the fixture that fills it (undefined: none yet). */
@@ -310,6 +319,7 @@ function fillPath(path: string, values: readonly string[]): string {
 const BODIES: Record<string, (ids: Ids, probeKey: JsonWebKey) => unknown> = {
   'POST /v1/tenants': () => ({ name: 'Probe tenant' }),
   'POST ~/channels': () => ({ type: 'webchat', name: 'Probe chat' }),
+  'PATCH ~/channels/{id}': () => ({ name: 'Probed chat', config: { title: 'Probed' } }),
   'POST ~/contacts': () => ({ displayName: 'Probe contact' }),
   'POST ~/agents': (ids) => ({ kind: 'bot', displayName: 'Probe bot', appId: ids.appId }),
   'PATCH ~/agents/{id}': () => ({ capacity: 9, displayName: 'Probed' }),

@@ -185,24 +185,42 @@ export class RoutingEngine {
   }
 
   conditionsOf(state: TenantRoutingState, queueId: string, now: number): QueueConditions {
-    const queue = state.queues.get(queueId);
-    const hours = queue?.routing.operatingHours ?? null;
+    const hours = state.queues.get(queueId)?.routing.operatingHours ?? null;
     const line = state.lines.get(queueId);
-    const counters = state.counter(queueId);
-    const serving = (queue?.memberIds ?? []).filter((id) => {
-      const a = state.agents.get(id);
-      return a !== undefined && a.presence !== 'offline' && a.presence !== 'away';
-    }).length;
     return {
       open: hours === null || isOpen(hours, now),
       queueLength: line?.size ?? 0,
-      estimatedWaitSeconds: estimateWaitSeconds({
-        position: line?.size ?? 0,
-        recentAverageWaitSeconds: counters.waitCount > 0 ? counters.waitSum / counters.waitCount / 1000 : null,
-        recentAverageHandleSeconds: null,
-        agentsServing: serving,
-      }),
+      estimatedWaitSeconds: this.estimatedWait(state, queueId, line?.size ?? 0),
     };
+  }
+
+  /** Expected wait of the conversation at 0-based `position` in the queue's line. */
+  private estimatedWait(state: TenantRoutingState, queueId: string, position: number): number {
+    const counters = state.counter(queueId);
+    const serving = (state.queues.get(queueId)?.memberIds ?? []).filter((id) => {
+      const a = state.agents.get(id);
+      return a !== undefined && a.presence !== 'offline' && a.presence !== 'away';
+    }).length;
+    return estimateWaitSeconds({
+      position,
+      recentAverageWaitSeconds: counters.waitCount > 0 ? counters.waitSum / counters.waitCount / 1000 : null,
+      recentAverageHandleSeconds: null,
+      agentsServing: serving,
+    });
+  }
+
+  /**
+   * Where a waiting conversation stands: its queue, its 1-based place in line and the expected
+   * wait; null when it is not waiting (offered, assigned, not routed). What customers are told.
+   */
+  async waitingPlace(tenantId: string, conversationId: string): Promise<{ queueId: string; position: number; estimatedWaitSeconds: number } | null> {
+    return this.run(tenantId, (state) => {
+      const item = state.items.get(conversationId);
+      if (!item || item.status !== 'waiting') return null;
+      const index = state.lines.get(item.queueId)?.position(conversationId) ?? -1;
+      if (index < 0) return null;
+      return { queueId: item.queueId, position: index + 1, estimatedWaitSeconds: this.estimatedWait(state, item.queueId, index) };
+    }, false);
   }
 
   // ---- serialisation and loading ---------------------------------------------------------

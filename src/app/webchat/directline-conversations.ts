@@ -3,7 +3,7 @@ import { combineRoles } from '../../core/identity/grants.js';
 import { isTerminal } from '../../core/conversation-lifecycle.js';
 import type { Channel, Conversation, Message } from '../../core/model.js';
 import {
-  activityId, messageToActivity, parseWatermark, readInboundActivity, watermarkOf, type DirectLineActivity,
+  activityId, DIRECTLINE_CHANNEL_ID, messageToActivity, parseWatermark, readInboundActivity, watermarkOf, type DirectLineActivity,
 } from '../../core/webchat/directline-activity.js';
 import { readWebchatSettings } from '../../core/webchat/webchat-settings.js';
 import type { Caller } from '../caller.js';
@@ -181,7 +181,12 @@ export async function activitiesAfter(deps: WebchatDeps, principal: DirectLinePr
   return set;
 }
 
-/** Reads one page of the customer's view after `after` (a sequence); the watermark moves past hidden messages too. */
+/**
+ * Reads one page of the customer's view after `after` (a sequence); the watermark moves past
+ * hidden messages too. An ended conversation ends with an `endOfConversation` activity at the
+ * sequence after its last message: not stored, yet at a fixed place, so the stream and polling
+ * clients both get it exactly once, and a client that has it is told 404 (ended) next.
+ */
 export async function readActivities(deps: WebchatDeps, channel: Channel, conversation: Conversation, after: number): Promise<ActivitySet> {
   const messages = await deps.storage.read.listMessages(conversation.tenantId, conversation.id, after, PAGE_SIZE);
   const view = await viewOf(deps, channel, conversation, messages);
@@ -190,8 +195,21 @@ export async function readActivities(deps: WebchatDeps, channel: Channel, conver
     const activity = messageToActivity(message, view);
     if (activity) activities.push(activity);
   }
-  const last = messages.at(-1)?.seq ?? after;
+  let last = messages.at(-1)?.seq ?? after;
+  const caughtUp = messages.length < PAGE_SIZE;
+  if (caughtUp && isTerminal(conversation.state) && last <= conversation.lastSeq) {
+    last = conversation.lastSeq + 1;
+    const settings = readWebchatSettings(channel.config, channel.name);
+    activities.push(endOfConversation(conversation.id, last, conversation.closedAt ?? conversation.updatedAt, view.channelTitle, settings.ok && settings.settings.csatEnabled));
+  }
   return { activities, watermark: watermarkOf(last) };
+}
+
+function endOfConversation(conversationId: string, seq: number, at: string, title: string, csat: boolean): DirectLineActivity {
+  return {
+    type: 'endOfConversation', id: activityId(conversationId, seq), timestamp: at, channelId: DIRECTLINE_CHANNEL_ID,
+    conversation: { id: conversationId }, from: { id: 'switchboard', name: title, role: 'bot' }, channelData: { switchboard: { kind: 'ended', csat } },
+  };
 }
 
 async function viewOf(deps: WebchatDeps, channel: Channel, conversation: Conversation, messages: readonly Message[]) {
