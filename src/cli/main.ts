@@ -1,13 +1,14 @@
 import { parseArgs } from 'node:util';
 import type { AppDeps } from '../app/deps.js';
 import { createAdminApiKey, ensureBootstrapKey, type IssuedApiKey } from '../app/use-cases/create-api-key.js';
-import { seedDemo, type DemoData } from '../app/use-cases/seed-demo.js';
+import { ensureDemoDirectLineSecret, type DemoSecret } from '../app/webchat/demo-secret.js';
+import { DEMO_TENANT_NAME, seedDemo, type DemoData } from '../app/use-cases/seed-demo.js';
 import { RoutingEngine } from '../app/routing/routing-engine.js';
 import { CryptoRandom, TimerScheduler } from '../adapters/system/timer-scheduler.js';
 import { SystemClock } from '../adapters/system/system-clock.js';
 import { TimeOrderedIds } from '../adapters/system/time-ordered-ids.js';
 import { InProcessBus } from '../adapters/bus/in-process/in-process-bus.js';
-import { assemble, openStorage } from '../server/composition-root.js';
+import { assemble, openStorage, type Switchboard } from '../server/composition-root.js';
 import { ConfigError, loadConfig, type Config } from '../server/config.js';
 import { VERSION } from '../server/version.js';
 import { isSwitchboardError } from '../app/errors.js';
@@ -103,7 +104,9 @@ async function serve(config: Config, options: { demo: boolean }): Promise<number
   const key = await ensureBootstrapKey(sb.deps);
   if (key) printKey(key, true);
   if (options.demo && (await sb.deps.storage.read.listTenants()).length === 0) printDemo(await seedDemo(sb.deps, sb.routing), config);
+  const demoChat = options.demo ? await demoWebchat(sb, config) : undefined;
   const address = await sb.app.listen({ host: config.host, port: config.port });
+  if (demoChat) printDemoWebchat(demoChat, address);
   sb.logger.info({ address, database: sb.deps.storage.kind, sources: config.sources }, 'switchboard listening');
   out(`Switchboard ${VERSION} is listening on ${address} (${sb.deps.storage.kind}); API docs at ${address}/docs`);
 
@@ -117,6 +120,27 @@ async function serve(config: Config, options: { demo: boolean }): Promise<number
   });
   await sb.close();
   return 0;
+}
+
+/** The demo tenant's web chat channel and its Direct Line secret, when the demo tenant exists. */
+async function demoWebchat(sb: Switchboard, config: Config): Promise<{ channelId: string; secret: DemoSecret } | undefined> {
+  const tenant = (await sb.deps.storage.read.listTenants()).find((t) => t.name === DEMO_TENANT_NAME);
+  const channel = tenant && (await sb.deps.storage.read.listChannels(tenant.id)).find((c) => c.type === 'webchat');
+  if (!tenant || !channel) return undefined;
+  return { channelId: channel.id, secret: await ensureDemoDirectLineSecret(sb.webchat.deps, tenant.id, channel.id, config.demoDirectLineSecret) };
+}
+
+function printDemoWebchat(chat: { channelId: string; secret: DemoSecret }, address: string): void {
+  out('');
+  out(`Web chat: the widget on ${address}/webchat/demo; Direct Line at ${address}/v3/directline`);
+  if (chat.secret.unusable) {
+    out('  The demo channel\'s Direct Line secret was revoked; set SWITCHBOARD_DEMO_DIRECTLINE_SECRET to a new value (sbdl_...).');
+  } else {
+    out(`  Direct Line secret of the demo channel ${chat.channelId}${chat.secret.fixed ? ' (from SWITCHBOARD_DEMO_DIRECTLINE_SECRET)' : ' (fix it with SWITCHBOARD_DEMO_DIRECTLINE_SECRET)'}:`);
+    out(`    ${chat.secret.value}`);
+    out(`  curl -X POST -H "Authorization: Bearer <secret>" ${address}/v3/directline/tokens/generate`);
+  }
+  out('');
 }
 
 /** A short-lived set of dependencies for one-shot commands (no HTTP server). */

@@ -28,6 +28,8 @@ export interface Config {
   readonly routingStatsSeconds: number;
   /** Identity: token lifetimes, lockout, secret expiry, the public URL and the hashing key. */
   readonly identity: IdentitySettings;
+  /** The demo web chat channel's Direct Line secret, when fixed by the configuration. */
+  readonly demoDirectLineSecret: string | null;
   /** Where the configuration came from, for the start-up log. */
   readonly sources: readonly string[];
 }
@@ -63,6 +65,7 @@ export const SETTINGS = [
   { env: 'SWITCHBOARD_TOKEN_ALG', file: 'tokenAlgorithm', default: 'RS256', doc: 'How access and ID tokens are signed: RS256 (RSA, what Entra and every client accept) or ES256 (EC P-256, over ten times cheaper to sign); set the same on every node.' },
   { env: 'SWITCHBOARD_LOCKOUT_THRESHOLD', file: 'lockoutThreshold', default: '5', doc: 'Failed password sign-ins in a row that lock an account.' },
   { env: 'SWITCHBOARD_LOCKOUT_MINUTES', file: 'lockoutMinutes', default: '15', doc: 'How long a locked account stays locked.' },
+  { env: 'SWITCHBOARD_DEMO_DIRECTLINE_SECRET', file: 'demoDirectLineSecret', default: '(unset: a new one printed at each start)', doc: 'Fixes the Direct Line secret of the demo web chat channel (sbdl_ and 32+ more characters), for acceptance checks and scripts.' },
 ] as const;
 
 type Env = Readonly<Record<string, string | undefined>>;
@@ -144,9 +147,14 @@ export function loadConfig(env: Env, cwd: string = process.cwd()): Config {
     lockoutMinutes: integer(pick('SWITCHBOARD_LOCKOUT_MINUTES', 'lockoutMinutes') ?? '15', 'lockoutMinutes (SWITCHBOARD_LOCKOUT_MINUTES)', 1, 1440, problems),
   });
 
+  const demoDirectLineSecret = pick('SWITCHBOARD_DEMO_DIRECTLINE_SECRET', 'demoDirectLineSecret') ?? null;
+  if (demoDirectLineSecret !== null && !/^sbdl_[A-Za-z0-9_-]{32,200}$/.test(demoDirectLineSecret)) {
+    problems.push('demoDirectLineSecret (SWITCHBOARD_DEMO_DIRECTLINE_SECRET) must be sbdl_ followed by 32 to 200 letters, digits, _ or -');
+  }
+
   if (problems.length > 0) throw new ConfigError(problems);
   return Object.freeze({
-    host, port, dataDir, database: Object.freeze(database), bus: 'in-process', logLevel: logLevel as LogLevel, bodyLimit, routingStatsSeconds, identity,
+    host, port, dataDir, database: Object.freeze(database), bus: 'in-process', logLevel: logLevel as LogLevel, bodyLimit, routingStatsSeconds, identity, demoDirectLineSecret,
     sources: Object.freeze(sources),
   });
 }
