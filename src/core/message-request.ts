@@ -21,12 +21,13 @@ export interface MessageRequest {
  * A retry with the same idempotency key must carry the same message; if it does not, the client has
  * reused a key for a different message, which is a bug we report rather than silently hide.
  */
-export function sameMessageRequest(a: MessageRequest, b: MessageRequest): boolean {
+export function sameMessageRequest(a: MessageRequest, b: MessageRequest, options: { readonly ignoreUrls?: boolean } = {}): boolean {
   if (a.senderRole !== b.senderRole || a.senderId !== b.senderId) return false;
   if (a.visibility !== b.visibility || a.text !== b.text) return false;
   if (a.attachments.length !== b.attachments.length) return false;
   return a.attachments.every((x, i) => {
     const y = b.attachments[i]!;
-    return x.name === y.name && x.contentType === y.contentType && x.size === y.size && (x.url ?? null) === (y.url ?? null);
+    // Uploaded files get their URL when stored, so a retry of an upload cannot repeat it.
+    return x.name === y.name && x.contentType === y.contentType && x.size === y.size && (options.ignoreUrls || (x.url ?? null) === (y.url ?? null));
   });
 }

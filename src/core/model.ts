@@ -96,6 +96,18 @@ export interface Message {
 
 export type { ContextVariable };
 
+/** A file sent in a conversation; its bytes are stored with it, found by an unguessable id. */
+export interface StoredAttachment {
+  /** 256 random bits: the id alone grants reading the file (an `<img src>` carries no credentials). */
+  readonly id: string;
+  readonly tenantId: string;
+  readonly conversationId: string;
+  readonly name: string;
+  readonly contentType: string;
+  readonly size: number;
+  readonly createdAt: string;
+}
+
 export const AGENT_KINDS = ['human', 'bot'] as const;
 export type AgentKind = (typeof AGENT_KINDS)[number];
 

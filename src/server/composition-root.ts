@@ -7,7 +7,7 @@ import { SecretHasher } from '../app/identity/secret-hash.js';
 import { JoseConversationTokens } from '../adapters/webchat/jose-conversation-tokens.js';
 import { ConversationFeed } from '../app/webchat/conversation-feed.js';
 import { QueueAnnouncer } from '../app/webchat/queue-announcer.js';
-import { DEFAULT_WEBCHAT_SERVICE_SETTINGS, type WebchatDeps } from '../app/webchat/webchat-deps.js';
+import { DEFAULT_WEBCHAT_SERVICE_SETTINGS, type WebchatDeps, type WebchatServiceSettings } from '../app/webchat/webchat-deps.js';
 import { AccessTokenAuthenticator } from '../app/identity/access-token-authenticator.js';
 import { SigningKeys } from '../app/identity/signing-keys.js';
 import type { Clock } from '../app/ports/clock.js';
@@ -60,6 +60,8 @@ export interface AssembleOverrides {
   readonly signInRateLimit?: number;
   /** The OpenID Connect relying party for SSO (tests may wrap it). */
   readonly relyingParty?: OidcRelyingParty;
+  /** Web chat service settings over the defaults (tests shorten the stream heartbeat). */
+  readonly webchatSettings?: Partial<WebchatServiceSettings>;
 }
 
 /** The composition root: the only place that chooses adapters. Migrates before serving. */
@@ -105,7 +107,7 @@ export async function assemble(config: Config, overrides: AssembleOverrides = {}
     conversationTokens: new JoseConversationTokens(),
     secretHasher: identity.secretHasher,
     routing,
-    settings: DEFAULT_WEBCHAT_SERVICE_SETTINGS,
+    settings: Object.freeze({ ...DEFAULT_WEBCHAT_SERVICE_SETTINGS, ...overrides.webchatSettings }),
     onRoutingError: (error, conversationId) => logger.warn({ err: error, conversationId }, 'a web chat conversation could not be routed'),
   };
   const feed = new ConversationFeed(bus);

@@ -88,7 +88,7 @@ for (const database of ['sqlite', 'postgres'] as const) {
     after(async () => sb?.stop());
 
     const dl = (path: string, init: RequestInit & { bearer?: string } = {}) => fetch(`${base}/v3/directline${path}`, {
-      ...init, headers: { ...(init.bearer ? { authorization: `Bearer ${init.bearer}` } : {}), ...(init.body ? { 'content-type': 'application/json' } : {}), ...(init.headers as Record<string, string> ?? {}) },
+      ...init, headers: { ...(init.bearer ? { authorization: `Bearer ${init.bearer}` } : {}), ...(typeof init.body === 'string' ? { 'content-type': 'application/json' } : {}), ...(init.headers as Record<string, string> ?? {}) },
     });
     const widgetToken = async (body: unknown, origin = PAGE) => fetch(`${base}/webchat/${channelId}/token`, {
       method: 'POST', headers: { 'content-type': 'application/json', origin }, body: JSON.stringify(body),
@@ -281,6 +281,59 @@ for (const database of ['sqlite', 'postgres'] as const) {
       const foreignSocket = openStream(v.streamUrl, { origin: 'https://evil.example' });
       await assert.rejects(foreignSocket.opened, (e: any) => e.status === 403);
       assert.equal(await snapshotDatabase(sb), before, 'nothing stored');
+    });
+
+    it('stores uploaded files with one message and serves them safely; refuses forbidden types and sizes, storing nothing', { skip }, async () => {
+      const v = await visitor('Jo');
+      await eventually(async () => {
+        const messages = (await api.ok('GET', `${t}/conversations/${v.conversationId}/messages`, 200)).items;
+        assert.ok(messages.some((m: any) => m.senderRole === 'system'), 'not yet');
+      });
+      const png = Buffer.concat([Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]), Buffer.alloc(200, 7)]);
+      const upload = (files: { name: string; type: string; bytes: Buffer }[], activity?: unknown) => {
+        // As botframework-directlinejs sends it: an `activity` part, then one `file` part per attachment.
+        const form = new FormData();
+        if (activity) form.append('activity', new Blob([JSON.stringify(activity)], { type: 'application/vnd.microsoft.activity' }));
+        for (const f of files) form.append('file', new Blob([f.bytes], { type: f.type }), f.name);
+        return dl(`/conversations/${v.conversationId}/upload?userId=x`, { method: 'POST', bearer: v.token, body: form });
+      };
+      const ok = await upload([{ name: 'receipt.png', type: 'image/png', bytes: png }, { name: 'notes.txt', type: 'text/plain', bytes: Buffer.from('order 42') }],
+        { type: 'message', from: { id: 'x' }, text: 'here is my receipt', attachments: [{ contentType: 'image/png', name: 'receipt.png' }], channelData: { clientActivityID: 'up-1' } });
+      assert.equal(ok.status, 200, await ok.clone().text());
+      const { id } = await ok.json() as { id: string };
+      const page = await (await dl(`/conversations/${v.conversationId}/activities`, { bearer: v.token })).json() as any;
+      const sent = page.activities.find((a: any) => a.id === id);
+      assert.equal(sent.text, 'here is my receipt');
+      assert.deepEqual(sent.attachments.map((a: any) => [a.name, a.contentType]), [['receipt.png', 'image/png'], ['notes.txt', 'text/plain']]);
+      assert.ok(sent.attachments.every((a: any) => a.contentUrl.startsWith(`${base}/attachments/att_`)), 'absolute URLs on this server');
+      const image = await fetch(sent.attachments[0].contentUrl);
+      assert.equal(image.status, 200);
+      assert.deepEqual(Buffer.from(await image.arrayBuffer()), png);
+      assert.equal(image.headers.get('content-type'), 'image/png');
+      assert.equal(image.headers.get('x-content-type-options'), 'nosniff');
+      assert.match(image.headers.get('content-disposition')!, /^inline/);
+      const text = await fetch(sent.attachments[1].contentUrl);
+      assert.match(text.headers.get('content-disposition')!, /^attachment/, 'anything but an image downloads');
+      // A retry of the same upload (same clientActivityID) stores nothing more.
+      const retry = await upload([{ name: 'receipt.png', type: 'image/png', bytes: png }, { name: 'notes.txt', type: 'text/plain', bytes: Buffer.from('order 42') }],
+        { type: 'message', from: { id: 'x' }, text: 'here is my receipt', channelData: { clientActivityID: 'up-1' } });
+      assert.deepEqual(await retry.json(), { id });
+
+      const before = await snapshotDatabase(sb);
+      const refusals: [string, Response, number, string][] = [
+        ['a forbidden type', await upload([{ name: 'page.html', type: 'text/html', bytes: Buffer.from('<script>alert(1)</script>') }]), 415, 'UnsupportedMediaType'],
+        ['a page posing as an image', await upload([{ name: 'x.png', type: 'image/png', bytes: Buffer.from('<html><script>alert(1)</script>') }]), 415, 'UnsupportedMediaType'],
+        ['a file over 4 MB', await upload([{ name: 'big.png', type: 'image/png', bytes: Buffer.concat([png, Buffer.alloc(4 * 1024 * 1024)]) }]), 413, 'MessageSizeTooBig'],
+        ['no file', await upload([], { type: 'message', from: { id: 'x' }, text: 'nothing' }), 400, 'BadArgument'],
+        ['six files', await upload(Array.from({ length: 6 }, (_, i) => ({ name: `f${i}.png`, type: 'image/png', bytes: png }))), 400, 'BadArgument'],
+        ['JSON instead of multipart', await dl(`/conversations/${v.conversationId}/upload`, { method: 'POST', bearer: v.token, body: '{}' }), 415, 'UnsupportedMediaType'],
+      ];
+      for (const [what, res, status, code] of refusals) {
+        assert.equal(res.status, status, `${what}: ${await res.clone().text()}`);
+        assert.equal(((await res.json()) as any).error.code, code, what);
+      }
+      assert.equal(await snapshotDatabase(sb), before, 'nothing stored');
+      assert.equal((await fetch(`${base}/attachments/att_${'A'.repeat(43)}/x.png`)).status, 404);
     });
 
     it('expires tokens after 30 minutes: 403 TokenExpired, and an expired token cannot be refreshed', { skip }, async () => {

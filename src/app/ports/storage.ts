@@ -1,6 +1,6 @@
 import type {
   Agent, Channel, Contact, ContactIdentity, ContextVariable, Conversation, Message, Participant,
-  Queue, SwitchboardEvent, Tenant,
+  Queue, StoredAttachment, SwitchboardEvent, Tenant,
 } from '../../core/model.js';
 import type { ConversationState } from '../../core/conversation-lifecycle.js';
 import type { IdentityReads, IdentityTx } from './identity-storage.js';
@@ -75,6 +75,8 @@ export interface StoreReads {
   /** The bot agent whose application user is the app with this client id. */
   getAgentByAppId(tenantId: string, appId: string): Promise<Agent | undefined>;
   listAgents(tenantId: string): Promise<Agent[]>;
+  /** The attachment with this id in whichever tenant has it (the id is the capability), with its bytes. */
+  getAttachment(id: string): Promise<{ readonly attachment: StoredAttachment; readonly content: Buffer } | undefined>;
   getQueue(tenantId: string, id: string): Promise<Queue | undefined>;
   listQueues(tenantId: string): Promise<Queue[]>;
 
@@ -117,6 +119,7 @@ export interface StoreTx extends StoreReads {
   /** False when another agent of the tenant already has the agent's app id. */
   insertAgent(agent: Agent): Promise<boolean>;
   insertQueue(queue: Queue): Promise<void>;
+  insertAttachment(attachment: StoredAttachment, content: Buffer): Promise<void>;
   /** False when the agent already is a member. */
   addQueueMember(tenantId: string, queueId: string, agentId: string, at: string): Promise<boolean>;
   appendEvent(event: NewEvent): Promise<SwitchboardEvent>;

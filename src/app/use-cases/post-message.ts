@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { isTerminal } from '../../core/conversation-lifecycle.js';
 import { sameMessageRequest, type AttachmentMeta, type MessageRequest } from '../../core/message-request.js';
 import { canAuthor, type MessageVisibility } from '../../core/message-visibility.js';
@@ -19,6 +20,19 @@ export interface PostMessageInput {
   readonly idempotencyKey?: string | undefined;
   /** Kept with the message as it came (a Direct Line activity's `channelData`). */
   readonly channelData?: Readonly<Record<string, unknown>> | null | undefined;
+  /** Uploaded files: stored in the same transaction as the message, which lists them as attachments. */
+  readonly files?: readonly UploadedFile[] | undefined;
+}
+
+export interface UploadedFile {
+  readonly name: string;
+  readonly contentType: string;
+  readonly content: Buffer;
+}
+
+/** Where a stored attachment is served (relative: each client resolves it against the server's base URL). */
+export function attachmentPath(id: string, name: string): string {
+  return `/attachments/${id}/${encodeURIComponent(name)}`;
 }
 
 export interface MessagePosted {
@@ -36,7 +50,7 @@ export async function postMessage(
     senderId: input.senderId ?? null,
     visibility: input.visibility ?? 'public',
     text: input.text,
-    attachments: [...(input.attachments ?? [])],
+    attachments: [...(input.attachments ?? []), ...(input.files ?? []).map((f) => ({ name: f.name, contentType: f.contentType, size: f.content.length }))],
   };
   if (!canAuthor(request.senderRole, request.visibility)) {
     throw new SwitchboardError('SB_ERR_NOT_ALLOWED_VISIBILITY', `A ${request.senderRole} may not post a ${request.visibility} message.`);
@@ -53,19 +67,26 @@ export async function postMessage(
     if (input.idempotencyKey !== undefined) {
       const first = await tx.getMessageByIdempotencyKey(tenantId, conversationId, input.idempotencyKey);
       if (first) {
-        if (!sameMessageRequest(first, request)) throw new SwitchboardError('SB_ERR_IDEMPOTENCY_CONFLICT');
+        if (!sameMessageRequest(first, request, { ignoreUrls: input.files !== undefined })) throw new SwitchboardError('SB_ERR_IDEMPOTENCY_CONFLICT');
         return { message: first, created: false };
       }
     }
     if (isTerminal(conversation.state)) throw new SwitchboardError('SB_ERR_CONVERSATION_CLOSED');
 
     const seq = await tx.nextMessageSeq(tenantId, conversationId, now);
+    const stored = [...(input.attachments ?? [])];
+    for (const file of input.files ?? []) {
+      const id = `att_${randomBytes(32).toString('base64url')}`;
+      await tx.insertAttachment({ id, tenantId, conversationId, name: file.name, contentType: file.contentType, size: file.content.length, createdAt: now }, file.content);
+      stored.push({ name: file.name, contentType: file.contentType, size: file.content.length, url: attachmentPath(id, file.name) });
+    }
     const message: Message = {
       id: deps.ids.next('msg'),
       tenantId,
       conversationId,
       seq,
       ...request,
+      attachments: stored,
       idempotencyKey: input.idempotencyKey ?? null,
       channelData: input.channelData ?? null,
       createdAt: now,

@@ -10,7 +10,8 @@ import type { Caller } from '../caller.js';
 import { isSwitchboardError } from '../errors.js';
 import type { ContextPatch } from '../use-cases/check-context.js';
 import { createConversation } from '../use-cases/create-conversation.js';
-import { postMessage } from '../use-cases/post-message.js';
+import { postMessage, type UploadedFile } from '../use-cases/post-message.js';
+import { ALLOWED_UPLOAD_TYPES, checkUpload, MAX_UPLOAD_BYTES, MAX_UPLOAD_FILES, safeFileName } from '../../core/webchat/upload-policy.js';
 import type { DirectLinePrincipal } from './directline-auth.js';
 import { DirectLineError } from './directline-error.js';
 import { issueDirectLineToken, type DirectLineGrant, type PendingContext } from './directline-tokens.js';
@@ -172,11 +173,11 @@ export interface ActivitySet {
  * What the customer may see after the watermark, in sequence order. An ended conversation
  * answers its last activities (the end included) and 404 once the client has them all.
  */
-export async function activitiesAfter(deps: WebchatDeps, principal: DirectLinePrincipal, conversationId: string, watermark: string | undefined): Promise<ActivitySet> {
+export async function activitiesAfter(deps: WebchatDeps, principal: DirectLinePrincipal, conversationId: string, watermark: string | undefined, baseUrl?: string): Promise<ActivitySet> {
   const after = parseWatermark(watermark);
   if (after === undefined) throw new DirectLineError('BadArgument', 'The watermark is not one this service gave out.');
   const conversation = await conversationFor(deps, principal, conversationId, true);
-  const set = await readActivities(deps, principal.channel, conversation, after);
+  const set = await readActivities(deps, principal.channel, conversation, after, baseUrl);
   if (isTerminal(conversation.state) && set.activities.length === 0) throw new DirectLineError('NotFound', 'The conversation has ended.');
   return set;
 }
@@ -187,9 +188,9 @@ export async function activitiesAfter(deps: WebchatDeps, principal: DirectLinePr
  * sequence after its last message: not stored, yet at a fixed place, so the stream and polling
  * clients both get it exactly once, and a client that has it is told 404 (ended) next.
  */
-export async function readActivities(deps: WebchatDeps, channel: Channel, conversation: Conversation, after: number): Promise<ActivitySet> {
+export async function readActivities(deps: WebchatDeps, channel: Channel, conversation: Conversation, after: number, baseUrl?: string): Promise<ActivitySet> {
   const messages = await deps.storage.read.listMessages(conversation.tenantId, conversation.id, after, PAGE_SIZE);
-  const view = await viewOf(deps, channel, conversation, messages);
+  const view = { ...(await viewOf(deps, channel, conversation, messages)), baseUrl };
   const activities: DirectLineActivity[] = [];
   for (const message of messages) {
     const activity = messageToActivity(message, view);
@@ -248,6 +249,44 @@ export async function postActivity(deps: WebchatDeps, principal: DirectLinePrinc
   try {
     const posted = await postMessage(deps, customerCaller(conversation.tenantId, userId), conversation.tenantId, conversationId, {
       senderRole: 'customer', text: read.activity.text, channelData: read.activity.channelData,
+      ...(read.activity.clientActivityId ? { idempotencyKey: read.activity.clientActivityId } : {}),
+    });
+    return { id: activityId(conversationId, posted.message.seq) };
+  } catch (error) {
+    if (isSwitchboardError(error) && error.code === 'SB_ERR_IDEMPOTENCY_CONFLICT') throw new DirectLineError('Conflict', 'The clientActivityID was already used for another activity.');
+    if (isSwitchboardError(error) && error.code === 'SB_ERR_CONVERSATION_CLOSED') throw new DirectLineError('NotFound', 'The conversation has ended.');
+    throw error;
+  }
+}
+
+/**
+ * `POST /conversations/{id}/upload`: files (multipart parts named `file`) and optionally the
+ * activity they belong to (part `activity`); stored with one customer message, in one
+ * transaction. Refused whole when any file is of a forbidden type or size: nothing is stored.
+ */
+export async function uploadActivity(
+  deps: WebchatDeps, principal: DirectLinePrincipal, conversationId: string, activity: unknown, files: readonly UploadedFile[],
+): Promise<PostedActivity> {
+  if (files.length === 0) throw new DirectLineError('BadArgument', 'Send at least one part named "file".');
+  if (files.length > MAX_UPLOAD_FILES) throw new DirectLineError('BadArgument', `At most ${MAX_UPLOAD_FILES} files per activity.`);
+  for (const file of files) {
+    const checked = checkUpload(file.contentType, file.content);
+    if (!checked.ok) {
+      if (checked.reason === 'size') throw new DirectLineError('MessageSizeTooBig', `Each file must be 1 byte to ${MAX_UPLOAD_BYTES} bytes.`);
+      throw new DirectLineError('UnsupportedMediaType', `Files may be ${ALLOWED_UPLOAD_TYPES.join(', ')}, and must be what they say they are.`);
+    }
+  }
+  // The activity part lists the attachments without their bytes; they arrive as the files.
+  const template = activity === undefined ? { type: 'message', from: { id: 'upload' }, text: '' } : activity;
+  const withoutAttachments = template && typeof template === 'object' ? { ...(template as Record<string, unknown>), attachments: undefined, text: (template as { text?: unknown }).text ?? '' } : template;
+  const read = readInboundActivity(withoutAttachments, { allowEmptyText: true });
+  if (!read.ok || read.activity.type !== 'message') throw new DirectLineError('BadArgument', read.ok ? 'Uploads belong to a message activity.' : read.problem);
+  const conversation = await conversationFor(deps, principal, conversationId, false);
+  const userId = principal.kind === 'token' ? principal.grant.userId : await userIdOf(deps, conversation);
+  try {
+    const posted = await postMessage(deps, customerCaller(conversation.tenantId, userId), conversation.tenantId, conversationId, {
+      senderRole: 'customer', text: read.activity.text, channelData: read.activity.channelData,
+      files: files.map((f) => ({ ...f, name: safeFileName(f.name), contentType: f.contentType.split(';')[0]!.trim().toLowerCase() })),
       ...(read.activity.clientActivityId ? { idempotencyKey: read.activity.clientActivityId } : {}),
     });
     return { id: activityId(conversationId, posted.message.seq) };

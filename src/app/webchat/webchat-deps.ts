@@ -19,6 +19,12 @@ export interface WebchatDeps extends AppDeps {
 export interface WebchatServiceSettings {
   /** Direct Line tokens' lifetime: 30 minutes, as Direct Line says (`expires_in: 1800`). */
   readonly tokenSeconds: number;
+  /**
+   * The Direct Line stream's heartbeat: every interval the server pings each socket, and a socket
+   * that answered nothing since the previous ping is closed, so a dead peer goes within two
+   * heartbeats. 20 s, DLJS's own ping interval; tests shorten it.
+   */
+  readonly streamHeartbeatMs: number;
 }
 
-export const DEFAULT_WEBCHAT_SERVICE_SETTINGS: WebchatServiceSettings = Object.freeze({ tokenSeconds: 1800 });
+export const DEFAULT_WEBCHAT_SERVICE_SETTINGS: WebchatServiceSettings = Object.freeze({ tokenSeconds: 1800, streamHeartbeatMs: 20_000 });

@@ -66,6 +66,8 @@ export interface ActivityView {
   readonly senderNames: ReadonlyMap<string, string>;
   /** The name Switchboard's own messages come from (the channel's title). */
   readonly channelTitle: string;
+  /** The server's base URL: stored attachments have paths, clients need absolute URLs. */
+  readonly baseUrl?: string | undefined;
 }
 
 /**
@@ -81,7 +83,8 @@ export function messageToActivity(message: Message, view: ActivityView): DirectL
     channelId: DIRECTLINE_CHANNEL_ID,
     conversation: { id: view.conversationId },
   };
-  const attachments = message.attachments.length === 0 ? undefined : message.attachments.map((a) => ({ contentType: a.contentType, contentUrl: a.url, name: a.name }));
+  const absolute = (url: string | undefined) => (url?.startsWith('/') && view.baseUrl ? `${view.baseUrl}${url}` : url);
+  const attachments = message.attachments.length === 0 ? undefined : message.attachments.map((a) => ({ contentType: a.contentType, contentUrl: absolute(a.url), name: a.name }));
   if (message.senderRole === 'customer') {
     return {
       ...base, type: 'message', from: { id: view.customerUserId, ...(view.customerName ? { name: view.customerName } : {}), role: 'user' },
@@ -117,7 +120,7 @@ export type InboundResult = { readonly ok: true; readonly activity: InboundActiv
  * Checks an activity a customer's client posted. `from.id` must be there (Direct Line requires
  * it) but is not trusted: the service sends as the user the token names.
  */
-export function readInboundActivity(body: unknown): InboundResult {
+export function readInboundActivity(body: unknown, options: { readonly allowEmptyText?: boolean } = {}): InboundResult {
   if (!body || typeof body !== 'object' || Array.isArray(body)) return { ok: false, problem: 'the activity must be a JSON object' };
   const a = body as Record<string, unknown>;
   if (JSON.stringify(a).length > MAX_ACTIVITY_CHARS) return { ok: false, problem: `the activity is larger than ${MAX_ACTIVITY_CHARS} characters` };
@@ -138,7 +141,7 @@ export function readInboundActivity(body: unknown): InboundResult {
   if (a.attachments !== undefined && (!Array.isArray(a.attachments) || a.attachments.length > 0)) {
     return { ok: false, problem: 'attachments are sent with the upload endpoint' };
   }
-  if (a.type === 'message' && text.trim() === '') return { ok: false, problem: 'a message needs text' };
+  if (a.type === 'message' && text.trim() === '' && !options.allowEmptyText) return { ok: false, problem: 'a message needs text' };
   const locale = typeof a.locale === 'string' && a.locale.length <= 20 ? a.locale : null;
   return { ok: true, activity: { type: a.type, text, channelData, clientActivityId: (clientId as string | undefined) ?? null, locale } };
 }

@@ -26,6 +26,7 @@ import { widgetRoutes } from './routes/widget-routes.js';
 import { directLineRoutes } from './routes/directline-routes.js';
 import { webchatAdminRoutes } from './routes/webchat-admin-routes.js';
 import { webchatRoutes } from './routes/webchat-routes.js';
+import { attachmentRoutes } from './routes/attachment-routes.js';
 import { registerDirectLineStream } from '../ws/directline-stream.js';
 import type { WebchatDeps } from '../../app/webchat/webchat-deps.js';
 import type { ConversationFeed } from '../../app/webchat/conversation-feed.js';
@@ -115,6 +116,7 @@ export async function buildHttpServer(options: HttpServerOptions): Promise<Fasti
     await registerDirectLineStream(app, options.webchat.deps, options.webchat.feed, options.identity.identitySettings.publicUrl);
     await webchatRoutes(app, options.webchat.deps, options.identity.identitySettings.publicUrl);
     webchatAdminRoutes(app, options.webchat.deps);
+    attachmentRoutes(app, options.webchat.deps);
   }
   app.get('/openapi.json', { config: { public: true }, schema: { hide: true } }, async () => app.swagger());
   return app;

@@ -10,10 +10,10 @@ import { originAllowed } from '../../app/webchat/webchat-origins.js';
 import type { WebchatDeps } from '../../app/webchat/webchat-deps.js';
 import { DIRECTLINE_PREFIX, publicBase, sendDirectLineError } from '../http/routes/directline-routes.js';
 
-/** DLJS pings every 20 s; we ping too, and a socket that missed two pongs is gone. */
-export const STREAM_HEARTBEAT_MS = 20_000;
+/** DLJS pings every 20 s; we ping too (`settings.streamHeartbeatMs`, 20 s by default), and a socket silent for two heartbeats is gone. */
 /** A reader this far behind is closed; it reconnects and resumes from its watermark. */
-const MAX_BUFFERED_BYTES = 1024 * 1024;
+export const MAX_BUFFERED_BYTES = 1024 * 1024;
+export const MAX_FRAME_CHARS = 256 * 1024;
 
 interface Stream {
   readonly socket: WebSocket;
@@ -59,6 +59,7 @@ export async function registerDirectLineStream(app: FastifyInstance, deps: Webch
       if (principal.kind !== 'token') return socket.close(1008, 'token required');
       const { tenantId, conversationId } = principal.grant;
       const k = `${tenantId}/${conversationId}`;
+      const base = publicBase(request, publicUrl);
       let watermark = parseWatermark(request.query.watermark) ?? 0;
       let running = false;
       let again = false;
@@ -96,7 +97,7 @@ export async function registerDirectLineStream(app: FastifyInstance, deps: Webch
             for (;;) {
               if (closed) return;
               const conversation = await conversationFor(deps, principal, conversationId, true);
-              const set = await readActivities(deps, principal.channel, conversation, watermark);
+              const set = await readActivities(deps, principal.channel, conversation, watermark, base);
               const next = Number(set.watermark);
               if (next === watermark) {
                 // Caught up with an ended conversation: nothing more will come.
@@ -126,7 +127,7 @@ export async function registerDirectLineStream(app: FastifyInstance, deps: Webch
         if (!alive) return socket.terminate();
         alive = false;
         socket.ping();
-      }, STREAM_HEARTBEAT_MS);
+      }, deps.settings.streamHeartbeatMs);
       heartbeat.unref();
       socket.on('pong', () => (alive = true));
       // Clients ping with empty messages; anything they send proves them alive, nothing else is read.

@@ -276,6 +276,18 @@ export const MIGRATIONS: readonly Migration[] = [
       `CREATE INDEX satisfaction_surveys_tenant ON satisfaction_surveys (tenant_id, created_at)`,
     ],
   },
+  {
+    version: 8,
+    name: 'attachments: the files customers and agents send, kept with the conversation',
+    // In the database, not on a node's disk: every node serves them, and a backup holds them.
+    statements: (d) => [
+      `CREATE TABLE attachments (
+        id TEXT PRIMARY KEY, tenant_id TEXT NOT NULL REFERENCES tenants(id), conversation_id TEXT NOT NULL REFERENCES conversations(id),
+        name TEXT NOT NULL, content_type TEXT NOT NULL, size INTEGER NOT NULL, content ${d.name === 'postgres' ? 'BYTEA' : 'BLOB'} NOT NULL,
+        created_at BIGINT NOT NULL)`,
+      `CREATE INDEX attachments_conversation ON attachments (tenant_id, conversation_id)`,
+    ],
+  },
 ];
 
 export const LATEST_VERSION = MIGRATIONS[MIGRATIONS.length - 1]!.version;

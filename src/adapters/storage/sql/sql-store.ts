@@ -1,7 +1,7 @@
 import type { ConversationState } from '../../../core/conversation-lifecycle.js';
 import type {
   Agent, Channel, Contact, ContactIdentity, ContextVariable, Conversation, Message, Participant,
-  Queue, SwitchboardEvent, Tenant,
+  Queue, StoredAttachment, SwitchboardEvent, Tenant,
 } from '../../../core/model.js';
 import type { ApiKeyRecord, ConversationFilter, NewEvent, PageRequest, StoreTx } from '../../../app/ports/storage.js';
 import type { Row, SqlDialect, SqlExecutor } from './sql-driver.js';
@@ -301,6 +301,22 @@ export class SqlStore implements StoreTx {
   async listQueues(tenantId: string): Promise<Queue[]> {
     const rows = await this.db.all(`SELECT ${QUEUE_COLUMNS} FROM queues WHERE tenant_id = ? ORDER BY id`, [tenantId]);
     return this.sequentially(rows, (r) => this.withMembers(r));
+  }
+  async getAttachment(id: string): Promise<{ readonly attachment: StoredAttachment; readonly content: Buffer } | undefined> {
+    const r = await this.db.get('SELECT id, tenant_id, conversation_id, name, content_type, size, content, created_at FROM attachments WHERE id = ?', [id]);
+    if (!r) return undefined;
+    return {
+      attachment: {
+        id: str(r.id), tenantId: str(r.tenant_id), conversationId: str(r.conversation_id), name: str(r.name), contentType: str(r.content_type),
+        size: Number(r.size), createdAt: iso(r.created_at),
+      },
+      content: Buffer.from(r.content as Uint8Array),
+    };
+  }
+  async insertAttachment(a: StoredAttachment, content: Buffer): Promise<void> {
+    await this.db.run('INSERT INTO attachments (id, tenant_id, conversation_id, name, content_type, size, content, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)', [
+      a.id, a.tenantId, a.conversationId, a.name, a.contentType, a.size, content, ms(a.createdAt),
+    ]);
   }
   async insertQueue(q: Queue): Promise<void> {
     await this.db.run(`INSERT INTO queues (${QUEUE_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?)`, [

@@ -1,13 +1,16 @@
+import multipart from '@fastify/multipart';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { authenticateDirectLine, requireToken, type DirectLinePrincipal } from '../../../app/webchat/directline-auth.js';
 import {
-  activitiesAfter, generateToken, postActivity, reconnect, refreshToken, startConversation, type ConversationAnswer, type TokenRequest,
+  activitiesAfter, generateToken, postActivity, reconnect, refreshToken, startConversation, uploadActivity, type ConversationAnswer, type TokenRequest,
 } from '../../../app/webchat/directline-conversations.js';
 import { DirectLineError } from '../../../app/webchat/directline-error.js';
 import { originAllowed } from '../../../app/webchat/webchat-origins.js';
 import type { WebchatDeps } from '../../../app/webchat/webchat-deps.js';
 import type { ConversationFeed } from '../../../app/webchat/conversation-feed.js';
 import { MAX_ACTIVITY_CHARS } from '../../../core/webchat/directline-activity.js';
+import { MAX_UPLOAD_BYTES, MAX_UPLOAD_FILES } from '../../../core/webchat/upload-policy.js';
+import type { UploadedFile } from '../../../app/use-cases/post-message.js';
 
 export const DIRECTLINE_PREFIX = '/v3/directline';
 
@@ -40,7 +43,7 @@ export async function directLineRoutes(app: FastifyInstance, deps: WebchatDeps, 
     scope.setErrorHandler((error: Error & { statusCode?: number; code?: string }, request, reply) => {
       if (error instanceof DirectLineError) return sendDirectLineError(reply, error);
       const status = error.statusCode ?? 500;
-      if (status === 413 || error.code === 'FST_ERR_CTP_BODY_TOO_LARGE') return sendDirectLineError(reply, new DirectLineError('MessageSizeTooBig', 'The activity is too large.'));
+      if (status === 413 || error.code === 'FST_ERR_CTP_BODY_TOO_LARGE' || error.code === 'FST_FILES_LIMIT' || error.code === 'FST_PARTS_LIMIT') return sendDirectLineError(reply, new DirectLineError('MessageSizeTooBig', 'The activity is too large.'));
       if (status === 415) return sendDirectLineError(reply, new DirectLineError('UnsupportedMediaType', 'Send application/json.'));
       if (status >= 400 && status < 500) return sendDirectLineError(reply, new DirectLineError('BadArgument', 'The request is malformed (invalid JSON?).'));
       request.log.error({ err: error }, 'Direct Line request failed');
@@ -97,7 +100,31 @@ export async function directLineRoutes(app: FastifyInstance, deps: WebchatDeps, 
     });
 
     scope.get<{ Params: { id: string }; Querystring: { watermark?: string } }>(`${DIRECTLINE_PREFIX}/conversations/:id/activities`, { config, schema }, async (request, reply) => {
-      return activitiesAfter(deps, await principal(request, reply), request.params.id, request.query.watermark);
+      return activitiesAfter(deps, await principal(request, reply), request.params.id, request.query.watermark, publicBase(request, publicUrl));
+    });
+
+    // Files are checked whole before anything is stored; a part over the limit ends the request.
+    await scope.register(multipart, { limits: { fileSize: MAX_UPLOAD_BYTES, files: MAX_UPLOAD_FILES + 1, fields: 0, parts: MAX_UPLOAD_FILES + 1, headerPairs: 100 } });
+    scope.post<{ Params: { id: string } }>(`${DIRECTLINE_PREFIX}/conversations/:id/upload`, { config, schema }, async (request, reply) => {
+      const found = await principal(request, reply);
+      if (!request.isMultipart()) throw new DirectLineError('UnsupportedMediaType', 'Send the files as multipart/form-data.');
+      const files: UploadedFile[] = [];
+      let activity: unknown;
+      for await (const part of request.parts()) {
+        if (part.type !== 'file') continue;
+        const content = await part.toBuffer();
+        if (part.file.truncated) throw new DirectLineError('MessageSizeTooBig', `Each file must be at most ${MAX_UPLOAD_BYTES} bytes.`);
+        if (part.fieldname === 'activity') {
+          try {
+            activity = JSON.parse(content.toString('utf8'));
+          } catch {
+            throw new DirectLineError('BadArgument', 'The activity part is not JSON.');
+          }
+        } else if (part.fieldname === 'file') {
+          files.push({ name: part.filename, contentType: part.mimetype, content });
+        }
+      }
+      return { id: (await uploadActivity(deps, found, request.params.id, activity, files)).id };
     });
 
     scope.post<{ Params: { id: string } }>(`${DIRECTLINE_PREFIX}/conversations/:id/activities`, { config, schema, bodyLimit }, async (request, reply) => {
