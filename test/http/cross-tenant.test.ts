@@ -336,6 +336,7 @@ const BODIES: Record<string, (ids: Ids, probeKey: JsonWebKey) => unknown> = {
   'POST ~/conversations/{conversationId}/route': (ids) => ({ workstreamId: ids.workstreamId }),
   'POST ~/conversations/{conversationId}/transfer': (ids) => ({ queueId: ids.pickQueueId, reason: 'probe' }),
   'POST ~/conversations/{conversationId}/consult': (ids) => ({ agentId: ids.agentId }),
+  'POST ~/conversations/{conversationId}/typing': (ids) => ({ agentId: ids.agentId }),
   'POST ~/agents/{agentId}/offers/{offerId}/reject': () => ({ reason: 'probe' }),
   'POST ~/skills': () => ({ name: 'probe-skill' }),
   'POST ~/workstreams': (ids) => ({ name: 'Probe workstream', channelTypes: ['sms'], fallbackQueueId: ids.queueId }),

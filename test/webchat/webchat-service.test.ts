@@ -210,16 +210,21 @@ for (const database of ['sqlite', 'postgres'] as const) {
       await second.opened;
       const closed = await first.closed;
       assert.deepEqual(closed, { code: 4000, reason: 'collision' });
-      sb.webchat.feed.agentTyping(tenantId, v.conversationId, { id: ana.id, name: 'Ana', role: 'bot' });
+      await api.ok('POST', `${t}/conversations/${v.conversationId}/typing`, 204, { agentId: ana.id });
       await eventually(() => assert.ok(second.activities().some((a: any) => a.type === 'typing' && a.from.name === 'Ana'), 'not yet'));
       const typingFrame = second.frames.find((f) => f.activities.some((a: any) => a.type === 'typing'));
       assert.equal(typingFrame.watermark, undefined, 'typing frames carry no watermark');
-      const heard: string[] = [];
-      const off = sb.webchat.feed.onCustomerTyping((_t, conversationId, userId) => heard.push(`${conversationId}/${userId}`));
+      // The agent side hears the customer typing on its event stream subscription.
+      const agentSide = new WebSocket(`${base.replace('http', 'ws')}/v1/stream`, { headers: sb.auth });
+      const agentFrames: any[] = [];
+      agentSide.on('message', (data) => agentFrames.push(JSON.parse(data.toString())));
+      await new Promise((resolve) => agentSide.once('open', resolve));
+      agentSide.send(JSON.stringify({ type: 'subscribe', id: 's1', tenantId, conversationId: v.conversationId }));
+      await eventually(() => assert.ok(agentFrames.some((f) => f.type === 'subscribed'), 'not subscribed yet'));
       const typed = await dl(`/conversations/${v.conversationId}/activities`, { method: 'POST', bearer: v.token, body: JSON.stringify({ type: 'typing', from: { id: 'x' } }) });
       assert.equal(typed.status, 200);
-      off();
-      assert.equal(heard.length, 1);
+      await eventually(() => assert.ok(agentFrames.some((f) => f.type === 'typing' && f.conversationId === v.conversationId && f.from.role === 'customer'), 'no typing frame yet'));
+      agentSide.close();
       const polled = await (await dl(`/conversations/${v.conversationId}/activities`, { bearer: v.token })).json() as any;
       assert.ok(!polled.activities.some((a: any) => a.type === 'typing'), 'typing is never stored or polled');
       second.socket.close();
@@ -294,7 +299,7 @@ for (const database of ['sqlite', 'postgres'] as const) {
         // As botframework-directlinejs sends it: an `activity` part, then one `file` part per attachment.
         const form = new FormData();
         if (activity) form.append('activity', new Blob([JSON.stringify(activity)], { type: 'application/vnd.microsoft.activity' }));
-        for (const f of files) form.append('file', new Blob([f.bytes], { type: f.type }), f.name);
+        for (const f of files) form.append('file', new Blob([new Uint8Array(f.bytes)], { type: f.type }), f.name);
         return dl(`/conversations/${v.conversationId}/upload?userId=x`, { method: 'POST', bearer: v.token, body: form });
       };
       const ok = await upload([{ name: 'receipt.png', type: 'image/png', bytes: png }, { name: 'notes.txt', type: 'text/plain', bytes: Buffer.from('order 42') }],

@@ -27,6 +27,7 @@ import { directLineRoutes } from './routes/directline-routes.js';
 import { webchatAdminRoutes } from './routes/webchat-admin-routes.js';
 import { webchatRoutes } from './routes/webchat-routes.js';
 import { attachmentRoutes } from './routes/attachment-routes.js';
+import { typingRoutes } from './routes/typing-routes.js';
 import { registerDirectLineStream } from '../ws/directline-stream.js';
 import type { WebchatDeps } from '../../app/webchat/webchat-deps.js';
 import type { ConversationFeed } from '../../app/webchat/conversation-feed.js';
@@ -110,13 +111,14 @@ export async function buildHttpServer(options: HttpServerOptions): Promise<Fasti
   widgetRoutes(app, options.deps);
   if (options.relyingParty) sessionRoutes(app, options.identity, options.relyingParty, { signInRateLimit: options.signInRateLimit });
   oauthRoutes(app, options.identity, options.oauth);
-  registerEventGateway(app, options.deps, options.routing);
+  registerEventGateway(app, options.deps, options.routing, options.webchat?.feed);
   if (options.webchat) {
     await directLineRoutes(app, options.webchat.deps, options.webchat.feed, options.identity.identitySettings.publicUrl);
     await registerDirectLineStream(app, options.webchat.deps, options.webchat.feed, options.identity.identitySettings.publicUrl);
     await webchatRoutes(app, options.webchat.deps, options.identity.identitySettings.publicUrl);
     webchatAdminRoutes(app, options.webchat.deps);
     attachmentRoutes(app, options.webchat.deps);
+    typingRoutes(app, options.deps, options.webchat.feed);
   }
   app.get('/openapi.json', { config: { public: true }, schema: { hide: true } }, async () => app.swagger());
   return app;

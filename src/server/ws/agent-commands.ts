@@ -5,6 +5,8 @@ import type { RoutingEngine } from '../../app/routing/routing-engine.js';
 import { changeConversationState } from '../../app/use-cases/change-conversation-state.js';
 import { postMessage } from '../../app/use-cases/post-message.js';
 import { setAgentPresence } from '../../app/use-cases/set-agent-presence.js';
+import type { ConversationFeed } from '../../app/webchat/conversation-feed.js';
+import { announceAgentTyping } from '../../app/webchat/typing.js';
 import { PRESENCES, type Presence } from '../../core/routing/agent-selection.js';
 import { MESSAGE_VISIBILITIES, type MessageVisibility } from '../../core/message-visibility.js';
 
@@ -14,7 +16,7 @@ import { MESSAGE_VISIBILITIES, type MessageVisibility } from '../../core/message
  *   {"type":"command","id":"c1","tenantId","agentId","action":"accept","offerId"}
  * Actions: presence {presence}, accept {offerId}, reject {offerId, reason?},
  * message {conversationId, text, visibility?, idempotencyKey?}, wrap-up {conversationId},
- * close {conversationId}. The answer is {"type":"result","id","result"} or an error frame. Each
+ * close {conversationId}, typing {conversationId} (relayed to the customer, not stored). The answer is {"type":"result","id","result"} or an error frame. Each
  * action runs the same use case as its REST route, with the same checks and errors.
  */
 export type CommandFrame = Record<string, unknown> & { readonly id: string };
@@ -27,7 +29,7 @@ const text = (frame: CommandFrame, field: string, max = 200): string => {
   return value;
 };
 
-export async function runAgentCommand(deps: AppDeps, engine: RoutingEngine, caller: Caller, frame: CommandFrame): Promise<unknown> {
+export async function runAgentCommand(deps: AppDeps, engine: RoutingEngine, caller: Caller, frame: CommandFrame, feed?: ConversationFeed): Promise<unknown> {
   const tenantId = text(frame, 'tenantId', 64);
   const agentId = text(frame, 'agentId', 64);
   switch (frame.action) {
@@ -59,7 +61,11 @@ export async function runAgentCommand(deps: AppDeps, engine: RoutingEngine, call
       return changeConversationState(deps, caller, tenantId, text(frame, 'conversationId', 64), { to: 'wrap_up', reason: `wrap-up by ${agentId}` });
     case 'close':
       return changeConversationState(deps, caller, tenantId, text(frame, 'conversationId', 64), { to: 'closed', reason: `closed by ${agentId}` });
+    case 'typing':
+      if (!feed) throw new SwitchboardError('SB_ERR_VALIDATION', 'Typing is relayed to web chat customers, and web chat is not running.');
+      await announceAgentTyping(deps, feed, caller, tenantId, text(frame, 'conversationId', 64), agentId);
+      return { relayed: true };
     default:
-      throw new SwitchboardError('SB_ERR_VALIDATION', '"action" must be one of presence, accept, reject, message, wrap-up, close.');
+      throw new SwitchboardError('SB_ERR_VALIDATION', '"action" must be one of presence, accept, reject, message, wrap-up, close, typing.');
   }
 }

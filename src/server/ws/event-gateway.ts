@@ -1,6 +1,7 @@
 import type { FastifyInstance, FastifyBaseLogger } from 'fastify';
 import type { WebSocket } from 'ws';
-import type { Caller } from '../../app/caller.js';
+import { queueScope, type Caller } from '../../app/caller.js';
+import type { ConversationFeed } from '../../app/webchat/conversation-feed.js';
 import type { AppDeps } from '../../app/deps.js';
 import { isSwitchboardError, type ErrorCode } from '../../app/errors.js';
 import { getConversation } from '../../app/queries/conversation-queries.js';
@@ -45,6 +46,16 @@ class Subscription {
     private readonly caller: Caller,
     private readonly log: FastifyBaseLogger,
   ) {}
+
+  /** Tenant-wide subscriptions of callers scoped to some queues must not hear about the others. */
+  get readsEverything(): boolean {
+    return queueScope(this.caller, 'conversations.read') === 'all';
+  }
+
+  typing(conversationId: string, userId: string): void {
+    if (this.closed || this.socket.readyState !== this.socket.OPEN) return;
+    this.socket.send(JSON.stringify({ type: 'typing', subscription: this.id, conversationId, from: { role: 'customer', id: userId } }));
+  }
 
   wants(event: SwitchboardEvent): boolean {
     return event.tenantId === this.tenantId && event.id > this.cursor &&
@@ -92,12 +103,21 @@ class Subscription {
  *   {"type":"unsubscribe","id":"s1"}
  *   {"type":"command","id":"c1","tenantId","agentId","action",...}   (see agent-commands.ts)
  * Frames to the client: {"type":"subscribed","id","after"}, {"type":"event","subscription","event"},
- * {"type":"result","id","result"},
+ * {"type":"result","id","result"}, {"type":"typing","subscription","conversationId","from"} (a web chat customer types),
  * {"type":"error","id"?,"error":{"code","message"}}. Omit `after` to receive only new events;
  * pass the last event id seen to resume without loss.
  */
-export function registerEventGateway(app: FastifyInstance, deps: AppDeps, engine: RoutingEngine): void {
+export function registerEventGateway(app: FastifyInstance, deps: AppDeps, engine: RoutingEngine, feed?: ConversationFeed): void {
   const byTenant = new Map<string, Set<Subscription>>();
+
+  // A web chat customer typing: told to the subscriptions that may read the conversation (one
+  // naming it, or a tenant-wide one of a caller who reads every conversation), never stored.
+  const offTyping = feed?.onCustomerTyping((tenantId, conversationId, userId) => {
+    for (const sub of byTenant.get(tenantId) ?? []) {
+      if (sub.conversationId === conversationId || (sub.conversationId === undefined && sub.readsEverything)) sub.typing(conversationId, userId);
+    }
+  });
+  app.addHook('onClose', async () => offTyping?.());
 
   const unsubscribeBus = deps.bus.subscribe((event) => {
     const subs = byTenant.get(event.tenantId);
@@ -159,7 +179,7 @@ export function registerEventGateway(app: FastifyInstance, deps: AppDeps, engine
       }
       if (f.type === 'command') {
         try {
-          const result = await runAgentCommand(deps, engine, caller, f as CommandFrame);
+          const result = await runAgentCommand(deps, engine, caller, f as CommandFrame, feed);
           if (socket.readyState === socket.OPEN) socket.send(JSON.stringify({ type: 'result', id: f.id, result }));
         } catch (error) {
           if (isSwitchboardError(error)) return sendError(error.code, error.message, f.id);
