@@ -109,18 +109,7 @@ export async function auditOf(server: OAuthServer, tenantId: string | null, acti
 }
 
 /** Retries an assertion for a while: for audit entries written after the response was sent. */
-export async function eventually(check: () => Promise<void>, timeoutMs = 2_000): Promise<void> {
-  const until = Date.now() + timeoutMs;
-  for (;;) {
-    try {
-      await check();
-      return;
-    } catch (error) {
-      if (Date.now() > until) throw error;
-      await new Promise((resolve) => setTimeout(resolve, 20));
-    }
-  }
-}
+export { eventually } from '../support/eventually.js';
 
 /** A form-encoded POST to the token endpoint over real HTTP (the issuer is then the listening address). */
 export async function postTokenHttp(server: OAuthServer, tenantId: string, params: Record<string, string>): Promise<TokenReply> {

@@ -10,25 +10,13 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import WebSocket from 'ws';
 import { ManualClock } from '../../src/app/ports/fakes/manual-clock.js';
+import { eventually } from '../support/eventually.js';
 import { postgresSkip } from '../support/postgres.js';
 import { snapshotDatabase } from '../support/snapshot.js';
 import { startTestServer, type TestServer } from '../support/test-server.js';
 import { assertErrorBody, client, type Client } from '../http/http-helpers.js';
 
 const PAGE = 'https://shop.example.com';
-
-async function eventually(check: () => Promise<void> | void, ms = 5_000): Promise<void> {
-  const until = Date.now() + ms;
-  for (;;) {
-    try {
-      await check();
-      return;
-    } catch (error) {
-      if (Date.now() > until) throw error;
-      await new Promise((resolve) => setTimeout(resolve, 25));
-    }
-  }
-}
 
 /** A Direct Line stream as a list of frames. */
 function openStream(url: string, headers: Record<string, string> = {}) {

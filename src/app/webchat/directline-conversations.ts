@@ -3,7 +3,7 @@ import { combineRoles } from '../../core/identity/grants.js';
 import { isTerminal } from '../../core/conversation-lifecycle.js';
 import type { Channel, Conversation, Message } from '../../core/model.js';
 import {
-  activityId, DIRECTLINE_CHANNEL_ID, messageToActivity, parseWatermark, readInboundActivity, watermarkOf, type DirectLineActivity,
+  activityId, DIRECTLINE_CHANNEL_ID, messageToActivity, parseWatermark, readInboundActivity, watermarkOf, type DirectLineActivity, type InboundActivity,
 } from '../../core/webchat/directline-activity.js';
 import { readWebchatSettings } from '../../core/webchat/webchat-settings.js';
 import type { Caller } from '../caller.js';
@@ -246,12 +246,19 @@ export async function postActivity(deps: WebchatDeps, principal: DirectLinePrinc
   if (read.activity.type === 'typing') {
     return { id: `${conversationId}|typing`, typing: { tenantId: conversation.tenantId, conversationId, userId } };
   }
+  return sendAsCustomer(deps, conversation, userId, read.activity);
+}
+
+/** Stores the customer's message (once per clientActivityID), answering in Direct Line's terms. */
+async function sendAsCustomer(
+  deps: WebchatDeps, conversation: Conversation, userId: string, activity: InboundActivity, files?: readonly UploadedFile[],
+): Promise<PostedActivity> {
   try {
-    const posted = await postMessage(deps, customerCaller(conversation.tenantId, userId), conversation.tenantId, conversationId, {
-      senderRole: 'customer', text: read.activity.text, channelData: read.activity.channelData,
-      ...(read.activity.clientActivityId ? { idempotencyKey: read.activity.clientActivityId } : {}),
+    const posted = await postMessage(deps, customerCaller(conversation.tenantId, userId), conversation.tenantId, conversation.id, {
+      senderRole: 'customer', text: activity.text, channelData: activity.channelData, files,
+      ...(activity.clientActivityId ? { idempotencyKey: activity.clientActivityId } : {}),
     });
-    return { id: activityId(conversationId, posted.message.seq) };
+    return { id: activityId(conversation.id, posted.message.seq) };
   } catch (error) {
     if (isSwitchboardError(error) && error.code === 'SB_ERR_IDEMPOTENCY_CONFLICT') throw new DirectLineError('Conflict', 'The clientActivityID was already used for another activity.');
     if (isSwitchboardError(error) && error.code === 'SB_ERR_CONVERSATION_CLOSED') throw new DirectLineError('NotFound', 'The conversation has ended.');
@@ -283,16 +290,6 @@ export async function uploadActivity(
   if (!read.ok || read.activity.type !== 'message') throw new DirectLineError('BadArgument', read.ok ? 'Uploads belong to a message activity.' : read.problem);
   const conversation = await conversationFor(deps, principal, conversationId, false);
   const userId = principal.kind === 'token' ? principal.grant.userId : await userIdOf(deps, conversation);
-  try {
-    const posted = await postMessage(deps, customerCaller(conversation.tenantId, userId), conversation.tenantId, conversationId, {
-      senderRole: 'customer', text: read.activity.text, channelData: read.activity.channelData,
-      files: files.map((f) => ({ ...f, name: safeFileName(f.name), contentType: f.contentType.split(';')[0]!.trim().toLowerCase() })),
-      ...(read.activity.clientActivityId ? { idempotencyKey: read.activity.clientActivityId } : {}),
-    });
-    return { id: activityId(conversationId, posted.message.seq) };
-  } catch (error) {
-    if (isSwitchboardError(error) && error.code === 'SB_ERR_IDEMPOTENCY_CONFLICT') throw new DirectLineError('Conflict', 'The clientActivityID was already used for another activity.');
-    if (isSwitchboardError(error) && error.code === 'SB_ERR_CONVERSATION_CLOSED') throw new DirectLineError('NotFound', 'The conversation has ended.');
-    throw error;
-  }
+  return sendAsCustomer(deps, conversation, userId, read.activity,
+    files.map((f) => ({ ...f, name: safeFileName(f.name), contentType: f.contentType.split(';')[0]!.trim().toLowerCase() })));
 }
