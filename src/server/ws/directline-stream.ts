@@ -1,19 +1,50 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { WebSocket } from 'ws';
 import { isTerminal } from '../../core/conversation-lifecycle.js';
-import { DIRECTLINE_CHANNEL_ID, parseWatermark, type ChannelAccount } from '../../core/webchat/directline-activity.js';
+import { DIRECTLINE_CHANNEL_ID, parseWatermark, watermarkOf, type ChannelAccount } from '../../core/webchat/directline-activity.js';
 import type { ConversationFeed } from '../../app/webchat/conversation-feed.js';
 import { authenticateDirectLine, type DirectLinePrincipal } from '../../app/webchat/directline-auth.js';
-import { conversationFor, readActivities } from '../../app/webchat/directline-conversations.js';
+import { conversationFor, readActivities, type ActivitySet } from '../../app/webchat/directline-conversations.js';
 import { DirectLineError } from '../../app/webchat/directline-error.js';
 import { originAllowed } from '../../app/webchat/webchat-origins.js';
 import type { WebchatDeps } from '../../app/webchat/webchat-deps.js';
 import { DIRECTLINE_PREFIX, publicBase, sendDirectLineError } from '../http/routes/directline-routes.js';
 
-/** DLJS pings every 20 s; we ping too (`settings.streamHeartbeatMs`, 20 s by default), and a socket silent for two heartbeats is gone. */
 /** A reader this far behind is closed; it reconnects and resumes from its watermark. */
 export const MAX_BUFFERED_BYTES = 1024 * 1024;
+/**
+ * A frame carries at most this many characters of activities (always at least one activity), so
+ * what one socket buffers stays within MAX_BUFFERED_BYTES plus one frame. A page read from the
+ * store can hold 500 activities of up to 256K characters each: sent as one frame, a replay could
+ * put over 100 MB behind one socket, and exceed a client's own frame limit (the `ws` package
+ * refuses frames over 100 MiB), so that client would reconnect to the same frame forever.
+ */
 export const MAX_FRAME_CHARS = 256 * 1024;
+
+/**
+ * An activity set as frames of at most MAX_FRAME_CHARS (one activity larger than that goes alone),
+ * built one at a time, each activity serialized once. A frame that ends early carries the
+ * watermark of its last activity; the last frame the set's own (which may move past hidden messages).
+ */
+function* framesOf(set: ActivitySet): Generator<string> {
+  const frame = (parts: readonly string[], watermark: string) => `{"activities":[${parts.join(',')}],"watermark":${JSON.stringify(watermark)}}`;
+  let parts: string[] = [];
+  let size = 0;
+  let lastSeq: number | undefined;
+  for (const activity of set.activities) {
+    const json = JSON.stringify(activity);
+    if (parts.length > 0 && lastSeq !== undefined && size + json.length > MAX_FRAME_CHARS) {
+      yield frame(parts, watermarkOf(lastSeq));
+      parts = [];
+      size = 0;
+    }
+    parts.push(json);
+    size += json.length + 1;
+    // Activity ids are `{conversationId}|{sequence}`: the sequence is the watermark after it.
+    lastSeq = activity.id ? parseWatermark(activity.id.slice(activity.id.lastIndexOf('|') + 1)) || undefined : undefined;
+  }
+  yield frame(parts, set.watermark);
+}
 
 interface Stream {
   readonly socket: WebSocket;
@@ -75,13 +106,13 @@ export async function registerDirectLineStream(app: FastifyInstance, deps: Webch
       open.get(k)?.close(4000, 'collision');
       open.set(k, stream);
 
-      const send = (frame: unknown): boolean => {
+      const send = (frame: string): boolean => {
         if (closed || socket.readyState !== socket.OPEN) return false;
         if (socket.bufferedAmount > MAX_BUFFERED_BYTES) {
           socket.close(1013, 'client too slow; reconnect with your watermark');
           return false;
         }
-        socket.send(JSON.stringify(frame));
+        socket.send(frame);
         return true;
       };
 
@@ -104,7 +135,9 @@ export async function registerDirectLineStream(app: FastifyInstance, deps: Webch
                 if (isTerminal(conversation.state)) stream.close(1000, 'conversation ended');
                 break;
               }
-              if (set.activities.length > 0 && !send(set)) return;
+              if (set.activities.length > 0) {
+                for (const frame of framesOf(set)) if (!send(frame)) return;
+              }
               watermark = next;
             }
           } while (again);
@@ -119,10 +152,12 @@ export async function registerDirectLineStream(app: FastifyInstance, deps: Webch
       const unwatch = feed.watch(tenantId, conversationId, {
         changed: () => void pump(),
         typing: (from: ChannelAccount) => {
-          send({ activities: [{ type: 'typing', channelId: DIRECTLINE_CHANNEL_ID, conversation: { id: conversationId }, from, timestamp: new Date(deps.clock.now()).toISOString() }] });
+          send(JSON.stringify({ activities: [{ type: 'typing', channelId: DIRECTLINE_CHANNEL_ID, conversation: { id: conversationId }, from, timestamp: new Date(deps.clock.now()).toISOString() }] }));
         },
       });
 
+      // DLJS pings every 20 s; we ping too (`settings.streamHeartbeatMs`, 20 s by default), and a
+      // socket that answered nothing since the previous ping is closed: a dead peer goes within two heartbeats.
       const heartbeat = setInterval(() => {
         if (!alive) return socket.terminate();
         alive = false;
