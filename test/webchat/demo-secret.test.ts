@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { createRequire } from 'node:module';
 import { after, before, describe, it } from 'node:test';
 import { seedDemo } from '../../src/app/use-cases/seed-demo.js';
 import { ensureDemoDirectLineSecret } from '../../src/app/webchat/demo-secret.js';
@@ -35,6 +36,31 @@ describe('the demo Direct Line secret', () => {
     assert.equal((await generate(fixed)).statusCode, 200);
     await ensureDemoDirectLineSecret(sb.webchat.deps, tenantId, channelId, fixed);
     assert.equal((await sb.deps.storage.read.webchat.listDirectLineSecrets(tenantId, channelId)).length, 2);
+  });
+
+  it('serves botframework-directlinejs on the demo channel, reaching its workstream', async () => {
+    const require = createRequire(import.meta.url);
+    (globalThis as Record<string, unknown>).XMLHttpRequest ??= require('xhr2');
+    (globalThis as Record<string, unknown>).WebSocket ??= require('ws');
+    const { DirectLine } = require('botframework-directlinejs') as typeof import('botframework-directlinejs');
+    const base = await sb.app.listen({ host: '127.0.0.1', port: 0 });
+    const { value } = await ensureDemoDirectLineSecret(sb.webchat.deps, tenantId, channelId, null);
+    const dl = new DirectLine({ domain: `${base}/v3/directline`, secret: value, webSocket: true });
+    const seen: { type: string; text?: string; channelData?: any }[] = [];
+    const subscription = dl.activity$.subscribe((a: any) => seen.push(a));
+    try {
+      await new Promise<void>((resolve, reject) => dl.postActivity({ type: 'message', from: { id: 'dl_demo' }, text: 'Hello demo' } as never).subscribe({ next: () => resolve(), error: reject }));
+      const until = Date.now() + 5_000;
+      // The demo workstream routes it (its agents are signed out): the customer hears their place in line.
+      while (!seen.some((a) => a.channelData?.switchboard?.kind === 'queue')) {
+        if (Date.now() > until) throw new Error(`no queue message; saw ${JSON.stringify(seen.map((a) => a.text))}`);
+        await new Promise((resolve) => setTimeout(resolve, 50));
+      }
+      assert.ok(seen.some((a) => a.text === 'Hello demo'), 'the echo arrived');
+    } finally {
+      subscription.unsubscribe();
+      dl.end();
+    }
   });
 
   it('is not brought back once an administrator revoked it', async () => {
