@@ -48,9 +48,8 @@ export interface RunningSwitchboard {
 }
 
 /** Starts `serve` on a fresh data directory; port 0 lets the OS pick a free loopback port. */
-export async function startSwitchboard(options: {
-  entry: string; dataDir: string; pinning: Pinning; nodeArgs?: readonly string[];
-}): Promise<RunningSwitchboard> {
+/** The environment a benchmark's Switchboard runs with: SQLite in `dataDir`, loopback, warnings only. */
+export function switchboardEnv(dataDir: string): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = {};
   for (const [name, value] of Object.entries(process.env)) {
     // Nothing from the caller's shell may redirect the server (to PostgreSQL, another port, a config file).
@@ -58,13 +57,20 @@ export async function startSwitchboard(options: {
     env[name] = value;
   }
   Object.assign(env, {
-    SWITCHBOARD_DATA_DIR: options.dataDir,
+    SWITCHBOARD_DATA_DIR: dataDir,
     SWITCHBOARD_HOST: '127.0.0.1',
     SWITCHBOARD_PORT: '0',
     // Request logging at info would measure pino, not the API.
     SWITCHBOARD_LOG_LEVEL: 'warn',
     SWITCHBOARD_SQLITE_SYNCHRONOUS: 'NORMAL',
   });
+  return env;
+}
+
+export async function startSwitchboard(options: {
+  entry: string; dataDir: string; pinning: Pinning; nodeArgs?: readonly string[];
+}): Promise<RunningSwitchboard> {
+  const env = switchboardEnv(options.dataDir);
   const { server, readyLine } = await startServer({
     name: 'switchboard',
     command: process.execPath,
