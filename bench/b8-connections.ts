@@ -359,7 +359,7 @@ export async function runB8(): Promise<boolean> {
           (messages !== undefined && (messages.once !== messages.posted || messages.postFailed > 0));
         if (bad) invalid++;
         out(`  ${label.padEnd(11)} storm: ${int(result.dropped)} dropped, ${int(reconnected)} back in ${(recoveryMs / 1000).toFixed(2)} s (window ${stormMs / 1000} s)` +
-          `, reconnect p50 ${ms(result.reconnectP50)} / p99 ${ms(result.reconnectP99)} / max ${ms(result.reconnectMax)} ms, ${retries} retries${failed ? `, ${failed} FAILED` : ''}${errorText ? ` (${errorText})` : ''}` +
+          `, reconnect p50 ${ms(result.reconnectP50)} / p99 ${ms(result.reconnectP99)} / max ${ms(result.reconnectMax)} ms (${int(over(latencies, 1000))} over 1 s, ${int(over(latencies, 3000))} over 3 s), ${retries} retries${failed ? `, ${failed} FAILED` : ''}${errorText ? ` (${errorText})` : ''}` +
           `; server ${cores(stormCpu.server)} core, clients ${cores(stormCpu.load)}, others ${others(stormCpu)}; event-loop lag p99 ${ms(afterStorm.eld.p99)} ms (max ${ms(afterStorm.eld.max)}); server holds ${int(afterStorm.sockets)}` +
           `${messages ? `; ${messages.posted} messages posted during the storm: ${messages.once} arrived once, ${messages.lost} lost, ${messages.twice} more than once${messages.postFailed ? `, ${messages.postFailed} posts failed` : ''}` : ''}` +
           `; ${duplicateIds} duplicate activities, ${unexpectedCloses} unexpected closes${bad ? '  INVALID' : ''}`);
@@ -491,6 +491,7 @@ function header(buildNote: string, pinning: Pinning, s: {
 
 /** Cores other processes used on the server's / the clients' CPU: the noise of a shared machine. */
 const others = (use: CpuUse) => `${cores(use.othersOnServerCpu)}/${cores(use.othersOnLoadCpu)}`;
+const over = (values: Float64Array, limit: number) => values.reduce((n, v) => (v > limit ? n + 1 : n), 0);
 const mb = (bytes: number) => (bytes / 1024 / 1024).toFixed(0);
 const kb = (bytes: number) => (bytes / 1024).toFixed(1);
 
