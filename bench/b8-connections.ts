@@ -36,9 +36,9 @@ import { apiClient, ensureBuilt, switchboardEnv } from './lib/switchboard.js';
  * socket is open again; the bare server's is its accept time for the same storm.
  *
  * The sockets are held by child processes (bench/b8/socket-client.ts, on the load generator's
- * core), each with its own loopback source address (127.0.0.2, .3, ...), because one process may
- * hold only as many descriptors as `ulimit -n` allows, and one source address has only ~28,000
- * ephemeral ports (the storm leaves thousands in TIME_WAIT).
+ * core), each measurement from fresh loopback source addresses (127.<n>.<client>.2), because one
+ * process may hold only as many descriptors as `ulimit -n` allows, and one source address has only
+ * ~28,000 ephemeral ports, thousands of which each storm and each close leave in TIME_WAIT.
  *
  * Targets: RSS per connection <= 2x bare; storm recovered, nothing lost, in <= 2x the bare
  * server's time; event-loop lag p99 <= 100 ms (during the storm).
@@ -119,13 +119,13 @@ class ClientChild {
   private readonly waiting: ((reply: Reply) => void)[] = [];
   readonly child: ChildProcess;
 
-  constructor(readonly address: string) {
+  constructor(readonly index: number) {
     this.child = fork(join(ROOT, 'bench/b8/socket-client.ts'), [], {
-      execArgv: ['--import', 'tsx'], env: { ...process.env, B8_LOCAL_ADDRESS: address }, stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+      execArgv: ['--import', 'tsx'], env: process.env, stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
     });
     this.child.on('message', (reply: Reply) => this.waiting.shift()?.(reply));
     this.child.on('exit', (code, signal) => {
-      for (const w of this.waiting.splice(0)) w({ type: 'error', message: `socket client ${address} exited (code ${code}, signal ${signal})` });
+      for (const w of this.waiting.splice(0)) w({ type: 'error', message: `socket client ${index} exited (code ${code}, signal ${signal})` });
     });
   }
 
@@ -199,7 +199,11 @@ export async function runB8(): Promise<boolean> {
   const forgetClients = onExit(() => clients.forEach((c) => c.child.kill('SIGKILL')));
   let server: ServerProcess | undefined;
   try {
-    for (let i = 0; i < clientCount; i++) clients.push(new ClientChild(`127.0.0.${2 + i}`));
+    for (let i = 0; i < clientCount; i++) clients.push(new ClientChild(i));
+    // Every measurement gets fresh loopback source addresses (127.<n>.<client>.2; n counts
+    // measurements), so no connect() has to find a port among those the last one left in TIME_WAIT.
+    let measurement = 0;
+    const addressOf = (client: number) => `127.${1 + (measurement % 250)}.${client}.2`;
     const clientCpu = () => clients.reduce((sum, c) => sum + c.cpuSeconds(), 0);
 
     const startBare = async () => (await startServer({
@@ -285,17 +289,18 @@ export async function runB8(): Promise<boolean> {
         }
         const label = key === 'bare' ? 'bare ws' : 'switchboard';
         const shares = itemsFor(key, baseUrl);
+        measurement++;
 
         // Warm-up: the first sockets of a fresh process pay for compiling the code paths.
         const warm = shares.map((s) => s.slice(0, Math.ceil(WARMUP_SOCKETS / clients.length)));
-        await all(warm.map((items) => ({ type: 'open', items, concurrency, heartbeatMs, round })), 'opened');
+        await all(warm.map((items, c) => ({ type: 'open', items, concurrency, heartbeatMs, round, localAddress: addressOf(c) })), 'opened');
         await all(clients.map(() => ({ type: 'close' })), 'closed');
         await sleep(1000);
         const before = await serverReport(server);
 
         const rampCpuWindow = cpuWindow(server, pinning, clientCpu);
         const t0 = performance.now();
-        const opened = await all(shares.map((items) => ({ type: 'open', items, concurrency, heartbeatMs, round })), 'opened');
+        const opened = await all(shares.map((items, c) => ({ type: 'open', items, concurrency, heartbeatMs, round, localAddress: addressOf(c) })), 'opened');
         const rampMs = performance.now() - t0;
         const rampCpu = rampCpuWindow();
         const rampFailed = opened.reduce((n, r) => n + r.failed, 0);
@@ -485,7 +490,7 @@ function header(buildNote: string, pinning: Pinning, s: {
   out(`  CPU pinning: ${pinning.description}${canReadProcStat() ? '' : ' (no /proc: server CPU use not reported)'}`);
   out(`  open files per process (ulimit -n): ${s.limit ?? 'unknown'} (soft limit, inherited by the servers; raising it needs CAP_SYS_RESOURCE or a higher hard limit)` +
     `${s.sockets < s.wanted ? `: ${int(s.wanted)} sockets asked for, ${int(s.sockets)} used (${FD_RESERVE} descriptors left for the server's own files)` : ''}`);
-  out(`  ${int(s.sockets)} sockets held by ${s.clientCount} client processes (127.0.0.2-${2 + s.clientCount - 1}), ${s.concurrency} handshakes in flight per client during the ramp; keep-alive every ${s.heartbeatMs / 1000} s; hold ${s.holdMs / 1000} s`);
+  out(`  ${int(s.sockets)} sockets held by ${s.clientCount} client processes (each measurement from fresh source addresses 127.<n>.<client>.2), ${s.concurrency} handshakes in flight per client during the ramp; keep-alive every ${s.heartbeatMs / 1000} s; hold ${s.holdMs / 1000} s`);
   out(`  storm: ${int(s.stormSize)} sockets dropped at once, reconnecting ${s.stormMs > 0 ? `at random within ${s.stormMs / 1000} s` : 'all at once'}, resuming by watermark (${s.mode === 'get' ? 'GET /v3/directline/conversations/{id}?watermark=w, then the new streamUrl' : 'the old streamUrl with &watermark=w'}); ${s.stormMessages} agent messages posted during it; ${s.rounds} rounds (order alternates)`);
 }
 

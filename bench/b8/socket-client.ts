@@ -4,8 +4,8 @@ import WebSocket from 'ws';
 /**
  * One of B8's socket clients (a child process of the benchmark: a process may hold only so many
  * file descriptors, and 20,000 sockets need several). It holds its share of the idle customer
- * sockets, all from its own loopback source address (127.0.0.x, so the storm's TIME_WAIT ports
- * never run out), sends each socket's keep-alive (an empty message every heartbeat, as
+ * sockets, from a loopback source address of its own (127.x.y.2, a fresh one per measurement, so
+ * the ports left in TIME_WAIT never run out), sends each socket's keep-alive (an empty message every heartbeat, as
  * botframework-directlinejs does) and answers the server's pings (ws does), and on command drops
  * sockets and reconnects them as a Direct Line client does: `GET /v3/directline/conversations/{id}
  * ?watermark=w` for a new streamUrl (mode `get`), or the old streamUrl with `&watermark=w` (mode
@@ -23,7 +23,7 @@ export interface Item {
 }
 
 export type Command =
-  | { type: 'open'; items: Item[]; concurrency: number; heartbeatMs: number; round: number }
+  | { type: 'open'; items: Item[]; concurrency: number; heartbeatMs: number; round: number; localAddress: string }
   | { type: 'storm'; keys: string[]; spreadMs: number; mode: 'bare' | 'get' | 'url'; baseUrl: string }
   | { type: 'received' }
   | { type: 'refresh'; baseUrl: string; concurrency: number }
@@ -46,7 +46,8 @@ interface Held {
   dropping: boolean;
 }
 
-const localAddress = process.env.B8_LOCAL_ADDRESS || undefined;
+/** The loopback source address of this measurement's sockets (a fresh one each time: see open). */
+let localAddress: string | undefined;
 const held = new Map<string, Held>();
 let heldList: Held[] = [];
 let heartbeat: ReturnType<typeof setInterval> | undefined;
@@ -129,6 +130,13 @@ function withWatermark(url: string, watermark: string | undefined): string {
 
 async function open(command: Extract<Command, { type: 'open' }>): Promise<Reply> {
   const started = performance.now();
+  // A fresh source address for every measurement: the thousands of ports the previous one left in
+  // TIME_WAIT (60 s) would otherwise make every bind() before connect() search for a free port.
+  if (localAddress !== command.localAddress) {
+    agent?.destroy();
+    agent = undefined;
+  }
+  localAddress = command.localAddress;
   markers = new Map();
   markerPrefix = `b8 r${command.round} `;
   duplicateIds = 0;
@@ -186,14 +194,18 @@ async function storm(command: Extract<Command, { type: 'storm' }>): Promise<Repl
         let url: string;
         if (command.mode === 'get') {
           const path = `/v3/directline/conversations/${encodeURIComponent(h.item.key)}${h.watermark !== undefined ? `?watermark=${encodeURIComponent(h.watermark)}` : ''}`;
-          const answer = await httpJson(command.baseUrl, 'GET', path, h.item.token!);
+          const answer = await httpJson(command.baseUrl, 'GET', path, h.item.token!).catch((error: Error) => {
+            throw new Error(`GET conversation: ${error.message}`);
+          });
           if (answer.status !== 200) throw new Error(`GET conversation: HTTP ${answer.status} ${answer.body.slice(0, 200)}`);
           url = (JSON.parse(answer.body) as { streamUrl: string }).streamUrl;
         } else {
           url = command.mode === 'url' ? withWatermark(h.item.url, h.watermark) : h.item.url;
         }
         h.dropping = false;
-        await connect(h, url);
+        await connect(h, url).catch((error: Error) => {
+          throw new Error(`stream: ${error.message}`);
+        });
         const now = performance.now();
         latencies.push(now - attempt);
         lastOpenMs = Math.max(lastOpenMs, now - dropAt);
