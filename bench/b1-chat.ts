@@ -32,8 +32,8 @@ import { apiClient, ensureBuilt, startSwitchboard } from './lib/switchboard.js';
  * storage, no answer).
  *
  * Both are driven the same way: open-loop (a fixed schedule; latency counts from the scheduled
- * time, so queueing in the client or server is not hidden), the rate swept in steps (x1.25,
- * then two bisections) until p99 > 50 ms; the max rate is the highest step with p99 <= 50 ms,
+ * time, so queueing in the client or server is not hidden), the rate swept in steps (x1.25 until
+ * two rates in a row have p99 > 50 ms, each tried twice, then two bisections); the max rate is the highest step with p99 <= 50 ms,
  * every message delivered exactly once and no failed request. Targets: Switchboard's max >= 50%
  * of the relay's; at half the relay's max, Switchboard's p99 <= 2x the relay's.
  *
@@ -273,37 +273,49 @@ export async function runB1(): Promise<boolean> {
   }
 }
 
-/** x1.25 until a step fails, then two bisections between the last pass and the first failure. */
+/**
+ * x1.25 until two rates in a row fail (a rate fails when a second try fails too: a shared machine,
+ * or a WAL checkpoint, stalls now and then), then two bisections between the highest passing rate
+ * and the lowest failing one above it. A first rate that fails is halved until one passes.
+ */
 async function sweep(start: number, step: (rate: number) => Promise<StepResult>): Promise<{ max: number | undefined; atMax: StepResult | undefined; invalid: number }> {
-  let rate = start;
-  let pass: StepResult | undefined;
-  let fail: number | undefined;
   let invalid = 0;
-  let bisections = 0;
-  for (let n = 0; n < 40; n++) {
+  const attempt = async (rate: number): Promise<StepResult> => {
     let r = await step(rate);
     if (!r.ok) invalid++;
-    // A shared machine stalls now and then: a rate fails only when a second try fails too.
     if (r.ok && !r.passed) {
       r = await step(rate);
       if (!r.ok) invalid++;
     }
-    if (r.ok && r.passed) {
-      if (!pass || r.rate > pass.rate) pass = r;
-    } else {
-      fail = Math.min(fail ?? Infinity, rate);
-    }
-    if (fail === undefined) rate *= STEP_FACTOR;
-    else if (pass === undefined) {
+    return r;
+  };
+  let rate = start;
+  let best: StepResult | undefined;
+  let failAbove: number | undefined;
+  let failsInRow = 0;
+  for (let n = 0; n < 40; n++) {
+    const r = await attempt(rate);
+    if (r.passed) {
+      if (!best || r.rate > best.rate) best = r;
+      failsInRow = 0;
+      failAbove = undefined;
+    } else if (!best) {
       rate /= 2;
       if (rate < 10) break;
+      continue;
     } else {
-      if (bisections >= BISECTIONS) break;
-      bisections++;
-      rate = Math.sqrt(pass.rate * fail);
+      failsInRow++;
+      failAbove ??= rate;
+      if (failsInRow >= 2) break;
     }
+    rate *= STEP_FACTOR;
   }
-  return { max: pass?.rate, atMax: pass, invalid };
+  for (let b = 0; b < BISECTIONS && best && failAbove !== undefined; b++) {
+    const r = await attempt(Math.sqrt(best.rate * failAbove));
+    if (r.passed) best = r;
+    else failAbove = r.rate;
+  }
+  return { max: best?.rate, atMax: best, invalid };
 }
 
 /**
@@ -634,7 +646,7 @@ function header(buildNote: string, pinning: Pinning, s: { rounds: number; stepSe
   out(`  commit ${git(['rev-parse', '--short', 'HEAD']) || 'unknown'}${dirty ? ' + uncommitted changes in src/' : ''}; ${buildNote}`);
   out(`  CPU pinning: ${pinning.description}${canReadProcStat() ? '' : ' (no /proc: server CPU use not reported)'}`);
   out(`  ${s.agents} agents x ${s.perAgent} conversations = ${s.agents * s.perAgent} customers, ${MESSAGE_BYTES}-byte texts; ${s.httpConnections} keep-alive connections for the POSTs`);
-  out(`  SQLite: journal_mode=WAL, synchronous=NORMAL, group commit; open-loop steps of ${s.stepSeconds} s, x${STEP_FACTOR} then ${BISECTIONS} bisections, until p99 > ${s.p99Limit} ms; ${s.rounds} rounds (order alternates)`);
+  out(`  SQLite: journal_mode=WAL, synchronous=NORMAL, group commit; open-loop steps of ${s.stepSeconds} s, x${STEP_FACTOR} until two rates in a row have p99 > ${s.p99Limit} ms (each tried twice), then ${BISECTIONS} bisections; ${s.rounds} rounds (order alternates)`);
 }
 
 function sleep(msec: number): Promise<void> {
