@@ -49,7 +49,8 @@ import { apiClient, ensureBuilt, switchboardEnv } from './lib/switchboard.js';
  * B8_HOLD_SECONDS idle hold (25), B8_HEARTBEAT_MS client keep-alive interval (20000), B8_CLIENTS
  * socket client processes (one per 5,000 sockets), B8_CONCURRENCY handshakes in flight per
  * client during the ramp (50), B8_TARGETS (bare,sb), B8_BUILD (auto | always | never), B8_KEEP=1,
- * B8_PROFILE=1 (V8 CPU profiles of the Switchboard processes in $TMPDIR/switchboard-b8-profiles).
+ * B8_PROFILE=1 (V8 CPU profiles of the Switchboard processes in $TMPDIR/switchboard-b8-profiles),
+ * B8_BACKLOG (the listen backlog of both servers; unset: Node's default 511, as `serve` listens).
  */
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
@@ -109,6 +110,23 @@ function openFileLimit(): number | undefined {
     const line = readFileSync('/proc/self/limits', 'utf8').split('\n').find((l) => l.startsWith('Max open files'));
     const soft = Number(line?.split(/\s{2,}/)[1]);
     return Number.isFinite(soft) ? soft : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Connection attempts the kernel dropped because a listener's accept queue was full (system-wide
+ * TcpExt ListenOverflows; during a storm the server under test is the only busy listener). Each
+ * costs the client a SYN retransmission: 1 s, then 3 s, 7 s after the first try.
+ */
+function listenOverflows(): number | undefined {
+  try {
+    const lines = readFileSync('/proc/net/netstat', 'utf8').split('\n').filter((l) => l.startsWith('TcpExt:'));
+    const names = lines[0]?.split(/\s+/) ?? [];
+    const values = lines[1]?.split(/\s+/) ?? [];
+    const at = names.indexOf('ListenOverflows');
+    return at > 0 ? Number(values[at]) : undefined;
   } catch {
     return undefined;
   }
@@ -184,6 +202,8 @@ export async function runB8(): Promise<boolean> {
   const targets = (process.env.B8_TARGETS ?? 'bare,sb').split(',').map((s) => s.trim()).filter(Boolean) as TargetKey[];
   if (targets.length === 0 || targets.some((t) => t !== 'bare' && t !== 'sb')) throw new Error('B8_TARGETS must list bare and/or sb');
   const profile = process.env.B8_PROFILE === '1';
+  const backlog = process.env.B8_BACKLOG ? Math.round(setting('B8_BACKLOG', 511)) : undefined;
+  const backlogEnv: Record<string, string> = backlog ? { BENCH_BACKLOG: String(backlog) } : {};
 
   const build = ensureBuilt(ROOT, process.env.B8_BUILD);
   const pinning = pinCores();
@@ -193,7 +213,7 @@ export async function runB8(): Promise<boolean> {
   const profileDir = join(tmpdir(), 'switchboard-b8-profiles');
   if (profile) mkdirSync(profileDir, { recursive: true });
   const loadBefore = loadavg();
-  header(build.note, pinning, { wanted, sockets, limit, stormSize, stormMs, stormMessages, mode, rounds, holdMs, heartbeatMs, clientCount, concurrency });
+  header(build.note, pinning, { wanted, sockets, limit, stormSize, stormMs, stormMessages, mode, rounds, holdMs, heartbeatMs, clientCount, concurrency, backlog });
 
   const clients: ClientChild[] = [];
   const forgetClients = onExit(() => clients.forEach((c) => c.child.kill('SIGKILL')));
@@ -208,13 +228,13 @@ export async function runB8(): Promise<boolean> {
 
     const startBare = async () => (await startServer({
       name: 'bare ws', command: process.execPath, args: ['--expose-gc', join(ROOT, 'bench/servers/bare-ws.mjs')], cwd: ROOT,
-      env: { ...process.env, BARE_HEARTBEAT_MS: '20000' }, ready: /^listening (\d+)$/, pinning,
+      env: { ...process.env, BARE_HEARTBEAT_MS: '20000', ...backlogEnv }, ready: /^listening (\d+)$/, pinning,
     }));
     const startSb = async () => {
       const started = await startServer({
         name: 'switchboard', command: process.execPath,
         args: [...(profile ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : []), '--expose-gc', join(ROOT, 'bench/servers/switchboard-stream.mjs')],
-        cwd: dataDir, env: switchboardEnv(dataDir), ready: /^listening (http:\/\/127\.0\.0\.1:\d+) (\S+)$/, pinning, timeoutMs: 120_000,
+        cwd: dataDir, env: { ...switchboardEnv(dataDir), ...backlogEnv }, ready: /^listening (http:\/\/127\.0\.0\.1:\d+) (\S+)$/, pinning, timeoutMs: 120_000,
       });
       return { server: started.server, baseUrl: started.readyLine[1]!, key: started.readyLine[2]! };
     };
@@ -317,12 +337,14 @@ export async function runB8(): Promise<boolean> {
 
         // The storm: the first `stormSize` items (spread evenly over the clients) drop.
         const stormKeys = shares.map((items, c) => items.filter((_, j) => j * clients.length + c < stormSize).map((item) => item.key));
+        const overflowsBefore = listenOverflows();
         const stormCpuWindow = cpuWindow(server, pinning, clientCpu);
         const stormReplies = Promise.all(clients.map((c, i) => c.call({ type: 'storm', keys: stormKeys[i]!, spreadMs: stormMs, mode: key === 'bare' ? 'bare' : mode, baseUrl: baseUrl.replace(/^ws/, 'http') })));
         let posted: { texts: string[]; failed: number } | undefined;
         if (key === 'sb' && stormMessages > 0) posted = await postDuringStorm(baseUrl.replace(/^ws/, 'http'), adminKey, tenantId, agentId, conversations, stormSize, stormMessages, Math.max(stormMs, 1000), round);
         const stormed = (await stormReplies).map((r) => expect(r, 'stormed'));
         const stormCpu = stormCpuWindow();
+        const overflows = overflowsBefore === undefined ? undefined : (listenOverflows() ?? overflowsBefore) - overflowsBefore;
         const latencies = Float64Array.from(stormed.flatMap((r) => r.latencies)).sort();
         const recoveryMs = Math.max(...stormed.map((r) => r.lastOpenMs));
         const afterStorm = await serverReport(server);
@@ -365,6 +387,7 @@ export async function runB8(): Promise<boolean> {
         if (bad) invalid++;
         out(`  ${label.padEnd(11)} storm: ${int(result.dropped)} dropped, ${int(reconnected)} back in ${(recoveryMs / 1000).toFixed(2)} s (window ${stormMs / 1000} s)` +
           `, reconnect p50 ${ms(result.reconnectP50)} / p99 ${ms(result.reconnectP99)} / max ${ms(result.reconnectMax)} ms (${int(over(latencies, 1000))} over 1 s, ${int(over(latencies, 3000))} over 3 s), ${retries} retries${failed ? `, ${failed} FAILED` : ''}${errorText ? ` (${errorText})` : ''}` +
+          `${overflows === undefined ? '' : `; ${int(overflows)} connection attempts dropped by a full accept queue (TcpExt ListenOverflows)`}` +
           `; server ${cores(stormCpu.server)} core, clients ${cores(stormCpu.load)}, others ${others(stormCpu)}; event-loop lag p99 ${ms(afterStorm.eld.p99)} ms (max ${ms(afterStorm.eld.max)}); server holds ${int(afterStorm.sockets)}` +
           `${messages ? `; ${messages.posted} messages posted during the storm: ${messages.once} arrived once, ${messages.lost} lost, ${messages.twice} more than once${messages.postFailed ? `, ${messages.postFailed} posts failed` : ''}` : ''}` +
           `; ${duplicateIds} duplicate activities, ${unexpectedCloses} unexpected closes${bad ? '  INVALID' : ''}`);
@@ -474,7 +497,7 @@ function report(results: TargetRound[], targets: TargetKey[], sockets: number, s
 
 function header(buildNote: string, pinning: Pinning, s: {
   wanted: number; sockets: number; limit: number | undefined; stormSize: number; stormMs: number; stormMessages: number; mode: string;
-  rounds: number; holdMs: number; heartbeatMs: number; clientCount: number; concurrency: number;
+  rounds: number; holdMs: number; heartbeatMs: number; clientCount: number; concurrency: number; backlog: number | undefined;
 }): void {
   const git = (args: string[]) => spawnSync('git', args, { cwd: ROOT, encoding: 'utf8' }).stdout?.trim() ?? '';
   const dirty = git(['status', '--porcelain', '--', 'src']).length > 0;
@@ -492,11 +515,19 @@ function header(buildNote: string, pinning: Pinning, s: {
     `${s.sockets < s.wanted ? `: ${int(s.wanted)} sockets asked for, ${int(s.sockets)} used (${FD_RESERVE} descriptors left for the server's own files)` : ''}`);
   out(`  ${int(s.sockets)} sockets held by ${s.clientCount} client processes (each measurement from fresh source addresses 127.<n>.<client>.2), ${s.concurrency} handshakes in flight per client during the ramp; keep-alive every ${s.heartbeatMs / 1000} s; hold ${s.holdMs / 1000} s`);
   out(`  storm: ${int(s.stormSize)} sockets dropped at once, reconnecting ${s.stormMs > 0 ? `at random within ${s.stormMs / 1000} s` : 'all at once'}, resuming by watermark (${s.mode === 'get' ? 'GET /v3/directline/conversations/{id}?watermark=w, then the new streamUrl' : 'the old streamUrl with &watermark=w'}); ${s.stormMessages} agent messages posted during it; ${s.rounds} rounds (order alternates)`);
+  out(`  listen backlog of both servers: ${s.backlog ?? "Node's default (511), as serve listens"}; net.core.somaxconn ${somaxconn() ?? 'unknown'} caps it`);
 }
 
 /** Cores other processes used on the server's / the clients' CPU: the noise of a shared machine. */
 const others = (use: CpuUse) => `${cores(use.othersOnServerCpu)}/${cores(use.othersOnLoadCpu)}`;
 const over = (values: Float64Array, limit: number) => values.reduce((n, v) => (v > limit ? n + 1 : n), 0);
+function somaxconn(): string | undefined {
+  try {
+    return readFileSync('/proc/sys/net/core/somaxconn', 'utf8').trim();
+  } catch {
+    return undefined;
+  }
+}
 const mb = (bytes: number) => (bytes / 1024 / 1024).toFixed(0);
 const kb = (bytes: number) => (bytes / 1024).toFixed(1);
 

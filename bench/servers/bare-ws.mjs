@@ -28,7 +28,9 @@ const heartbeat = setInterval(() => {
 }, HEARTBEAT_MS);
 heartbeat.unref();
 reportOnSignal(() => wss.clients.size);
-server.listen(0, '127.0.0.1', () => process.stdout.write(`listening ${server.address().port}\n`));
+// BENCH_BACKLOG: the listen backlog (Node's default, 511, when unset), the same for both B8 servers.
+const backlog = process.env.BENCH_BACKLOG ? Number(process.env.BENCH_BACKLOG) : undefined;
+server.listen({ port: 0, host: '127.0.0.1', ...(backlog ? { backlog } : {}) }, () => process.stdout.write(`listening ${server.address().port}\n`));
 const stop = () => {
   for (const socket of wss.clients) socket.terminate();
   server.close(() => process.exit(0));

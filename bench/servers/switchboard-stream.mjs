@@ -12,7 +12,9 @@ const config = loadConfig(process.env, process.cwd());
 const sb = await assemble(config);
 const key = await createAdminApiKey(sb.deps, 'stream benchmark');
 reportOnSignal(() => sb.webchat.feed.watching);
-const address = await sb.app.listen({ host: '127.0.0.1', port: 0 });
+// BENCH_BACKLOG: the listen backlog (Node's default, 511, as `serve` has it, when unset).
+const backlog = process.env.BENCH_BACKLOG ? Number(process.env.BENCH_BACKLOG) : undefined;
+const address = await sb.app.listen({ host: '127.0.0.1', port: 0, ...(backlog ? { backlog } : {}) });
 process.stdout.write(`listening ${address} ${key.token}\n`);
 const stop = () => sb.close().then(() => process.exit(0), () => process.exit(1));
 process.once('SIGTERM', stop);
