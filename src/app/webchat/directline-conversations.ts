@@ -190,18 +190,22 @@ export async function activitiesAfter(deps: WebchatDeps, principal: DirectLinePr
  */
 export async function readActivities(deps: WebchatDeps, channel: Channel, conversation: Conversation, after: number, baseUrl?: string): Promise<ActivitySet> {
   const messages = await deps.storage.read.listMessages(conversation.tenantId, conversation.id, after, PAGE_SIZE);
-  const view = { ...(await viewOf(deps, channel, conversation, messages)), baseUrl };
   const activities: DirectLineActivity[] = [];
-  for (const message of messages) {
-    const activity = messageToActivity(message, view);
-    if (activity) activities.push(activity);
+  // Nothing new (a reconnect that is up to date, most polls): no view to build, so no contact,
+  // context or agent reads for it.
+  if (messages.length > 0) {
+    const view = { ...(await viewOf(deps, channel, conversation, messages)), baseUrl };
+    for (const message of messages) {
+      const activity = messageToActivity(message, view);
+      if (activity) activities.push(activity);
+    }
   }
   let last = messages.at(-1)?.seq ?? after;
   const caughtUp = messages.length < PAGE_SIZE;
   if (caughtUp && isTerminal(conversation.state) && last <= conversation.lastSeq) {
     last = conversation.lastSeq + 1;
     const settings = readWebchatSettings(channel.config, channel.name);
-    activities.push(endOfConversation(conversation.id, last, conversation.closedAt ?? conversation.updatedAt, view.channelTitle, settings.ok && settings.settings.csatEnabled));
+    activities.push(endOfConversation(conversation.id, last, conversation.closedAt ?? conversation.updatedAt, channelTitleOf(channel), settings.ok && settings.settings.csatEnabled));
   }
   return { activities, watermark: watermarkOf(last) };
 }
@@ -220,12 +224,17 @@ async function viewOf(deps: WebchatDeps, channel: Channel, conversation: Convers
     const agent = await reads.getAgent(conversation.tenantId, id);
     if (agent) senderNames.set(id, agent.displayName);
   }
-  const settings = readWebchatSettings(channel.config, channel.name);
   const contact = await reads.getContact(conversation.tenantId, conversation.contactId);
   return {
     conversationId: conversation.id, customerUserId: await userIdOf(deps, conversation), customerName: contact?.displayName ?? null, senderNames,
-    channelTitle: settings.ok ? settings.settings.title : channel.name,
+    channelTitle: channelTitleOf(channel),
   };
+}
+
+/** The name Switchboard's own activities come from: the channel's title, or its name. */
+function channelTitleOf(channel: Channel): string {
+  const settings = readWebchatSettings(channel.config, channel.name);
+  return settings.ok ? settings.settings.title : channel.name;
 }
 
 export interface PostedActivity {
