@@ -1,6 +1,5 @@
-import { spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { cpus, loadavg, tmpdir } from 'node:os';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { loadavg, tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import Database from 'better-sqlite3';
@@ -8,9 +7,10 @@ import WebSocket from 'ws';
 import { cpuWindow, quantile, type CpuUse } from './lib/cpu.js';
 import { createWebchatChannel, startConversations, type DirectLineConversation } from './lib/directline.js';
 import { inParallel, KeepAliveClient } from './lib/http-client.js';
-import { canReadProcStat, onExit, pinCores, startServer, type Pinning, type ServerProcess } from './lib/processes.js';
+import { onExit, pinCores, startServer, type Pinning, type ServerProcess } from './lib/processes.js';
 import { cores, int, median, ms, table } from './lib/stats.js';
 import { apiClient, ensureBuilt, startSwitchboard } from './lib/switchboard.js';
+import { machineLines, setting } from './lib/settings.js';
 
 /**
  * B1, chat message end to end (docs/BENCHMARKS.md, design/BENCHMARKS.md): customers on Direct
@@ -60,12 +60,6 @@ const BISECTIONS = 2;
 const HARD_DRAIN_MS = 60_000;
 
 type LaneKey = 'relay' | 'http-relay' | 'sb';
-
-function setting(name: string, fallback: number): number {
-  const value = Number(process.env[name] ?? fallback);
-  if (!Number.isFinite(value) || value <= 0) throw new Error(`${name} must be a positive number`);
-  return value;
-}
 
 function out(text: string): void {
   process.stdout.write(`${text}\n`);
@@ -633,18 +627,8 @@ function report(results: RoundResult[], lanes: Lane[], store: StoreCheck | undef
 }
 
 function header(buildNote: string, pinning: Pinning, s: { rounds: number; stepSeconds: number; agents: number; perAgent: number; httpConnections: number; p99Limit: number }): void {
-  const git = (args: string[]) => spawnSync('git', args, { cwd: ROOT, encoding: 'utf8' }).stdout?.trim() ?? '';
-  const dirty = git(['status', '--porcelain', '--', 'src']).length > 0;
-  let memory = '';
-  try {
-    memory = `, ${Math.round(Number(/MemTotal:\s+(\d+)/.exec(readFileSync('/proc/meminfo', 'utf8'))?.[1] ?? 0) / 1024 / 1024)} GiB RAM`;
-  } catch {
-    memory = '';
-  }
   out('B1 chat message end to end: Direct Line customer -> Switchboard -> agent socket, vs a bare ws relay, same run');
-  out(`  node ${process.version}, ${cpus().length} CPUs (${cpus()[0]?.model ?? 'unknown CPU'})${memory}, ${process.platform} ${process.arch}`);
-  out(`  commit ${git(['rev-parse', '--short', 'HEAD']) || 'unknown'}${dirty ? ' + uncommitted changes in src/' : ''}; ${buildNote}`);
-  out(`  CPU pinning: ${pinning.description}${canReadProcStat() ? '' : ' (no /proc: server CPU use not reported)'}`);
+  for (const line of machineLines(ROOT, buildNote, pinning)) out(line);
   out(`  ${s.agents} agents x ${s.perAgent} conversations = ${s.agents * s.perAgent} customers, ${MESSAGE_BYTES}-byte texts; ${s.httpConnections} keep-alive connections for the POSTs`);
   out(`  SQLite: journal_mode=WAL, synchronous=NORMAL, group commit; open-loop steps of ${s.stepSeconds} s, x${STEP_FACTOR} until two rates in a row have p99 > ${s.p99Limit} ms (each tried twice), then ${BISECTIONS} bisections; ${s.rounds} rounds (order alternates)`);
 }

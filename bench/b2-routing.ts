@@ -12,6 +12,7 @@ import { profiled } from './b2/profiler.js';
 import { installTrace, replayTrace, startRecording, stopRecording, uninstallTrace, type ReplayResult, type TraceEntry } from './b2/sql-trace.js';
 import { cpuBusySeconds, onExit } from './lib/processes.js';
 import { int, median, pct, table } from './lib/stats.js';
+import { setting } from './lib/settings.js';
 
 /**
  * B2, routing engine (docs/BENCHMARKS.md, design/BENCHMARKS.md). Three parts, each against a
@@ -38,12 +39,6 @@ const LATENCY_TARGET_MS = 1;
 const DURABLE_TARGET = 0.5;
 const MEMORY_TARGET_MB = 300;
 const MB = 1024 * 1024;
-
-function setting(name: string, fallback: number): number {
-  const value = Number(process.env[name] ?? fallback);
-  if (!Number.isFinite(value) || value <= 0) throw new Error(`${name} must be a positive number`);
-  return value;
-}
 
 const out = (line = '') => process.stdout.write(`${line}\n`);
 const us = (ns: number) => `${(ns / 1000).toFixed(ns < 10_000 ? 1 : 0)} µs`;

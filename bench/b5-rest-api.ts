@@ -1,13 +1,13 @@
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { cpus, loadavg, tmpdir } from 'node:os';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { loadavg, tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { spawnSync } from 'node:child_process';
 import Database from 'better-sqlite3';
 import { runLoad, type LoadSpec, type Sample } from './lib/load.js';
-import { canReadProcStat, onExit, pinCores, startServer, type Pinning, type ServerProcess } from './lib/processes.js';
+import { onExit, pinCores, startServer, type Pinning, type ServerProcess } from './lib/processes.js';
 import { cores, int, median, ms, pct, table } from './lib/stats.js';
 import { apiClient, ensureBuilt, startSwitchboard } from './lib/switchboard.js';
+import { machineLines, setting } from './lib/settings.js';
 
 /**
  * B5, REST API (docs/BENCHMARKS.md, design/BENCHMARKS.md): authenticated JSON requests to the real
@@ -53,12 +53,6 @@ interface Target {
   readonly server: ServerProcess;
   readonly load: LoadSpec;
   readonly samples: Sample[];
-}
-
-function setting(name: string, fallback: number): number {
-  const value = Number(process.env[name] ?? fallback);
-  if (!Number.isFinite(value) || value <= 0) throw new Error(`${name} must be a positive number`);
-  return value;
 }
 
 export async function runB5(): Promise<boolean> {
@@ -392,19 +386,8 @@ function report(targets: Target[], store: StoreCheck, loadBefore: number[], prof
 }
 
 function header(buildNote: string, pinning: Pinning, rounds: number, seconds: number, warmup: number): void {
-  const git = (args: string[]) => spawnSync('git', args, { cwd: ROOT, encoding: 'utf8' }).stdout?.trim() ?? '';
-  const dirty = git(['status', '--porcelain', '--', 'src']).length > 0;
-  const cpu = cpus()[0]?.model ?? 'unknown CPU';
-  let memory = '';
-  try {
-    memory = `, ${Math.round(Number(/MemTotal:\s+(\d+)/.exec(readFileSync('/proc/meminfo', 'utf8'))?.[1] ?? 0) / 1024 / 1024)} GiB RAM`;
-  } catch {
-    memory = '';
-  }
   out('B5 REST API: Switchboard vs bare node:http and empty Fastify, same run, interleaved rounds');
-  out(`  node ${process.version}, ${cpus().length} CPUs (${cpu})${memory}, ${process.platform} ${process.arch}`);
-  out(`  commit ${git(['rev-parse', '--short', 'HEAD']) || 'unknown'}${dirty ? ' + uncommitted changes in src/' : ''}; ${buildNote}`);
-  out(`  CPU pinning: ${pinning.description}${canReadProcStat() ? '' : ' (no /proc: server CPU use not reported)'}`);
+  for (const line of machineLines(ROOT, buildNote, pinning)) out(line);
   out(`  SQLite: journal_mode=WAL, synchronous=NORMAL (configured); ${rounds} rounds x ${seconds} s, ${warmup} s warm-up per target`);
 }
 

@@ -1,15 +1,16 @@
-import { fork, spawnSync, type ChildProcess } from 'node:child_process';
+import { fork, type ChildProcess } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { cpus, loadavg, tmpdir } from 'node:os';
+import { loadavg, tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Command, Item, Reply } from './b8/socket-client.js';
 import { cpuWindow, quantile, type CpuUse } from './lib/cpu.js';
 import { createWebchatChannel, startConversations, type DirectLineConversation } from './lib/directline.js';
 import { inParallel, KeepAliveClient } from './lib/http-client.js';
-import { canReadProcStat, onExit, pinCores, startServer, type Pinning, type ServerProcess } from './lib/processes.js';
+import { onExit, pinCores, startServer, type Pinning, type ServerProcess } from './lib/processes.js';
 import { cores, int, median, ms, table } from './lib/stats.js';
 import { apiClient, ensureBuilt, switchboardEnv } from './lib/switchboard.js';
+import { machineLines, setting } from './lib/settings.js';
 
 /**
  * B8, connection scale and reconnect storm (docs/BENCHMARKS.md, design/BENCHMARKS.md): idle
@@ -93,12 +94,6 @@ interface TargetRound {
   readonly messages: { posted: number; once: number; lost: number; twice: number; postFailed: number } | undefined;
   readonly duplicateIds: number;
   readonly unexpectedCloses: number;
-}
-
-function setting(name: string, fallback: number, allowZero = false): number {
-  const value = Number(process.env[name] ?? fallback);
-  if (!Number.isFinite(value) || value < 0 || (!allowZero && value === 0)) throw new Error(`${name} must be a ${allowZero ? 'non-negative' : 'positive'} number`);
-  return value;
 }
 
 function out(text: string): void {
@@ -499,18 +494,8 @@ function header(buildNote: string, pinning: Pinning, s: {
   wanted: number; sockets: number; limit: number | undefined; stormSize: number; stormMs: number; stormMessages: number; mode: string;
   rounds: number; holdMs: number; heartbeatMs: number; clientCount: number; concurrency: number; backlog: number | undefined;
 }): void {
-  const git = (args: string[]) => spawnSync('git', args, { cwd: ROOT, encoding: 'utf8' }).stdout?.trim() ?? '';
-  const dirty = git(['status', '--porcelain', '--', 'src']).length > 0;
-  let memory = '';
-  try {
-    memory = `, ${Math.round(Number(/MemTotal:\s+(\d+)/.exec(readFileSync('/proc/meminfo', 'utf8'))?.[1] ?? 0) / 1024 / 1024)} GiB RAM`;
-  } catch {
-    memory = '';
-  }
   out('B8 connection scale and reconnect storm: idle Direct Line streams on Switchboard vs a bare ws server, same run');
-  out(`  node ${process.version}, ${cpus().length} CPUs (${cpus()[0]?.model ?? 'unknown CPU'})${memory}, ${process.platform} ${process.arch}`);
-  out(`  commit ${git(['rev-parse', '--short', 'HEAD']) || 'unknown'}${dirty ? ' + uncommitted changes in src/' : ''}; ${buildNote}`);
-  out(`  CPU pinning: ${pinning.description}${canReadProcStat() ? '' : ' (no /proc: server CPU use not reported)'}`);
+  for (const line of machineLines(ROOT, buildNote, pinning)) out(line);
   out(`  open files per process (ulimit -n): ${s.limit ?? 'unknown'} (soft limit, inherited by the servers; raising it needs CAP_SYS_RESOURCE or a higher hard limit)` +
     `${s.sockets < s.wanted ? `: ${int(s.wanted)} sockets asked for, ${int(s.sockets)} used (${FD_RESERVE} descriptors left for the server's own files)` : ''}`);
   out(`  ${int(s.sockets)} sockets held by ${s.clientCount} client processes (each measurement from fresh source addresses 127.<n>.<client>.2), ${s.concurrency} handshakes in flight per client during the ramp; keep-alive every ${s.heartbeatMs / 1000} s; hold ${s.holdMs / 1000} s`);

@@ -8,6 +8,7 @@ import { runLoad, type LoadSpec, type Sample } from './lib/load.js';
 import { canReadProcStat, onExit, pinCores, setAffinity, startServer, type Pinning, type ServerProcess } from './lib/processes.js';
 import { cores, int, median, ms, pct, table } from './lib/stats.js';
 import { apiClient, ensureBuilt } from './lib/switchboard.js';
+import { setting } from './lib/settings.js';
 
 /**
  * Token issuance (identity): OAuth 2.0 `client_credentials` with a client secret
@@ -54,12 +55,6 @@ interface Target {
 }
 
 const isToken = (t: Target): boolean => t.key !== 'bare-http';
-
-function setting(name: string, fallback: number): number {
-  const value = Number(process.env[name] ?? fallback);
-  if (!Number.isFinite(value) || value <= 0) throw new Error(`${name} must be a positive number`);
-  return value;
-}
 
 export async function runIdentityTokens(): Promise<boolean> {
   const rounds = Math.round(setting('TOKENS_ROUNDS', 3));
