@@ -1,4 +1,4 @@
-import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
+import { randomBytes, timingSafeEqual } from 'node:crypto';
 import { NO_GRANTS, type Grants } from '../../core/identity/grants.js';
 import type { Session, User } from '../../core/identity/identity-model.js';
 import type { Caller, Origin } from '../caller.js';
@@ -8,6 +8,7 @@ import { audit, auditInTx } from './audit.js';
 import type { IdentityDeps } from './identity-deps.js';
 import { decoyHash, PASSWORD_MAX_LENGTH, verifyPassword } from './password-hash.js';
 import { userGrants } from './resolve-grants.js';
+import { sha256Hex } from './oauth-tokens.js';
 
 /**
  * People's sessions for the web app. The cookie value and the CSRF token are 256 random bits
@@ -36,9 +37,8 @@ export function randomToken(): string {
   return randomBytes(32).toString('base64url');
 }
 
-export function sha256Hex(value: string): string {
-  return createHash('sha256').update(value, 'utf8').digest('hex');
-}
+// One hash for every stored credential digest (cookies, CSRF tokens, codes, refresh tokens).
+export { sha256Hex };
 
 /** The caller a sign-in attempt for an unknown account is audited as (a person, not yet known). */
 function anonymous(origin: Origin | undefined): Caller {
