@@ -1,5 +1,6 @@
 import { openPostgresStorage } from '../../src/adapters/storage/postgres/postgres-storage.js';
 import { dropSchema, freshSchema, POSTGRES_URL, postgresSkip } from '../support/postgres.js';
+import { botStorageContract } from './bot-storage-contract.js';
 import { identityStorageContract } from './identity-storage-contract.js';
 import { routingStorageContract } from './routing-storage-contract.js';
 import { storageContract, type StorageHarness } from './storage-contract.js';
@@ -16,3 +17,4 @@ const skip = await postgresSkip();
 storageContract('PostgreSQL', open, skip);
 routingStorageContract('PostgreSQL', open, skip);
 identityStorageContract('PostgreSQL', open, skip);
+botStorageContract('PostgreSQL', open, skip);

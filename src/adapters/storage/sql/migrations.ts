@@ -288,6 +288,37 @@ export const MIGRATIONS: readonly Migration[] = [
       `CREATE INDEX attachments_conversation ON attachments (tenant_id, conversation_id)`,
     ],
   },
+  {
+    version: 9,
+    name: 'Bot Framework channel: bot registrations, bots in conversations, dispatch cursors, delivery outbox',
+    // bot_conversations and bot_deliveries have no foreign keys to conversations (nor agents): the
+    // dispatcher writes them from the event log alone, without joins. A delivery's id is its place
+    // in the queue: a conversation's deliveries go out in id order.
+    statements: (d) => [
+      `CREATE TABLE bot_registrations (
+        tenant_id TEXT NOT NULL REFERENCES tenants(id), id TEXT NOT NULL, messaging_endpoint TEXT NOT NULL,
+        state TEXT NOT NULL, auth_mode TEXT NOT NULL, entra TEXT, role TEXT NOT NULL, escalate_phrases TEXT NOT NULL,
+        bridged_only INTEGER NOT NULL, health TEXT NOT NULL, created_at BIGINT NOT NULL, updated_at BIGINT NOT NULL,
+        PRIMARY KEY (tenant_id, id))`,
+      `CREATE TABLE bot_conversations (
+        tenant_id TEXT NOT NULL REFERENCES tenants(id), conversation_id TEXT NOT NULL, bot_id TEXT NOT NULL,
+        role TEXT NOT NULL, state TEXT NOT NULL, queue_id TEXT, bound_at BIGINT NOT NULL, escalated_at BIGINT,
+        escalation_trigger TEXT, escalation_context TEXT, escalation_summary TEXT, transcript TEXT, handoff_state TEXT,
+        accepted_at BIGINT, ended_at BIGINT, ended_by_bot INTEGER NOT NULL,
+        PRIMARY KEY (tenant_id, conversation_id, bot_id))`,
+      `CREATE INDEX bot_conversations_bot_state ON bot_conversations (tenant_id, bot_id, state)`,
+      `CREATE INDEX bot_conversations_bound ON bot_conversations (tenant_id, bound_at)`,
+      `CREATE TABLE bot_dispatch_cursors (
+        tenant_id TEXT PRIMARY KEY REFERENCES tenants(id), last_event_id BIGINT NOT NULL)`,
+      `CREATE TABLE bot_deliveries (
+        id ${d.autoIdColumn}, tenant_id TEXT NOT NULL REFERENCES tenants(id), bot_id TEXT NOT NULL,
+        conversation_id TEXT NOT NULL, dedupe_key TEXT NOT NULL, activity TEXT NOT NULL, status TEXT NOT NULL,
+        attempts INTEGER NOT NULL, next_attempt_at BIGINT NOT NULL, last_error TEXT, created_at BIGINT NOT NULL,
+        done_at BIGINT, UNIQUE (tenant_id, dedupe_key))`,
+      `CREATE INDEX bot_deliveries_due ON bot_deliveries (status, next_attempt_at, id)`,
+      `CREATE INDEX bot_deliveries_conversation ON bot_deliveries (tenant_id, conversation_id, id)`,
+    ],
+  },
 ];
 
 export const LATEST_VERSION = MIGRATIONS[MIGRATIONS.length - 1]!.version;

@@ -8,6 +8,7 @@ import type { Row, SqlDialect, SqlExecutor } from './sql-driver.js';
 import { DEFAULT_QUEUE_ROUTING, type QueueRouting } from '../../../core/routing/routing-model.js';
 import { SqlIdentityStore } from './sql-identity-store.js';
 import { SqlWebchatStore } from './sql-webchat-store.js';
+import { SqlBotStore } from './sql-bot-store.js';
 import { SqlRoutingStore } from './sql-routing-store.js';
 
 const ms = (iso: string): number => Date.parse(iso);
@@ -35,11 +36,13 @@ export class SqlStore implements StoreTx {
   readonly routing: SqlRoutingStore;
   readonly identity: SqlIdentityStore;
   readonly webchat: SqlWebchatStore;
+  readonly bots: SqlBotStore;
 
   constructor(private readonly db: SqlExecutor, private readonly dialect: SqlDialect) {
     this.routing = new SqlRoutingStore(db);
     this.identity = new SqlIdentityStore(db);
     this.webchat = new SqlWebchatStore(db);
+    this.bots = new SqlBotStore(db);
   }
 
   /**
