@@ -41,3 +41,6 @@ export const Nullable = <T extends TSchema>(schema: T) => {
   if (typeof plain.type !== 'string') throw new Error('Nullable() takes a schema with a single type');
   return Type.Unsafe<Static<T> | null>({ ...plain, type: [plain.type, 'null'] });
 };
+
+/** A string that is one of `values`, as a JSON Schema enum typed as their union. */
+export const literals = <T extends readonly string[]>(values: T) => Type.Unsafe<T[number]>({ type: 'string', enum: [...values] });

@@ -1,10 +1,9 @@
 import { Type } from 'typebox';
 import { ACCOUNT_TYPES, AUDIT_OUTCOMES, PRINCIPAL_TYPES, USER_STATUSES } from '../core/identity/identity-model.js';
-import { Id, Name, Nullable, Timestamp } from './common.js';
+import { Id, Name, Nullable, Timestamp, literals } from './common.js';
 
 /** Wire schemas of users, groups, roles, applications, consent and the audit log. */
 const strict = { additionalProperties: false } as const;
-const literals = <T extends readonly string[]>(values: T) => Type.Unsafe<T[number]>({ type: 'string', enum: [...values] });
 const PermissionName = Type.String({ minLength: 1, maxLength: 64, pattern: '^[a-z]+(\\.[a-z_]+)+$' });
 const List = () => Type.Unsafe<readonly string[]>({ type: 'array', items: { type: 'string' } });
 const RoleName = Type.String({ minLength: 1, maxLength: 64 });

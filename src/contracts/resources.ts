@@ -3,10 +3,9 @@ import { CONTEXT_TYPES } from '../core/context-variable.js';
 import { CONVERSATION_STATES } from '../core/conversation-lifecycle.js';
 import { AUDIENCES, MESSAGE_VISIBILITIES, PARTICIPANT_ROLES } from '../core/message-visibility.js';
 import { AGENT_KINDS, CHANNEL_TYPES, EVENT_TYPES } from '../core/model.js';
-import { Id, Nullable, Timestamp } from './common.js';
+import { Id, Nullable, Timestamp, literals } from './common.js';
 import { AttributeMap, PresenceSchema, QueueRoutingSchema } from './routing.js';
 
-const literals = <T extends readonly string[]>(values: T) => Type.Unsafe<T[number]>({ type: 'string', enum: [...values] });
 
 export const ConversationStateSchema = literals(CONVERSATION_STATES);
 export const ChannelTypeSchema = literals(CHANNEL_TYPES);

@@ -3,12 +3,11 @@ import { Type } from 'typebox';
 import { ASSIGNMENT_METHODS, PRESENCES } from '../core/routing/agent-selection.js';
 import { WEEKDAYS } from '../core/routing/operating-hours.js';
 import { DECISION_KINDS, ITEM_STATUSES, OFFER_STATUSES, WAITING_ORDERS, WORKSTREAM_MODES, type QueueRouting, type Workstream } from '../core/routing/routing-model.js';
-import { Id, Name, Nullable, Timestamp } from './common.js';
+import { Id, Name, Nullable, Timestamp, literals } from './common.js';
 import { CONTEXT_TYPES } from '../core/context-variable.js';
 import { CHANNEL_TYPES } from '../core/model.js';
 
 const strict = { additionalProperties: false } as const;
-const literals = <T extends readonly string[]>(values: T) => Type.Unsafe<T[number]>({ type: 'string', enum: [...values] });
 
 // Declared here rather than imported from resources.ts, which itself builds on this file.
 const ChannelTypeSchema = literals(CHANNEL_TYPES);

@@ -194,6 +194,12 @@ export const EVENT_TYPES = [
   'routing.consult_started',
   'routing.released',
   'routing.queue_stats',
+  'bot.registered',
+  'bot.updated',
+  'bot.health_changed',
+  'bot.escalated',
+  'bot.handoff_failed',
+  'bot.ended',
 ] as const;
 export type EventType = (typeof EVENT_TYPES)[number];
 

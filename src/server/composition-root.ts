@@ -30,6 +30,13 @@ import { OpenidClientRelyingParty } from '../adapters/identity/openid-client-rel
 import type { OidcRelyingParty } from '../app/ports/oidc-client.js';
 import { createLogger } from './logger.js';
 import { VERSION } from './version.js';
+import { BotChannelCredentials } from '../app/bots/channel-credentials.js';
+import { BotAuthenticator } from '../app/bots/bot-authenticator.js';
+import { DEFAULT_BOT_CHANNEL_SETTINGS, type BotChannelSettings, type BotDeps } from '../app/bots/bot-deps.js';
+import { BotDispatcher } from '../app/bots/bot-dispatcher.js';
+import { ConnectorRateLimit } from '../app/bots/connector-service.js';
+import { FetchBotEndpoint } from '../adapters/bots/fetch-bot-endpoint.js';
+import { FetchRemoteKeySets } from '../adapters/bots/fetch-remote-key-sets.js';
 
 export function openStorage(database: DatabaseConfig, clock: Clock): Storage {
   const now = () => clock.now();
@@ -43,6 +50,7 @@ export interface Switchboard {
   readonly deps: AppDeps;
   readonly identity: IdentityDeps;
   readonly webchat: { readonly deps: WebchatDeps; readonly feed: ConversationFeed };
+  readonly bots: { readonly deps: BotDeps; readonly dispatcher: BotDispatcher };
   readonly routing: RoutingEngine;
   readonly logger: Logger;
   close(): Promise<void>;
@@ -62,6 +70,8 @@ export interface AssembleOverrides {
   readonly relyingParty?: OidcRelyingParty;
   /** Web chat service settings over the defaults (tests shorten the stream heartbeat). */
   readonly webchatSettings?: Partial<WebchatServiceSettings>;
+  /** Bot channel settings over the defaults (tests shorten timeouts and retries). */
+  readonly botSettings?: Partial<BotChannelSettings>;
 }
 
 /** The composition root: the only place that chooses adapters. Migrates before serving. */
@@ -111,12 +121,31 @@ export async function assemble(config: Config, overrides: AssembleOverrides = {}
     onRoutingError: (error, conversationId) => logger.warn({ err: error, conversationId }, 'a web chat conversation could not be routed'),
   };
   const feed = new ConversationFeed(bus);
+  // The Bot Framework channel's token key. Without a configured public URL the channel is named by
+  // the address the server listens on (asked only after listen, when the first token is signed).
+  const botCredentials = new BotChannelCredentials({
+    storage, tokenCrypto: identity.tokenCrypto, clock, publicUrl: () => config.identity.publicUrl ?? listeningBase(app),
+  });
   const announcer = new QueueAnnouncer(webchat, routing);
+  const botSettings = Object.freeze({ ...DEFAULT_BOT_CHANNEL_SETTINGS, ...overrides.botSettings });
+  const bots: BotDeps = {
+    ...deps,
+    botEndpoint: new FetchBotEndpoint(),
+    channelCredentials: botCredentials,
+    botAuthenticator: new BotAuthenticator({ accessTokens, remoteKeySets: new FetchRemoteKeySets(), tokenCrypto: identity.tokenCrypto, clock }),
+    routing,
+    scheduler,
+    settings: botSettings,
+    connectorRate: new ConnectorRateLimit(botSettings.connectorRatePerSecond),
+    publicUrl: () => config.identity.publicUrl ?? listeningBase(app),
+  };
+  const dispatcher = new BotDispatcher(bots, (error, context) => logger.error({ err: error, context }, 'bot delivery step failed'));
   const app = await buildHttpServer({
     deps,
     identity,
     routing,
     webchat: { deps: webchat, feed },
+    bots: { credentials: botCredentials, deps: bots, dispatcher },
     authenticate: bearerAuthentication({
       apiKey: (token) => authenticator.authenticate(token),
       accessToken: (token, base, origin) => accessTokens.authenticate(token, base, origin),
@@ -129,6 +158,11 @@ export async function assemble(config: Config, overrides: AssembleOverrides = {}
     logger,
     version: VERSION,
   });
+  // Deliveries name the server in their serviceUrl: without a configured public URL that is the
+  // listening address, so the dispatcher starts once the server listens.
+  const startDispatcher = () => void dispatcher.start().catch((error: unknown) => logger.error({ err: error }, 'the bot dispatcher did not start'));
+  if (config.identity.publicUrl !== null) startDispatcher();
+  else app.server.once('listening', startDispatcher);
   return {
     app,
     deps,
@@ -136,8 +170,10 @@ export async function assemble(config: Config, overrides: AssembleOverrides = {}
     routing,
     logger,
     webchat: { deps: webchat, feed },
+    bots: { deps: bots, dispatcher },
     async close() {
       await app.close();
+      await dispatcher.close();
       feed.close();
       announcer.close();
       await routing.close();
@@ -146,4 +182,14 @@ export async function assemble(config: Config, overrides: AssembleOverrides = {}
       await storage.close();
     },
   };
+}
+
+/** The base URL of the address `app` listens on; a wildcard address is named by its loopback. */
+function listeningBase(app: FastifyInstance): string {
+  const address = app.server.address();
+  if (address === null || typeof address === 'string') throw new Error('the server is not listening yet (set SWITCHBOARD_PUBLIC_URL to name it before)');
+  const host = address.address === '0.0.0.0' ? '127.0.0.1'
+    : address.address === '::' ? '[::1]'
+      : address.family === 'IPv6' ? `[${address.address}]` : address.address;
+  return `http://${host}:${address.port}`;
 }

@@ -140,6 +140,8 @@ async function seedWorld(sb: TestServer, admin: Client, name: string): Promise<T
       await tx.webchat.insertSurvey({ conversationId, tenantId: f.tenantId, channelId: f.channelId, rating, comment: `${marker} survey`, createdAt: new Date().toISOString() });
     }
   });
+  // The bot agent registered with the Bot Framework channel, disconnected so nothing is sent to it.
+  await admin.ok('POST', `${t}/bots`, 201, { agentId: f.botAgentId, messagingEndpoint: `https://${marker}.example/api/messages`, state: 'disconnected' });
   await signIn(sb, f.tenantId, adminEmail);
 
   return {
@@ -290,6 +292,7 @@ const PATH_IDS: Record<string, keyof Ids> = {
   'certificates/{credentialId}': 'certificateId',
   'enterprise-apps/{id}': 'appId',
   'directline-secrets/{secretId}': 'directLineSecretId',
+  'bots/{id}': 'botAgentId',
 };
 
 /** The path parameters of a path in order, each with the fixture that fills it (undefined: none yet). */
@@ -354,6 +357,8 @@ const BODIES: Record<string, (ids: Ids, probeKey: JsonWebKey) => unknown> = {
   'POST ~/apps/{id}/secrets': () => ({ description: 'probe' }),
   'POST ~/apps/{id}/certificates': (_ids, key) => ({ key, description: 'probe' }),
   'POST ~/enterprise-apps': (ids) => ({ clientId: ids.clientId }),
+  'POST ~/bots': () => ({ displayName: 'Probe bot', messagingEndpoint: 'https://probe.example/api/messages' }),
+  'PATCH ~/bots/{id}': () => ({ messagingEndpoint: 'https://probe.example/probed', escalatePhrases: { en: ['probe'] } }),
   'PUT ~/sso': () => ({ issuer: 'https://idp.probe.example', clientId: 'probe', clientSecret: 'probe-secret', autoProvision: true }),
 };
 

@@ -5,6 +5,7 @@ import type {
 import type { ConversationState } from '../../core/conversation-lifecycle.js';
 import type { IdentityReads, IdentityTx } from './identity-storage.js';
 import type { WebchatReads, WebchatTx } from './webchat-storage.js';
+import type { BotReads, BotTx } from './bot-storage.js';
 import type { RoutingReads, RoutingTx } from './routing-storage.js';
 
 export interface ApiKeyRecord {
@@ -49,6 +50,8 @@ export interface StoreReads {
   readonly identity: IdentityReads;
   /** Direct Line secrets and satisfaction surveys. */
   readonly webchat: WebchatReads;
+  /** Bot registrations, bots' conversations, the delivery outbox. */
+  readonly bots: BotReads;
   getTenant(id: string): Promise<Tenant | undefined>;
   listTenants(): Promise<Tenant[]>;
   countApiKeys(): Promise<number>;
@@ -91,6 +94,7 @@ export interface StoreTx extends StoreReads {
   readonly routing: RoutingTx;
   readonly identity: IdentityTx;
   readonly webchat: WebchatTx;
+  readonly bots: BotTx;
   insertTenant(tenant: Tenant): Promise<void>;
   insertApiKey(key: ApiKeyRecord): Promise<void>;
   insertChannel(channel: Channel): Promise<void>;

@@ -46,6 +46,11 @@ const CONFIG_EVENTS = new Set(['queue.created', 'queue.updated', 'queue.deleted'
 
 export interface RouteInput {
   readonly workstreamId?: string | undefined;
+  /**
+   * Variables set in the same transaction as the routing, and seen by its rules: a bot's
+   * escalation context, so "set the context and route again" cannot half-happen.
+   */
+  readonly context?: readonly ContextVariable[] | undefined;
 }
 
 export interface RouteResult {
@@ -599,7 +604,9 @@ export class RoutingEngine {
     const ws = compiled.workstream;
     const now = this.deps.clock.now();
     const nowIso = new Date(now).toISOString();
-    const context = await reads.getContext(state.tenantId, conversationId);
+    const given = input.context ?? [];
+    const stored = await reads.getContext(state.tenantId, conversationId);
+    const context = given.length === 0 ? stored : [...stored.filter((v) => !given.some((g) => g.name === v.name)), ...given];
     const plan = this.planFor(state, compiled, context, conversation.priority, this.deps.random.next(), now);
     const queueId = plan.outcome.queueId;
 
@@ -626,6 +633,8 @@ export class RoutingEngine {
         await tx.routing.releaseCapacity(state.tenantId, escalatingBot, existing.cost);
         await this.leave(tx, emit, state.tenantId, conversationId, escalatingBot, nowIso);
       }
+      for (const v of given) await tx.setContextVariable(state.tenantId, conversationId, v, nowIso);
+      if (given.length > 0) await emit('context.updated', state.tenantId, conversationId, { set: given, removed: [], by: escalatingBot ? 'escalation' : 'routing' });
       for (const v of plan.variables) await tx.setContextVariable(state.tenantId, conversationId, v, nowIso);
       if (plan.variables.length > 0) await emit('context.updated', state.tenantId, conversationId, { set: plan.variables, removed: [], by: 'classification' });
       if (existing) {

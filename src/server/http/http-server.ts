@@ -31,6 +31,11 @@ import { typingRoutes } from './routes/typing-routes.js';
 import { registerDirectLineStream } from '../ws/directline-stream.js';
 import type { WebchatDeps } from '../../app/webchat/webchat-deps.js';
 import type { ConversationFeed } from '../../app/webchat/conversation-feed.js';
+import type { BotChannelCredentials } from '../../app/bots/channel-credentials.js';
+import { botframeworkMetadataRoutes } from './routes/botframework-metadata-routes.js';
+import type { BotDeps } from '../../app/bots/bot-deps.js';
+import type { BotDispatcher } from '../../app/bots/bot-dispatcher.js';
+import { botAdminRoutes, connectorRoutes } from './routes/botframework-routes.js';
 
 export interface HttpServerOptions {
   readonly deps: AppDeps;
@@ -47,6 +52,8 @@ export interface HttpServerOptions {
   readonly oauth?: OAuthRouteOptions | undefined;
   /** Web chat: the Direct Line service and its stream (`routes/directline-routes.ts`). */
   readonly webchat?: { readonly deps: WebchatDeps; readonly feed: ConversationFeed } | undefined;
+  /** The Bot Framework channel: its token credentials (`routes/botframework-metadata-routes.ts`). */
+  readonly bots?: { readonly credentials: BotChannelCredentials; readonly deps?: BotDeps; readonly dispatcher?: BotDispatcher } | undefined;
   readonly bodyLimit: number;
   readonly logger: FastifyServerOptions['loggerInstance'];
   readonly version: string;
@@ -119,6 +126,11 @@ export async function buildHttpServer(options: HttpServerOptions): Promise<Fasti
     webchatAdminRoutes(app, options.webchat.deps);
     attachmentRoutes(app, options.webchat.deps);
     typingRoutes(app, options.deps, options.webchat.feed);
+  }
+  if (options.bots) botframeworkMetadataRoutes(app, options.identity, options.bots, options.oauth);
+  if (options.bots?.deps && options.bots.dispatcher) {
+    botAdminRoutes(app, options.bots.deps, options.bots.dispatcher);
+    await connectorRoutes(app, options.bots.deps);
   }
   app.get('/openapi.json', { config: { public: true }, schema: { hide: true } }, async () => app.swagger());
   return app;

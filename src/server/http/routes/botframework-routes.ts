@@ -1,0 +1,95 @@
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import { Type } from 'typebox';
+import type { BotDeps } from '../../../app/bots/bot-deps.js';
+import { serviceUrlFor } from '../../../app/bots/bot-deps.js';
+import type { BotDispatcher } from '../../../app/bots/bot-dispatcher.js';
+import { getBot, listBots, registerBot, updateBot, type BotView } from '../../../app/bots/bot-registry.js';
+import { conversationMembers, sendActivity, type ConnectorCall } from '../../../app/bots/connector-service.js';
+import { DirectLineError } from '../../../app/webchat/directline-error.js';
+import { MAX_ACTIVITY_CHARS } from '../../../core/webchat/directline-activity.js';
+import { BotSchema, RegisterBotBody, UpdateBotBody } from '../../../contracts/bots.js';
+import { ErrorBody, TenantItemParams, TenantParams } from '../../../contracts/common.js';
+import { sendDirectLineError } from './directline-routes.js';
+
+/** The bot as the API shows it: with the serviceUrl it is given, so an administrator can check it. */
+function shown(deps: BotDeps, bot: BotView, request: FastifyRequest) {
+  let base: string;
+  try {
+    base = deps.publicUrl();
+  } catch {
+    // Not listening (an in-process request): the address the request came to.
+    base = `${request.protocol}://${request.host}`;
+  }
+  return {
+    ...bot,
+    entra: bot.entra && { ...bot.entra, tenantIds: [...bot.entra.tenantIds] },
+    escalatePhrases: Object.fromEntries(Object.entries(bot.escalatePhrases).map(([locale, list]) => [locale, [...list]])),
+    serviceUrl: serviceUrlFor(base, bot.tenantId),
+  };
+}
+
+/** Administering bots: `/v1/tenants/{t}/bots` (docs/BOTS.md). */
+export function botAdminRoutes(app: FastifyInstance, deps: BotDeps, dispatcher: BotDispatcher): void {
+  const r = app.withTypeProvider<TypeBoxTypeProvider>();
+  const base = '/v1/tenants/:tenantId';
+  const errors = { '4xx': ErrorBody };
+  const tags = ['bots'];
+
+  r.post(`${base}/bots`, {
+    schema: { tags, summary: 'Register a bot with the Bot Framework channel (creates its bot agent unless agentId names one)', params: TenantParams, body: RegisterBotBody, response: { 201: BotSchema, ...errors } },
+  }, async (req, reply) => reply.code(201).send(shown(deps, await registerBot(deps, req.caller, req.params.tenantId, req.body), req)));
+  r.get(`${base}/bots`, {
+    schema: { tags, summary: 'List the bots registered with the channel', params: TenantParams, response: { 200: Type.Object({ items: Type.Array(BotSchema) }), ...errors } },
+  }, async (req) => ({ items: (await listBots(deps, req.caller, req.params.tenantId)).map((b) => shown(deps, b, req)) }));
+  r.get(`${base}/bots/:id`, {
+    schema: { tags, summary: 'Read a bot: settings, health, presence', params: TenantItemParams, response: { 200: BotSchema, ...errors } },
+  }, async (req) => shown(deps, await getBot(deps, req.caller, req.params.tenantId, req.params.id), req));
+  r.patch(`${base}/bots/:id`, {
+    schema: { tags, summary: 'Change a bot; state "disconnected" stops all traffic to it and hands its conversations to people, "active" reconnects it (also after it was unhealthy)', params: TenantItemParams, body: UpdateBotBody, response: { 200: BotSchema, ...errors } },
+  }, async (req) => {
+    const { bot, disconnected } = await updateBot(deps, req.caller, req.params.tenantId, req.params.id, req.body);
+    if (disconnected) await dispatcher.handOverAll(req.params.tenantId, bot.id, 'disconnected');
+    return shown(deps, bot, req);
+  });
+}
+
+type ConversationParams = { tenantId: string; conversationId: string };
+
+/**
+ * The Connector API v3 at each tenant's serviceUrl (`/botframework/{tenantId}/v3/...`,
+ * PROTOCOLS.md section 3): what bots call to answer. Its own authentication (per bot,
+ * `BotAuthenticator`) and Bot Framework error codes; hidden from the OpenAPI document.
+ */
+export async function connectorRoutes(app: FastifyInstance, deps: BotDeps): Promise<void> {
+  await app.register(async (scope) => {
+    scope.setErrorHandler((error: Error & { statusCode?: number; code?: string }, request, reply) => {
+      if (error instanceof DirectLineError) return sendDirectLineError(reply, error);
+      const status = error.statusCode ?? 500;
+      if (status === 413 || error.code === 'FST_ERR_CTP_BODY_TOO_LARGE') return sendDirectLineError(reply, new DirectLineError('MessageSizeTooBig', 'The activity is too large.'));
+      if (status === 415) return sendDirectLineError(reply, new DirectLineError('UnsupportedMediaType', 'Send application/json.'));
+      if (status >= 400 && status < 500) return sendDirectLineError(reply, new DirectLineError('BadArgument', 'The request is malformed (invalid JSON?).'));
+      request.log.error({ err: error }, 'Connector API request failed');
+      return sendDirectLineError(reply, new DirectLineError('ServiceError', 'The request failed; try again.'));
+    });
+    const config = { public: true };
+    const schema = { hide: true } as const;
+    const bodyLimit = MAX_ACTIVITY_CHARS * 4;
+    const prefix = '/botframework/:tenantId/v3/conversations/:conversationId';
+    const call = (request: FastifyRequest<{ Params: ConversationParams }>): ConnectorCall => ({
+      tenantId: request.params.tenantId,
+      conversationId: request.params.conversationId,
+      authorization: typeof request.headers.authorization === 'string' ? request.headers.authorization : undefined,
+      context: { origin: { ip: request.ip, userAgent: request.headers['user-agent'] ?? null }, requestBase: `${request.protocol}://${request.host}` },
+    });
+
+    scope.post<{ Params: ConversationParams }>(`${prefix}/activities`, { config, schema, bodyLimit }, async (request) => sendActivity(deps, call(request), request.body));
+    scope.post<{ Params: ConversationParams & { activityId: string } }>(`${prefix}/activities/:activityId`, { config, schema, bodyLimit }, async (request) => sendActivity(deps, call(request), request.body));
+    scope.get<{ Params: ConversationParams }>(`${prefix}/members`, { config, schema }, async (request) => conversationMembers(deps, call(request)));
+    const unsupported = async (): Promise<never> => {
+      throw new DirectLineError('BadArgument', 'This channel does not support updating or deleting sent activities.');
+    };
+    scope.put(`${prefix}/activities/:activityId`, { config, schema, bodyLimit }, unsupported);
+    scope.delete(`${prefix}/activities/:activityId`, { config, schema }, unsupported);
+  });
+}
