@@ -4,6 +4,7 @@ import type { BotTx } from '../../src/app/ports/bot-storage.js';
 import type { BotConversation, BotDelivery, NewBotDelivery } from '../../src/core/bots/bot-model.js';
 import { DEFAULT_ENTRA, HEALTHY, type BotRegistration } from '../../src/core/bots/bot-registration.js';
 import type { StorageHarness } from './storage-contract.js';
+import { raceTransactions } from '../support/race.js';
 
 const BASE = Date.UTC(2026, 0, 1, 9, 0, 0);
 /** An instant `s` seconds after the base, as the ISO text the ports use for timestamps. */
@@ -44,31 +45,9 @@ export function botStorageContract(name: string, open: () => Promise<StorageHarn
       return tenantId;
     }
 
-    /**
-     * Runs `count` transactions at once. On PostgreSQL each holds its own connection and `together`
-     * waits until all of them are open, so what comes after it really overlaps; SQLite runs one
-     * writer at a time by design, so there `together` returns at once and they run one after another.
-     */
-    function race<T>(count: number, work: (bots: BotTx, i: number, together: () => Promise<void>) => Promise<T>): Promise<T[]> {
-      const concurrent = name.startsWith('PostgreSQL');
-      let arrived = 0;
-      let release!: () => void;
-      const allArrived = new Promise<void>((resolve) => (release = resolve));
-      const arrive = (): void => {
-        arrived += 1;
-        if (arrived === count) release();
-      };
-      return Promise.all(Array.from({ length: count }, (_, i) => {
-        let here = false;
-        const together = async (): Promise<void> => {
-          if (!concurrent || here) return;
-          here = true;
-          arrive();
-          await allArrived;
-        };
-        return harness.storage.transaction((tx) => work(tx.bots, i, together).finally(() => { if (!here) { here = true; arrive(); } }));
-      }));
-    }
+    /** `count` transactions at once, really overlapping on PostgreSQL (test/support/race.ts). */
+    const race = <T>(count: number, work: (bots: BotTx, i: number, together: () => Promise<void>) => Promise<T>): Promise<T[]> =>
+      raceTransactions(harness.storage, name.startsWith('PostgreSQL'), count, (tx, i, together) => work(tx.bots, i, together));
 
     // ---- builders: every field set unless the patch says otherwise --------------------------
 

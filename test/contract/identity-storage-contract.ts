@@ -6,6 +6,7 @@ import type {
   PasswordCredential, RefreshToken, RoleAssignment, Session, SigningKey, SsoAttempt, User,
 } from '../../src/core/identity/identity-model.js';
 import type { StorageHarness } from './storage-contract.js';
+import { raceTransactions } from '../support/race.js';
 
 const BASE = Date.UTC(2026, 0, 1, 9, 0, 0);
 /** An instant `s` seconds after the base, as the ISO text the ports use for timestamps. */
@@ -36,32 +37,9 @@ export function identityStorageContract(name: string, open: () => Promise<Storag
     const reads = () => harness.storage.read.identity;
     const write = <T>(work: (identity: IdentityTx) => Promise<T>): Promise<T> => harness.storage.transaction((tx) => work(tx.identity));
 
-    /**
-     * Runs `count` transactions at once. On PostgreSQL each holds its own connection and `together`
-     * waits until all of them are open, so what comes after it really overlaps; SQLite runs one
-     * writer at a time by design, so there `together` returns at once and they run one after another.
-     */
-    function race<T>(count: number, work: (identity: IdentityTx, i: number, together: () => Promise<void>) => Promise<T>): Promise<T[]> {
-      const concurrent = name.startsWith('PostgreSQL');
-      let arrived = 0;
-      let release!: () => void;
-      const allArrived = new Promise<void>((resolve) => (release = resolve));
-      const arrive = (): void => {
-        arrived += 1;
-        if (arrived === count) release();
-      };
-      return Promise.all(Array.from({ length: count }, (_, i) => {
-        let here = false;
-        const together = async (): Promise<void> => {
-          if (!concurrent || here) return;
-          here = true;
-          arrive();
-          await allArrived;
-        };
-        // A racer that fails before `together` still counts as arrived, so the others never wait forever.
-        return harness.storage.transaction((tx) => work(tx.identity, i, together).finally(() => { if (!here) { here = true; arrive(); } }));
-      }));
-    }
+    /** `count` transactions at once, really overlapping on PostgreSQL (test/support/race.ts). */
+    const race = <T>(count: number, work: (identity: IdentityTx, i: number, together: () => Promise<void>) => Promise<T>): Promise<T[]> =>
+      raceTransactions(harness.storage, name.startsWith('PostgreSQL'), count, (tx, i, together) => work(tx.identity, i, together));
 
     // ---- builders: every field set, the optional ones to a value unless the patch says null ----
 

@@ -10,7 +10,7 @@ import { DirectLineError } from '../../../app/webchat/directline-error.js';
 import { MAX_ACTIVITY_CHARS } from '../../../core/webchat/directline-activity.js';
 import { BotSchema, RegisterBotBody, UpdateBotBody } from '../../../contracts/bots.js';
 import { ErrorBody, TenantItemParams, TenantParams } from '../../../contracts/common.js';
-import { sendDirectLineError } from './directline-routes.js';
+import { botFrameworkErrorHandler } from './directline-routes.js';
 
 /** The bot as the API shows it: with the serviceUrl it is given, so an administrator can check it. */
 function shown(deps: BotDeps, bot: BotView, request: FastifyRequest) {
@@ -63,15 +63,7 @@ type ConversationParams = { tenantId: string; conversationId: string };
  */
 export async function connectorRoutes(app: FastifyInstance, deps: BotDeps): Promise<void> {
   await app.register(async (scope) => {
-    scope.setErrorHandler((error: Error & { statusCode?: number; code?: string }, request, reply) => {
-      if (error instanceof DirectLineError) return sendDirectLineError(reply, error);
-      const status = error.statusCode ?? 500;
-      if (status === 413 || error.code === 'FST_ERR_CTP_BODY_TOO_LARGE') return sendDirectLineError(reply, new DirectLineError('MessageSizeTooBig', 'The activity is too large.'));
-      if (status === 415) return sendDirectLineError(reply, new DirectLineError('UnsupportedMediaType', 'Send application/json.'));
-      if (status >= 400 && status < 500) return sendDirectLineError(reply, new DirectLineError('BadArgument', 'The request is malformed (invalid JSON?).'));
-      request.log.error({ err: error }, 'Connector API request failed');
-      return sendDirectLineError(reply, new DirectLineError('ServiceError', 'The request failed; try again.'));
-    });
+    scope.setErrorHandler(botFrameworkErrorHandler('Connector API'));
     const config = { public: true };
     const schema = { hide: true } as const;
     const bodyLimit = MAX_ACTIVITY_CHARS * 4;

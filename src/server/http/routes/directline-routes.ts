@@ -40,15 +40,7 @@ function bearerOf(request: FastifyRequest): string | undefined {
  */
 export async function directLineRoutes(app: FastifyInstance, deps: WebchatDeps, feed: ConversationFeed, publicUrl: string | null): Promise<void> {
   await app.register(async (scope) => {
-    scope.setErrorHandler((error: Error & { statusCode?: number; code?: string }, request, reply) => {
-      if (error instanceof DirectLineError) return sendDirectLineError(reply, error);
-      const status = error.statusCode ?? 500;
-      if (status === 413 || error.code === 'FST_ERR_CTP_BODY_TOO_LARGE' || error.code === 'FST_FILES_LIMIT' || error.code === 'FST_PARTS_LIMIT') return sendDirectLineError(reply, new DirectLineError('MessageSizeTooBig', 'The activity is too large.'));
-      if (status === 415) return sendDirectLineError(reply, new DirectLineError('UnsupportedMediaType', 'Send application/json.'));
-      if (status >= 400 && status < 500) return sendDirectLineError(reply, new DirectLineError('BadArgument', 'The request is malformed (invalid JSON?).'));
-      request.log.error({ err: error }, 'Direct Line request failed');
-      return sendDirectLineError(reply, new DirectLineError('ServiceError', 'The request failed; try again.'));
-    });
+    scope.setErrorHandler(botFrameworkErrorHandler('Direct Line'));
 
     const config = { public: true };
     const schema = { hide: true } as const;
@@ -146,6 +138,23 @@ function allowOrigin(request: FastifyRequest, reply: FastifyReply, principal: Di
     throw new DirectLineError('Forbidden', 'This page\'s origin is not trusted by the channel.');
   }
   reply.header('access-control-allow-origin', origin).header('vary', 'Origin');
+}
+
+/**
+ * The error handler of the Bot Framework protocols' routes (Direct Line, the Connector API): their
+ * own errors as they are, Fastify's (too large, wrong media type, bad JSON) as the protocol's
+ * codes, anything else a logged ServiceError.
+ */
+export function botFrameworkErrorHandler(what: string) {
+  return (error: Error & { statusCode?: number; code?: string }, request: FastifyRequest, reply: FastifyReply): FastifyReply => {
+    if (error instanceof DirectLineError) return sendDirectLineError(reply, error);
+    const status = error.statusCode ?? 500;
+    if (status === 413 || error.code === 'FST_ERR_CTP_BODY_TOO_LARGE' || error.code === 'FST_FILES_LIMIT' || error.code === 'FST_PARTS_LIMIT') return sendDirectLineError(reply, new DirectLineError('MessageSizeTooBig', 'The activity is too large.'));
+    if (status === 415) return sendDirectLineError(reply, new DirectLineError('UnsupportedMediaType', 'Send application/json.'));
+    if (status >= 400 && status < 500) return sendDirectLineError(reply, new DirectLineError('BadArgument', 'The request is malformed (invalid JSON?).'));
+    request.log.error({ err: error }, `${what} request failed`);
+    return sendDirectLineError(reply, new DirectLineError('ServiceError', 'The request failed; try again.'));
+  };
 }
 
 export function sendDirectLineError(reply: FastifyReply, error: DirectLineError): FastifyReply {
