@@ -13,6 +13,9 @@ import { ConfigError, loadConfig, type Config } from '../server/config.js';
 import { VERSION } from '../server/version.js';
 import { isSwitchboardError } from '../app/errors.js';
 import { IDENTITY_HELP, IDENTITY_OPTIONS, identityDepsFor, runIdentityCommand, UsageError, type IdentityArgs } from './identity-commands.js';
+import type { AddressInfo } from 'node:net';
+import { ensureDemoBot } from '../app/use-cases/seed-demo-bot.js';
+import { DEMO_BOT_PATH, demoBotRoutes } from '../server/demo/demo-bot.js';
 
 const HELP = `switchboard ${VERSION}: open-source omnichannel contact center
 
@@ -105,8 +108,14 @@ async function serve(config: Config, options: { demo: boolean }): Promise<number
   if (key) printKey(key, true);
   if (options.demo && (await sb.deps.storage.read.listTenants()).length === 0) printDemo(await seedDemo(sb.deps, sb.routing), config);
   const demoChat = options.demo ? await demoWebchat(sb, config) : undefined;
+  if (demoChat) await demoBotRoutes(sb.app);
   const address = await sb.app.listen({ host: config.host, port: config.port });
-  if (demoChat) printDemoWebchat(demoChat, address);
+  if (demoChat) {
+    // The demo bot runs in this process; Switchboard reaches it over loopback like any bot.
+    const port = (sb.app.server.address() as AddressInfo).port;
+    await ensureDemoBot(sb.deps, `http://127.0.0.1:${port}${DEMO_BOT_PATH}`);
+    printDemoWebchat(demoChat, address);
+  }
   sb.logger.info({ address, database: sb.deps.storage.kind, sources: config.sources }, 'switchboard listening');
   out(`Switchboard ${VERSION} is listening on ${address} (${sb.deps.storage.kind}); API docs at ${address}/docs`);
 
@@ -133,6 +142,7 @@ async function demoWebchat(sb: Switchboard, config: Config): Promise<{ channelId
 function printDemoWebchat(chat: { channelId: string; secret: DemoSecret }, address: string): void {
   out('');
   out(`Web chat: the widget on ${address}/webchat/demo; Direct Line at ${address}/v3/directline`);
+  out('  The demo bot answers first (opening hours, delivery, returns); say "agent" to reach a person (docs/BOTS.md).');
   if (chat.secret.unusable) {
     out('  The demo channel\'s Direct Line secret was revoked; set SWITCHBOARD_DEMO_DIRECTLINE_SECRET to a new value (sbdl_...).');
   } else {

@@ -112,7 +112,7 @@ for (const auth of ['anonymous', 'authenticated'] as const) {
     let agentStream: StreamClient;
 
     before(async () => {
-      sb = await startTestServer({ overrides: { botSettings: { deliveryTimeoutMs: 1_000, retryBaseMs: 20 } } });
+      sb = await startTestServer({ overrides: { botSettings: { deliveryTimeoutMs: 10_000, retryBaseMs: 20 } } });
       base = await sb.app.listen({ host: '127.0.0.1', port: 0 });
       api = client(sb.app, sb.auth);
       tenantId = (await api.ok('POST', '/v1/tenants', 201, { name: 'Bots' })).id;

@@ -1,0 +1,55 @@
+import { registerBot, updateBot } from '../bots/bot-registry.js';
+import { SYSTEM_CALLER } from '../caller.js';
+import type { AppDeps } from '../deps.js';
+import { createQueue } from './create-queue.js';
+import { DEMO_TENANT_NAME } from './seed-demo.js';
+import { updateWorkstream } from './update-workstream.js';
+
+export const DEMO_BOT_NAME = 'Demo FAQ bot';
+
+export interface DemoBotSetup {
+  readonly tenantId: string;
+  readonly botId: string;
+  /** False when the demo bot was already there (its endpoint may have been moved). */
+  readonly created: boolean;
+}
+
+/**
+ * Puts the demo bot in front of the demo tenant's web chat (the demo started by `npm start`):
+ * a bot registered with the Bot Framework channel, a "Bot first" queue holding it as the
+ * workstream's fallback, and a rule that sends what it escalates to General support (billing
+ * questions go to Billing by the bot's own context). The bot itself runs in the server
+ * (`server/demo/demo-bot.ts`) at `endpoint`, which changes with the port: a later start moves it.
+ * Without the demo tenant this does nothing.
+ */
+export async function ensureDemoBot(deps: AppDeps, endpoint: string): Promise<DemoBotSetup | undefined> {
+  const reads = deps.storage.read;
+  const tenant = (await reads.listTenants()).find((t) => t.name === DEMO_TENANT_NAME);
+  if (!tenant) return undefined;
+  const c = SYSTEM_CALLER;
+  const agents = await reads.listAgents(tenant.id);
+  const existing = agents.find((a) => a.kind === 'bot' && a.displayName === DEMO_BOT_NAME);
+  if (existing && (await reads.bots.getBot(tenant.id, existing.id))) {
+    const bot = (await reads.bots.getBot(tenant.id, existing.id))!;
+    if (bot.messagingEndpoint !== endpoint) await updateBot(deps, c, tenant.id, existing.id, { messagingEndpoint: endpoint });
+    return { tenantId: tenant.id, botId: existing.id, created: false };
+  }
+  const bot = await registerBot(deps, c, tenant.id, { displayName: DEMO_BOT_NAME, messagingEndpoint: endpoint, authMode: 'none' });
+  const queues = await reads.listQueues(tenant.id);
+  const general = queues.find((q) => q.name === 'General support');
+  const billing = queues.find((q) => q.name === 'Billing');
+  const botFirst = await createQueue(deps, c, tenant.id, { name: 'Bot first', priority: 0, memberIds: [bot.id] });
+  const workstream = (await reads.routing.listWorkstreams(tenant.id)).find((w) => w.channelTypes.includes('webchat'));
+  if (workstream && general) {
+    await updateWorkstream(deps, c, tenant.id, workstream.id, {
+      ...workstream,
+      fallbackQueueId: botFirst.id,
+      routeRules: [
+        ...workstream.routeRules,
+        ...(billing ? [{ id: 'bot-billing', condition: 'BotHandoffTopic == "Billing"', queueId: billing.id }] : []),
+        { id: 'after-the-bot', condition: 'bot.escalated == true', queueId: general.id },
+      ],
+    });
+  }
+  return { tenantId: tenant.id, botId: bot.id, created: true };
+}
