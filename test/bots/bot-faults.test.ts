@@ -147,7 +147,7 @@ for (const database of ['sqlite', 'postgres'] as const) {
         assert.equal(await w.context(c.id, 'bot.escalated'), true);
         const routing = await api.ok('GET', `${w.t}/conversations/${c.id}/routing`, 200);
         assert.equal(routing.item.queueId, w.people.id, 'the escalation rule sends it to people');
-        assert.ok(await w.offeredToAna(c.id), `conversation ${i} is offered to Ana`);
+        await eventually(() => w.offeredToAna(c.id), `conversation ${i} is offered to Ana`);
         const shown = await api.ok('GET', `${w.t}/bots/${w.botId}`, 200);
         assert.equal(shown.health.consecutiveFailures, i);
         assert.equal(shown.health.status, i < 3 ? 'healthy' : 'unhealthy');
@@ -188,7 +188,7 @@ for (const database of ['sqlite', 'postgres'] as const) {
       assert.deepEqual([first!.status, first!.attempts, first!.lastError], ['failed', 3, 'timeout']);
       assert.equal(bot.of(c.id).length, 3);
       assert.equal(await w.context(c.id, 'bot.escalationTrigger'), 'unhealthy');
-      assert.ok(await w.offeredToAna(c.id), 'offered to Ana');
+      await eventually(() => w.offeredToAna(c.id), 'the offer to Ana');
       assert.equal((await api.ok('GET', `${w.t}/bots/${w.botId}`, 200)).health.lastError, 'timeout');
     });
 
@@ -222,7 +222,7 @@ for (const database of ['sqlite', 'postgres'] as const) {
       assert.notEqual(await w.state(c.id), 'bot');
       assert.equal(await w.context(c.id, 'bot.escalationTrigger'), 'disconnected');
       assert.equal((await api.ok('GET', `${w.t}/conversations/${c.id}/routing`, 200)).item.queueId, w.people.id);
-      assert.ok(await w.offeredToAna(c.id), 'offered to Ana');
+      await eventually(() => w.offeredToAna(c.id), 'the offer to Ana');
       const waiting = (await w.deliveries(c.id)).find((d) => d.activity.type === 'message')!;
       assert.equal(waiting.status, 'cancelled');
 
