@@ -710,7 +710,7 @@ for (const database of ['sqlite', 'postgres'] as const) {
       const QUERY_IDS: Record<string, string[]> = {
         queueId: [A.queueId], channelId: [A.channelId], contactId: [A.contactId], conversationId: [A.conversationId],
         actorId: [A.adminUserId, A.appId], targetId: [A.appId, A.userId, A.groupId, A.tenantId],
-        principalId: [A.userId, A.groupId, A.appId],
+        principalId: [A.userId, A.groupId, A.appId], botId: [A.botAgentId],
       };
       const admin = client(sb.app, sb.auth);
       let filtered = 0;

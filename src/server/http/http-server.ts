@@ -36,6 +36,7 @@ import { botframeworkMetadataRoutes } from './routes/botframework-metadata-route
 import type { BotDeps } from '../../app/bots/bot-deps.js';
 import type { BotDispatcher } from '../../app/bots/bot-dispatcher.js';
 import { botAdminRoutes, connectorRoutes } from './routes/botframework-routes.js';
+import { botInsightsRoutes } from './routes/bot-insights-routes.js';
 
 export interface HttpServerOptions {
   readonly deps: AppDeps;
@@ -130,6 +131,7 @@ export async function buildHttpServer(options: HttpServerOptions): Promise<Fasti
   if (options.bots) botframeworkMetadataRoutes(app, options.identity, options.bots, options.oauth);
   if (options.bots?.deps && options.bots.dispatcher) {
     botAdminRoutes(app, options.bots.deps, options.bots.dispatcher);
+    botInsightsRoutes(app, options.bots.deps);
     await connectorRoutes(app, options.bots.deps);
   }
   app.get('/openapi.json', { config: { public: true }, schema: { hide: true } }, async () => app.swagger());
