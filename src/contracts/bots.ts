@@ -22,6 +22,7 @@ const settingsFields = {
   role: Type.Optional(literals(BOT_ROLES)),
   escalatePhrases: Type.Optional(Type.Record(Type.String({ maxLength: 20 }), Type.Array(Type.String({ maxLength: 100 }), { maxItems: 50 }))),
   bridgedOnly: Type.Optional(Type.Boolean()),
+  assistQueueIds: Type.Optional(Type.Array(Id, { maxItems: 50, description: 'Assist bots: the queues whose conversations it advises on once a person has them.' })),
 };
 
 export const RegisterBotBody = Type.Object(
@@ -50,6 +51,7 @@ export const BotSchema = Type.Object({
   role: literals(BOT_ROLES),
   escalatePhrases: Type.Record(Type.String(), Type.Array(Type.String())),
   bridgedOnly: Type.Boolean(),
+  assistQueueIds: Type.Array(Type.String()),
   health: Type.Object({
     status: Type.Union([Type.Literal('healthy'), Type.Literal('unhealthy')]),
     consecutiveFailures: Type.Integer(),

@@ -172,8 +172,9 @@ export async function assemble(config: Config, overrides: AssembleOverrides = {}
     webchat: { deps: webchat, feed },
     bots: { deps: bots, dispatcher },
     async close() {
-      await app.close();
+      // The dispatcher first: its deliveries name the server by its listening address.
       await dispatcher.close();
+      await app.close();
       feed.close();
       announcer.close();
       await routing.close();

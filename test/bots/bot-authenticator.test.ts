@@ -36,7 +36,7 @@ const AUDIENCE = 'https://api.botframework.com';
 function registration(overrides: Partial<BotRegistration>): BotRegistration {
   return {
     id: 'bot_1', tenantId: 't_1', messagingEndpoint: 'http://127.0.0.1:1/api/messages', state: 'active', authMode: 'none', entra: null,
-    role: 'primary', escalatePhrases: {}, bridgedOnly: false, health: HEALTHY, createdAt: '2026-01-01T00:00:00.000Z', updatedAt: '2026-01-01T00:00:00.000Z',
+    role: 'primary', escalatePhrases: {}, bridgedOnly: false, assistQueueIds: [], health: HEALTHY, createdAt: '2026-01-01T00:00:00.000Z', updatedAt: '2026-01-01T00:00:00.000Z',
     ...overrides,
   };
 }

@@ -55,7 +55,7 @@ class ConnectorStandIn {
 function registration(id: string, tenantId: string): BotRegistration {
   return {
     id, tenantId, messagingEndpoint: 'http://127.0.0.1:1/api/messages', state: 'active', authMode: 'switchboard', entra: null, role: 'primary',
-    escalatePhrases: {}, bridgedOnly: false, health: HEALTHY, createdAt: '2026-01-01T00:00:00.000Z', updatedAt: '2026-01-01T00:00:00.000Z',
+    escalatePhrases: {}, bridgedOnly: false, assistQueueIds: [], health: HEALTHY, createdAt: '2026-01-01T00:00:00.000Z', updatedAt: '2026-01-01T00:00:00.000Z',
   };
 }
 

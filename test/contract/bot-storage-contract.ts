@@ -55,7 +55,7 @@ export function botStorageContract(name: string, open: () => Promise<StorageHarn
       id: id('agt'), tenantId, messagingEndpoint: 'https://bots.example.com/api/messages?region=eu&x=1', state: 'active', authMode: 'entra',
       entra: { jwksUri: 'https://login.example.com/keys', audience: 'api://switchboard-bot', tenantIds: ['0d4f7c2e-1b3a-4c5d-8e9f-0a1b2c3d4e5f'] },
       role: 'primary', escalatePhrases: { en: ['talk to a human', 'agent'], 'de-ch': ['mit einem menschen sprechen'], '*': ['«help»'] },
-      bridgedOnly: true,
+      bridgedOnly: true, assistQueueIds: [],
       health: { status: 'unhealthy', consecutiveFailures: 3, lastFailureAt: at(5), lastError: 'HTTP 503' },
       createdAt: at(1), updatedAt: at(2), ...patch,
     });
@@ -105,7 +105,7 @@ export function botStorageContract(name: string, open: () => Promise<StorageHarn
       const tenantId = await tenant();
       const later = botOf(tenantId, { createdAt: at(3), updatedAt: at(3) });
       const anonymous = botOf(tenantId, {
-        authMode: 'none', entra: null, role: 'assist', bridgedOnly: false, state: 'disconnected', escalatePhrases: {}, health: HEALTHY,
+        authMode: 'none', entra: null, role: 'assist', bridgedOnly: false, assistQueueIds: ['que_assisted'], state: 'disconnected', escalatePhrases: {}, health: HEALTHY,
         createdAt: at(1), updatedAt: at(1),
       });
       const defaults = botOf(tenantId, { entra: DEFAULT_ENTRA, createdAt: at(2), updatedAt: at(4) });
@@ -149,7 +149,7 @@ export function botStorageContract(name: string, open: () => Promise<StorageHarn
       await write(async (b) => { await b.insertBot(bot); await b.insertBot(neighbour); });
       const changed: BotRegistration = {
         ...bot, messagingEndpoint: 'http://localhost:3978/api/messages', state: 'disconnected', authMode: 'switchboard', entra: null,
-        role: 'assist', escalatePhrases: { fr: ['parler à un agent'] }, bridgedOnly: false, updatedAt: at(30),
+        role: 'assist', escalatePhrases: { fr: ['parler à un agent'] }, bridgedOnly: false, assistQueueIds: ['que_1', 'que_2'], updatedAt: at(30),
         // Neither of these may be written by updateBot.
         health: HEALTHY, createdAt: at(29),
       };
@@ -498,6 +498,18 @@ export function botStorageContract(name: string, open: () => Promise<StorageHarn
         }
         assert.deepEqual(await bots.listDueDeliveries(ms(1000), 100), []);
         assert.equal(await bots.nextDeliveryDue(), null, 'nothing pending');
+
+        // One conversation: only its oldest pending delivery is ever due, so a later one never
+        // overtakes one waiting for a retry (nor after a restart, which knows only the table).
+        const conversation = id('cnv');
+        const [first, second] = await enqueue(h, deliveryOf(a, bot, conversation, { nextAttemptAt: ms(10) }), deliveryOf(a, bot, conversation, { nextAttemptAt: ms(10) }));
+        assert.deepEqual(await bots.listDueDeliveries(ms(100), 100), [first]);
+        const later = { status: 'pending', attempts: 1, nextAttemptAt: ms(500), lastError: 'timeout', doneAt: null } as const;
+        assert.equal(await w((x) => x.updateDelivery(a, first!.id, later)), true);
+        assert.deepEqual(await bots.listDueDeliveries(ms(100), 100), [], 'the second waits behind the first');
+        assert.deepEqual(await bots.listDueDeliveries(ms(500), 100), [{ ...first!, ...later }]);
+        assert.equal(await w((x) => x.updateDelivery(a, first!.id, { ...later, status: 'delivered', doneAt: at(501) })), true);
+        assert.deepEqual(await bots.listDueDeliveries(ms(500), 100), [second]);
       });
     });
 

@@ -154,10 +154,10 @@ export class BotDispatcher {
     switch (event.type) {
       case 'routing.assigned':
         if (p.bot === true) await this.botAssigned(batch, event, conversationId, p.agentId as string, (p.queueId as string | undefined) ?? null);
-        else await this.personAccepted(batch, event, conversationId);
+        else await this.personAccepted(batch, event, conversationId, (p.queueId as string | undefined) ?? null);
         return;
       case 'routing.offer_accepted':
-        await this.personAccepted(batch, event, conversationId);
+        await this.personAccepted(batch, event, conversationId, (p.queueId as string | undefined) ?? null);
         return;
       case 'message.created':
         await this.messageCreated(batch, event, conversationId, p.message as Message, followUps);
@@ -201,7 +201,8 @@ export class BotDispatcher {
     }
   }
 
-  private async personAccepted(batch: Batch, event: SwitchboardEvent, conversationId: string): Promise<void> {
+  private async personAccepted(batch: Batch, event: SwitchboardEvent, conversationId: string, queueId: string | null): Promise<void> {
+    if (queueId !== null) await this.bindAssistBots(batch, event, conversationId, queueId);
     for (const part of await batch.parts(conversationId)) {
       if (part.handoffState !== 'pending') continue;
       const accepted = { ...part, handoffState: 'accepted' as const, acceptedAt: event.occurredAt };
@@ -211,10 +212,47 @@ export class BotDispatcher {
     }
   }
 
+  /**
+   * A person took a conversation of a queue that assist bots advise on: each such bot joins,
+   * hears what was said so far (in the `conversationUpdate`'s transcript) and from now on what the
+   * customer and the agent say; what it sends reaches the agent only.
+   */
+  private async bindAssistBots(batch: Batch, event: SwitchboardEvent, conversationId: string, queueId: string): Promise<void> {
+    const parts = await batch.parts(conversationId);
+    for (const bot of await batch.assistBots(queueId)) {
+      if (parts.some((x) => x.botId === bot.id && x.state === 'active')) continue;
+      const part: BotConversation = {
+        tenantId: batch.tenantId, conversationId, botId: bot.id, role: 'assist', state: 'active', queueId, boundAt: event.occurredAt,
+        escalatedAt: null, escalationTrigger: null, escalationContext: null, escalationSummary: null, transcript: null,
+        handoffState: null, acceptedAt: null, endedAt: null, endedByBot: false,
+      };
+      batch.put(part);
+      const messages = await batch.tx.listMessages(batch.tenantId, conversationId, 0, 500);
+      await batch.deliver(bot, part, event, (view) => conversationUpdate(
+        view, eventActivityId(conversationId, event.id), event.occurredAt, messages.filter((m) => m.visibility === 'public').map((m) => messageForBot(m, view)),
+      ));
+    }
+  }
+
   private async messageCreated(batch: Batch, event: SwitchboardEvent, conversationId: string, message: Message, followUps: FollowUp[]): Promise<void> {
-    if (message.senderRole !== 'customer' || message.visibility !== 'public') return;
+    if (message.visibility !== 'public') return;
+    if (message.senderRole === 'agent') {
+      // Assist bots hear the agent too; the primary bot has handed over by then.
+      for (const part of await batch.parts(conversationId)) {
+        if (part.state !== 'active' || part.role !== 'assist') continue;
+        const bot = await batch.bot(part.botId);
+        if (bot && bot.state === 'active') await batch.deliver(bot, part, event, (view) => messageForBot(message, view));
+      }
+      return;
+    }
+    if (message.senderRole !== 'customer') return;
     for (const part of await batch.parts(conversationId)) {
-      if (part.state !== 'active' || part.role !== 'primary') continue;
+      if (part.state !== 'active') continue;
+      if (part.role === 'assist') {
+        const bot = await batch.bot(part.botId);
+        if (bot && bot.state === 'active') await batch.deliver(bot, part, event, (view) => messageForBot(message, view));
+        continue;
+      }
       const bot = await batch.bot(part.botId);
       if (!bot || bot.state !== 'active') continue;
       const locale = await batch.locale(conversationId, message);
@@ -403,6 +441,7 @@ class Batch {
   private readonly partsByConversation = new Map<string, BotConversation[]>();
   private readonly changed = new Map<string, BotConversation>();
   private readonly bots = new Map<string, BotRegistration | undefined>();
+  private all: BotRegistration[] | undefined;
   private readonly locales = new Map<string, string | null>();
   private readonly deliveries: NewBotDelivery[] = [];
   private readonly events: { conversationId: string; payload: Record<string, unknown> }[] = [];
@@ -431,6 +470,12 @@ class Batch {
     else parts.push(part);
     this.partsByConversation.set(part.conversationId, parts);
     this.changed.set(`${part.conversationId}/${part.botId}`, part);
+  }
+
+  /** The tenant's active, healthy assist bots that advise on a queue. */
+  async assistBots(queueId: string): Promise<BotRegistration[]> {
+    this.all ??= await this.tx.bots.listBots(this.tenantId);
+    return this.all.filter((b) => b.role === 'assist' && b.state === 'active' && b.health.status === 'healthy' && b.assistQueueIds.includes(queueId));
   }
 
   async bot(botId: string): Promise<BotRegistration | undefined> {

@@ -64,6 +64,7 @@ export async function registerBot(deps: AppDeps, caller: Caller, tenantId: strin
     }
     const read = readBotSettings(input, null, agent.appId);
     if (!read.ok) throw invalid(read.problems);
+    await checkQueues(tx, tenantId, read.settings.assistQueueIds);
     const bot: BotRegistration = { id: agent.id, tenantId, ...read.settings, health: HEALTHY, createdAt: now, updatedAt: now };
     if (!(await tx.bots.insertBot(bot))) throw new SwitchboardError('SB_ERR_BOT_EXISTS');
     const cursor = await tx.bots.getDispatchCursor(tenantId);
@@ -150,6 +151,13 @@ export async function recordBotHealth(deps: AppDeps, caller: Caller, tenantId: s
     }
     return { health, becameUnhealthy };
   });
+}
+
+/** The queues an assist bot advises on must be the tenant's (another tenant's look missing). */
+async function checkQueues(tx: StoreTx, tenantId: string, queueIds: readonly string[]): Promise<void> {
+  for (const queueId of queueIds) {
+    if (!(await tx.getQueue(tenantId, queueId))) throw new SwitchboardError('SB_ERR_QUEUE_NOT_FOUND', `Queue ${queueId} does not exist in this tenant.`, { queueId });
+  }
 }
 
 async function setPresence(tx: StoreTx, emit: Emit, tenantId: string, agent: Agent, presence: Presence, now: string): Promise<Agent> {

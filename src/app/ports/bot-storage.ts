@@ -19,7 +19,7 @@ export interface BotReads {
   listBotConversationsBetween(tenantId: string, from: string, to: string, botId?: string): Promise<BotConversation[]>;
   /** The id of the last event of the tenant the dispatcher has turned into deliveries (0 at first). */
   getDispatchCursor(tenantId: string): Promise<number>;
-  /** Pending deliveries due at `now` (epoch ms), by id, across tenants. */
+  /** Across tenants, by id: each conversation's oldest pending delivery, when it is due at `now` (epoch ms). */
   listDueDeliveries(now: number, limit: number): Promise<BotDelivery[]>;
   /** Epoch ms of the earliest pending delivery, or null. */
   nextDeliveryDue(): Promise<number | null>;

@@ -66,6 +66,12 @@ export interface BotRegistration {
    * the customer; the others are shown to agents only.
    */
   readonly bridgedOnly: boolean;
+  /**
+   * Assist bots: the queues whose conversations the bot advises on. When a person accepts a
+   * conversation of one of them, the bot hears the conversation (customer and agent messages) and
+   * its messages reach the agent only, as suggestions. Empty for primary bots.
+   */
+  readonly assistQueueIds: readonly string[];
   readonly health: BotHealth;
   readonly createdAt: string;
   readonly updatedAt: string;
@@ -92,9 +98,10 @@ export interface BotSettingsInput {
   readonly role?: unknown;
   readonly escalatePhrases?: unknown;
   readonly bridgedOnly?: unknown;
+  readonly assistQueueIds?: unknown;
 }
 
-export type BotSettings = Pick<BotRegistration, 'messagingEndpoint' | 'state' | 'authMode' | 'entra' | 'role' | 'escalatePhrases' | 'bridgedOnly'>;
+export type BotSettings = Pick<BotRegistration, 'messagingEndpoint' | 'state' | 'authMode' | 'entra' | 'role' | 'escalatePhrases' | 'bridgedOnly' | 'assistQueueIds'>;
 
 export type BotSettingsResult = { readonly ok: true; readonly settings: BotSettings } | { readonly ok: false; readonly problems: string[] };
 
@@ -117,15 +124,17 @@ export function readBotSettings(input: BotSettingsInput, current: BotSettings | 
   const role = input.role === undefined ? current?.role ?? 'primary' : oneOf(input.role, BOT_ROLES, 'role', problems);
   const bridgedOnly = input.bridgedOnly === undefined ? current?.bridgedOnly ?? false : bool(input.bridgedOnly, 'bridgedOnly', problems);
   const escalatePhrases = input.escalatePhrases === undefined ? current?.escalatePhrases ?? DEFAULT_ESCALATE_PHRASES : phrases(input.escalatePhrases, problems);
+  const assistQueueIds = input.assistQueueIds === undefined ? current?.assistQueueIds ?? [] : idList(input.assistQueueIds, 'assistQueueIds', problems);
+  if (role === 'primary' && assistQueueIds !== undefined && assistQueueIds.length > 0) problems.push('assistQueueIds go only with role "assist"');
   let entra: EntraSettings | null = input.entra === undefined ? current?.entra ?? null : input.entra === null ? null : entraSettings(input.entra, problems) ?? null;
   if (authMode === 'entra' && entra === null) entra = DEFAULT_ENTRA;
   if (authMode !== undefined && authMode !== 'entra' && input.entra !== undefined && input.entra !== null) problems.push('entra settings go only with authMode "entra"');
   if (authMode !== 'entra') entra = null;
   if (appId === null && authMode !== undefined && authMode !== 'none') problems.push(`authMode "${authMode}" needs the bot to have an app id; a bot without one is anonymous ("none")`);
-  if (problems.length > 0 || messagingEndpoint === undefined || state === undefined || authMode === undefined || role === undefined || bridgedOnly === undefined || escalatePhrases === undefined) {
+  if (problems.length > 0 || messagingEndpoint === undefined || state === undefined || authMode === undefined || role === undefined || bridgedOnly === undefined || escalatePhrases === undefined || assistQueueIds === undefined) {
     return { ok: false, problems };
   }
-  return { ok: true, settings: { messagingEndpoint, state, authMode, entra, role, escalatePhrases, bridgedOnly } };
+  return { ok: true, settings: { messagingEndpoint, state, authMode, entra, role, escalatePhrases, bridgedOnly, assistQueueIds } };
 }
 
 function endpoint(value: unknown, problems: string[]): string | undefined {
@@ -150,6 +159,14 @@ function oneOf<T extends string>(value: unknown, allowed: readonly T[], field: s
   if (typeof value === 'string' && (allowed as readonly string[]).includes(value)) return value as T;
   problems.push(`${field} must be one of ${allowed.join(', ')}`);
   return undefined;
+}
+
+function idList(value: unknown, field: string, problems: string[]): string[] | undefined {
+  if (!Array.isArray(value) || value.length > 50 || value.some((v) => typeof v !== 'string' || !/^[A-Za-z0-9_-]{1,64}$/.test(v))) {
+    problems.push(`${field} must be a list of at most 50 ids`);
+    return undefined;
+  }
+  return [...new Set(value as string[])];
 }
 
 function bool(value: unknown, field: string, problems: string[]): boolean | undefined {

@@ -298,8 +298,8 @@ export const MIGRATIONS: readonly Migration[] = [
       `CREATE TABLE bot_registrations (
         tenant_id TEXT NOT NULL REFERENCES tenants(id), id TEXT NOT NULL, messaging_endpoint TEXT NOT NULL,
         state TEXT NOT NULL, auth_mode TEXT NOT NULL, entra TEXT, role TEXT NOT NULL, escalate_phrases TEXT NOT NULL,
-        bridged_only INTEGER NOT NULL, health TEXT NOT NULL, created_at BIGINT NOT NULL, updated_at BIGINT NOT NULL,
-        PRIMARY KEY (tenant_id, id))`,
+        bridged_only INTEGER NOT NULL, assist_queue_ids TEXT NOT NULL, health TEXT NOT NULL, created_at BIGINT NOT NULL,
+        updated_at BIGINT NOT NULL, PRIMARY KEY (tenant_id, id))`,
       `CREATE TABLE bot_conversations (
         tenant_id TEXT NOT NULL REFERENCES tenants(id), conversation_id TEXT NOT NULL, bot_id TEXT NOT NULL,
         role TEXT NOT NULL, state TEXT NOT NULL, queue_id TEXT, bound_at BIGINT NOT NULL, escalated_at BIGINT,

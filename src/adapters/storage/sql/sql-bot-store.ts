@@ -15,7 +15,7 @@ const jsonOrNull = <T>(value: unknown): T | null => (value === null || value ===
 const textOrNull = (value: unknown): string | null => (value === null || value === undefined ? null : JSON.stringify(value));
 
 const BOT_COLUMNS =
-  'tenant_id, id, messaging_endpoint, state, auth_mode, entra, role, escalate_phrases, bridged_only, health, created_at, updated_at';
+  'tenant_id, id, messaging_endpoint, state, auth_mode, entra, role, escalate_phrases, bridged_only, assist_queue_ids, health, created_at, updated_at';
 const PART_COLUMNS =
   'tenant_id, conversation_id, bot_id, role, state, queue_id, bound_at, escalated_at, escalation_trigger, escalation_context, ' +
   'escalation_summary, transcript, handoff_state, accepted_at, ended_at, ended_by_bot';
@@ -44,19 +44,19 @@ export class SqlBotStore implements BotTx {
     return rows.map((r) => r.tenant_id);
   }
   async insertBot(b: BotRegistration): Promise<boolean> {
-    const changed = await this.db.run(`INSERT INTO bot_registrations (${BOT_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`, [
+    const changed = await this.db.run(`INSERT INTO bot_registrations (${BOT_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`, [
       b.tenantId, b.id, b.messagingEndpoint, b.state, b.authMode, textOrNull(b.entra), b.role, JSON.stringify(b.escalatePhrases),
-      b.bridgedOnly ? 1 : 0, JSON.stringify(b.health), ms(b.createdAt), ms(b.updatedAt),
+      b.bridgedOnly ? 1 : 0, JSON.stringify(b.assistQueueIds), JSON.stringify(b.health), ms(b.createdAt), ms(b.updatedAt),
     ]);
     return changed === 1;
   }
   async updateBot(b: BotRegistration): Promise<boolean> {
     const changed = await this.db.run(
       `UPDATE bot_registrations SET messaging_endpoint = ?, state = ?, auth_mode = ?, entra = ?, role = ?, escalate_phrases = ?,
-        bridged_only = ?, updated_at = ? WHERE tenant_id = ? AND id = ?`,
+        bridged_only = ?, assist_queue_ids = ?, updated_at = ? WHERE tenant_id = ? AND id = ?`,
       [
         b.messagingEndpoint, b.state, b.authMode, textOrNull(b.entra), b.role, JSON.stringify(b.escalatePhrases), b.bridgedOnly ? 1 : 0,
-        ms(b.updatedAt), b.tenantId, b.id,
+        JSON.stringify(b.assistQueueIds), ms(b.updatedAt), b.tenantId, b.id,
       ],
     );
     return changed === 1;
@@ -154,7 +154,11 @@ export class SqlBotStore implements BotTx {
   }
   async listDueDeliveries(now: number, limit: number): Promise<BotDelivery[]> {
     const rows = await this.db.all(
-      `SELECT ${DELIVERY_COLUMNS} FROM bot_deliveries WHERE status = 'pending' AND next_attempt_at <= ? ORDER BY id LIMIT ?`, [now, limit],
+      // Only a conversation's oldest pending delivery: a later one never overtakes one waiting for a retry.
+      `SELECT ${DELIVERY_COLUMNS} FROM bot_deliveries d WHERE status = 'pending' AND next_attempt_at <= ?
+        AND NOT EXISTS (SELECT 1 FROM bot_deliveries e WHERE e.tenant_id = d.tenant_id AND e.conversation_id = d.conversation_id
+          AND e.status = 'pending' AND e.id < d.id)
+        ORDER BY id LIMIT ?`, [now, limit],
     );
     return rows.map(toDelivery);
   }
@@ -188,7 +192,8 @@ function toBot(r: Row): BotRegistration {
   return {
     id: str(r.id), tenantId: str(r.tenant_id), messagingEndpoint: str(r.messaging_endpoint), state: str(r.state) as BotRegistration['state'],
     authMode: str(r.auth_mode) as BotRegistration['authMode'], entra: jsonOrNull<EntraSettings>(r.entra), role: str(r.role) as BotRegistration['role'],
-    escalatePhrases: json(r.escalate_phrases), bridgedOnly: Number(r.bridged_only) === 1, health: json<BotHealth>(r.health),
+    escalatePhrases: json(r.escalate_phrases), bridgedOnly: Number(r.bridged_only) === 1, assistQueueIds: json<string[]>(r.assist_queue_ids),
+    health: json<BotHealth>(r.health),
     createdAt: iso(r.created_at), updatedAt: iso(r.updated_at),
   };
 }

@@ -24,6 +24,7 @@ function shown(deps: BotDeps, bot: BotView, request: FastifyRequest) {
   return {
     ...bot,
     entra: bot.entra && { ...bot.entra, tenantIds: [...bot.entra.tenantIds] },
+    assistQueueIds: [...bot.assistQueueIds],
     escalatePhrases: Object.fromEntries(Object.entries(bot.escalatePhrases).map(([locale, list]) => [locale, [...list]])),
     serviceUrl: serviceUrlFor(base, bot.tenantId),
   };

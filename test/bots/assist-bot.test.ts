@@ -1,0 +1,113 @@
+/**
+ * An assist bot (a real botbuilder bot registered with role "assist" for a queue): once a person
+ * accepts a conversation of that queue, the bot hears the transcript so far, then what the
+ * customer and the agent say, and its suggestions reach the agent only, never the customer.
+ */
+import assert from 'node:assert/strict';
+import { createRequire } from 'node:module';
+import { after, before, describe, it } from 'node:test';
+import type { TurnContext } from 'botbuilder';
+import { SYSTEM_CALLER } from '../../src/app/caller.js';
+import { createDirectLineSecret } from '../../src/app/webchat/directline-secrets.js';
+import { client, type Client } from '../http/http-helpers.js';
+import { startTestServer, type TestServer } from '../support/test-server.js';
+import { startBotbuilderBot, type BotbuilderBot } from './botbuilder-bot.js';
+
+const require = createRequire(import.meta.url);
+(globalThis as Record<string, unknown>).XMLHttpRequest = require('xhr2');
+(globalThis as Record<string, unknown>).WebSocket = require('ws');
+const { DirectLine } = require('botframework-directlinejs') as typeof import('botframework-directlinejs');
+
+async function until(check: () => boolean | Promise<boolean>, what: string, ms = 8_000): Promise<void> {
+  const deadline = Date.now() + ms;
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for: ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 25));
+  }
+}
+
+/** Suggests a reply to every customer message it hears. */
+async function assistLogic(context: TurnContext): Promise<void> {
+  const a = context.activity;
+  const role = (a.channelData as { switchboard?: { senderRole?: string } } | undefined)?.switchboard?.senderRole;
+  if (a.type === 'message' && role === 'customer') await context.sendActivity(`Suggested reply: "Sorry to hear that; let me look up ${a.text}."`);
+}
+
+describe('an assist bot', () => {
+  let sb: TestServer;
+  let api: Client;
+  let base: string;
+  let t: string;
+  let secret: string;
+  let bot: BotbuilderBot;
+  let ana: { id: string };
+
+  before(async () => {
+    sb = await startTestServer({ overrides: { botSettings: { retryBaseMs: 20 } } });
+    base = await sb.app.listen({ host: '127.0.0.1', port: 0 });
+    api = client(sb.app, sb.auth);
+    const tenantId = (await api.ok('POST', '/v1/tenants', 201, { name: 'Assist' })).id;
+    t = `/v1/tenants/${tenantId}`;
+    const channel = await api.ok('POST', `${t}/channels`, 201, { type: 'webchat', name: 'Chat' });
+    secret = (await createDirectLineSecret(sb.webchat.deps, SYSTEM_CALLER, tenantId, channel.id)).value;
+    ana = await api.ok('POST', `${t}/agents`, 201, { kind: 'human', displayName: 'Ana', capacity: 2, presence: 'available' });
+    const people = await api.ok('POST', `${t}/queues`, 201, { name: 'People', memberIds: [ana.id] });
+    await api.ok('POST', `${t}/workstreams`, 201, { name: 'Chat', channelTypes: ['webchat'], fallbackQueueId: people.id, offerTimeoutSeconds: 60 });
+    bot = await startBotbuilderBot({ MicrosoftAppId: '', MicrosoftAppPassword: '' }, assistLogic);
+    const bad = await api.call('POST', `${t}/bots`, { displayName: 'Copilot', messagingEndpoint: bot.url, role: 'assist', assistQueueIds: ['que_missing'] });
+    assert.equal(bad.status, 404, 'an unknown queue is refused');
+    const primaryWithQueues = await api.call('POST', `${t}/bots`, { displayName: 'Copilot', messagingEndpoint: bot.url, assistQueueIds: [people.id] });
+    assert.equal(primaryWithQueues.status, 400, 'assistQueueIds go with role assist only');
+    const registered = await api.ok('POST', `${t}/bots`, 201, { displayName: 'Copilot', messagingEndpoint: bot.url, role: 'assist', assistQueueIds: [people.id] });
+    assert.deepEqual(registered.assistQueueIds, [people.id]);
+    await sb.routing.idle();
+  });
+  after(async () => {
+    await bot?.close();
+    await sb?.stop();
+  });
+
+  it('hears the conversation once a person has it, and advises the agent only', async () => {
+    const res = await fetch(`${base}/v3/directline/tokens/generate`, { method: 'POST', headers: { authorization: `Bearer ${secret}` } });
+    const { token, conversationId } = await res.json() as { token: string; conversationId: string };
+    const dl = new DirectLine({ domain: `${base}/v3/directline`, token, webSocket: true });
+    const seen: { text?: string }[] = [];
+    const sub = dl.activity$.subscribe((a) => seen.push(a as { text?: string }));
+    const say = (text: string) => new Promise<string>((resolve, reject) => dl.postActivity({ type: 'message', from: { id: 'me' }, text } as never).subscribe({ next: resolve, error: reject }));
+    try {
+      await say('hello');
+      let offerId: string | undefined;
+      await until(async () => {
+        offerId = (await api.ok('GET', `${t}/agents/${ana.id}/offers?status=pending`, 200)).items.find((o: { conversationId: string }) => o.conversationId === conversationId)?.id;
+        return offerId !== undefined;
+      }, 'the offer to Ana');
+      assert.equal(bot.turns.length, 0, 'the assist bot hears nothing before a person has the conversation');
+      await api.ok('POST', `${t}/agents/${ana.id}/offers/${offerId}/accept`, 200);
+      await until(() => bot.turns.some((a) => a.type === 'conversationUpdate' && a.conversation.id === conversationId), 'the assist bot joins');
+      const start = bot.turns.find((a) => a.type === 'conversationUpdate')!;
+      const transcript = (start.channelData as { switchboard?: { transcript?: { text?: string }[] } }).switchboard?.transcript ?? [];
+      assert.ok(transcript.some((a) => a.text === 'hello'), 'the transcript so far comes with it');
+
+      await say('order 1042');
+      await until(async () => (await api.ok('GET', `${t}/conversations/${conversationId}/messages`, 200)).items.some((m: { text: string }) => m.text.startsWith('Suggested reply')), 'the suggestion is stored');
+      const messages = (await api.ok('GET', `${t}/conversations/${conversationId}/messages`, 200)).items as { text: string; visibility: string; senderRole: string; channelData?: { switchboard?: { kind?: string } } }[];
+      const suggestion = messages.find((m) => m.text.startsWith('Suggested reply'))!;
+      assert.deepEqual([suggestion.senderRole, suggestion.visibility, suggestion.channelData?.switchboard?.kind], ['bot', 'internal', 'suggestion']);
+
+      await api.ok('POST', `${t}/conversations/${conversationId}/messages`, 201, { senderRole: 'agent', senderId: ana.id, text: 'Let me check that order.' });
+      await until(() => bot.turns.some((a) => a.text === 'Let me check that order.'), 'the assist bot hears the agent');
+      const agentTurn = bot.turns.find((a) => a.text === 'Let me check that order.')!;
+      assert.equal((agentTurn.channelData as { switchboard?: { senderRole?: string } }).switchboard?.senderRole, 'agent');
+      await until(() => seen.some((a) => a.text === 'Let me check that order.'), 'the customer gets the agent\'s message');
+      await sb.bots.dispatcher.idle();
+      assert.ok(!seen.some((a) => a.text?.startsWith('Suggested reply')), 'the customer never sees a suggestion');
+
+      await api.ok('POST', `${t}/conversations/${conversationId}/state`, 200, { to: 'closed' });
+      await until(() => bot.turns.some((a) => a.type === 'endOfConversation' && a.conversation.id === conversationId), 'the assist bot hears the end');
+      assert.deepEqual(bot.turnErrors, [], 'no turn failed');
+    } finally {
+      sub.unsubscribe();
+      dl.end();
+    }
+  });
+});
