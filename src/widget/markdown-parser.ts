@@ -71,6 +71,9 @@ function isWordChar(ch: string | undefined): boolean {
 /** Parses one line. `links` is false inside a link label: links do not nest. */
 function parseInline(src: string, depth: number, links: boolean): MarkdownNode[] {
   const out: MarkdownNode[] = [];
+  // Where the last search for each closer started and what it found: positions only grow, so a
+  // search from further on can reuse it, and "*a *a *a ..." or "[[[[..." stays linear.
+  const memo: Memo = new Map();
   let buffer = '';
   const flush = () => {
     if (buffer) out.push({ type: 'text', text: buffer });
@@ -100,7 +103,7 @@ function parseInline(src: string, depth: number, links: boolean): MarkdownNode[]
       continue;
     }
     if ((ch === '*' || ch === '_') && depth < MAX_DEPTH) {
-      const emphasis = matchEmphasis(src, i, depth, links);
+      const emphasis = matchEmphasis(src, i, depth, links, memo);
       if (emphasis) {
         flush();
         out.push(emphasis.node);
@@ -109,7 +112,7 @@ function parseInline(src: string, depth: number, links: boolean): MarkdownNode[]
       }
     }
     if (ch === '[' && links && depth < MAX_DEPTH) {
-      const link = matchLink(src, i, depth);
+      const link = matchLink(src, i, depth, memo);
       if (link) {
         flush();
         out.push(...link.nodes);
@@ -138,7 +141,19 @@ function parseInline(src: string, depth: number, links: boolean): MarkdownNode[]
   return out;
 }
 
-function matchEmphasis(src: string, i: number, depth: number, links: boolean): { node: MarkdownNode; end: number } | undefined {
+type Memo = Map<string, { readonly from: number; readonly found: number }>;
+
+/** The first position >= `from` where `valid` holds, searching for `marker`; -1 for none. */
+function findCloser(src: string, marker: string, from: number, valid: (at: number) => boolean, memo: Memo): number {
+  const last = memo.get(marker);
+  if (last && from >= last.from && (last.found === -1 || last.found >= from)) return last.found;
+  let at = src.indexOf(marker, from);
+  while (at !== -1 && !valid(at)) at = src.indexOf(marker, at + 1);
+  memo.set(marker, { from, found: at });
+  return at;
+}
+
+function matchEmphasis(src: string, i: number, depth: number, links: boolean, memo: Memo): { node: MarkdownNode; end: number } | undefined {
   const ch = src[i]!;
   const strong = src[i + 1] === ch;
   const marker = strong ? ch + ch : ch;
@@ -146,21 +161,21 @@ function matchEmphasis(src: string, i: number, depth: number, links: boolean): {
   if (ch === '_' && isWordChar(src[i - 1])) return undefined;
   const start = i + marker.length;
   if (src[start] === undefined || /\s/.test(src[start]!)) return undefined;
+  // Whether a closer is valid does not depend on where the opener is (`start` only bounds the
+  // search), which is what lets `findCloser` reuse an earlier search.
   const closes = (c: number): boolean =>
-    c > start
-    && !/\s/.test(src[c - 1]!)
+    !/\s/.test(src[c - 1]!)
     // A single `*` does not close on half of a `**`.
     && (strong || (src[c + 1] !== ch && src[c - 1] !== ch))
     && (ch !== '_' || !isWordChar(src[c + marker.length]));
-  let close = src.indexOf(marker, start);
-  while (close !== -1 && !closes(close)) close = src.indexOf(marker, close + 1);
+  const close = findCloser(src, marker, start + 1, closes, memo);
   if (close === -1) return undefined;
   const children = parseInline(src.slice(start, close), depth + 1, links);
   return { node: { type: strong ? 'strong' : 'em', children }, end: close + marker.length };
 }
 
-function matchLink(src: string, i: number, depth: number): { nodes: MarkdownNode[]; end: number } | undefined {
-  const labelEnd = src.indexOf('](', i + 1);
+function matchLink(src: string, i: number, depth: number, memo: Memo): { nodes: MarkdownNode[]; end: number } | undefined {
+  const labelEnd = findCloser(src, '](', i + 1, () => true, memo);
   if (labelEnd === -1) return undefined;
   const label = src.slice(i + 1, labelEnd);
   if (label.length === 0 || label.includes('[')) return undefined;
