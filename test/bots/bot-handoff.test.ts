@@ -138,7 +138,7 @@ for (const auth of ['anonymous', 'authenticated'] as const) {
       botId = registered.id;
       assert.equal(registered.serviceUrl, `${base}/botframework/${tenantId}/`);
 
-      ana = await api.ok('POST', `${t}/agents`, 201, { kind: 'human', displayName: 'Ana', capacity: 2, presence: 'available' });
+      ana = await api.ok('POST', `${t}/agents`, 201, { kind: 'human', displayName: 'Ana', capacity: 10, presence: 'available' });
       const botFirst = await api.ok('POST', `${t}/queues`, 201, { name: 'Bot first', memberIds: [botId] });
       humans = await api.ok('POST', `${t}/queues`, 201, { name: 'People', memberIds: [ana.id] });
       billing = await api.ok('POST', `${t}/queues`, 201, { name: 'Billing', memberIds: [ana.id] });
@@ -239,6 +239,28 @@ for (const auth of ['anonymous', 'authenticated'] as const) {
           c.rec.stop();
           c.dl.end();
         }
+      }
+    });
+
+    it('a person transferring the bot\'s conversation away is a handoff for the bot: it hears no more of it but the handoff\'s outcome', async () => {
+      const { dl, rec, conversationId } = await customer();
+      try {
+        await eventually(() => bot.turns.some((a) => a.type === 'conversationUpdate' && a.conversation.id === conversationId), 'start');
+        await api.ok('POST', `${t}/conversations/${conversationId}/transfer`, 200, { queueId: humans.id, reason: 'supervisor took it' });
+        await say(dl, 'are you still there?');
+        await eventually(async () => (await api.ok('GET', `${t}/conversations/${conversationId}/messages`, 200)).items.some((m: { text: string }) => m.text === 'are you still there?'), 'stored');
+        let offerId: string | undefined;
+        await eventually(async () => {
+          offerId = (await api.ok('GET', `${t}/agents/${ana.id}/offers?status=pending`, 200)).items.find((o: { conversationId: string }) => o.conversationId === conversationId)?.id;
+          return offerId !== undefined;
+        }, 'the offer to Ana');
+        await api.ok('POST', `${t}/agents/${ana.id}/offers/${offerId}/accept`, 200);
+        await eventually(() => bot.turns.some((a) => a.name === 'handoff.status' && (a.value as { state?: string }).state === 'accepted' && a.conversation.id === conversationId), 'handoff.status accepted');
+        assert.ok(!bot.turns.some((a) => a.text === 'are you still there?'), 'the bot does not get messages after the transfer');
+        await api.ok('POST', `${t}/conversations/${conversationId}/state`, 200, { to: 'closed' });
+      } finally {
+        rec.stop();
+        dl.end();
       }
     });
 

@@ -66,7 +66,7 @@ function say(dl: InstanceType<typeof DirectLine>, text: string): Promise<string>
 }
 
 const seconds = (from: string, to: string) => (Date.parse(to) - Date.parse(from)) / 1000;
-const ZERO_TRIGGERS = { handoff: 0, omnichannel: 0, copilot: 0, phrase: 0, unhealthy: 0, disconnected: 0 };
+const ZERO_TRIGGERS = { handoff: 0, omnichannel: 0, copilot: 0, phrase: 0, unhealthy: 0, disconnected: 0, transfer: 0 };
 const NO_CSAT = { botOnly: { responses: 0, average: null }, escalated: { responses: 0, average: null } };
 
 describe('bot insights through the API, from a botbuilder bot\'s real conversations', () => {

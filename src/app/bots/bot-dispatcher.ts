@@ -165,6 +165,9 @@ export class BotDispatcher {
       case 'conversation.state_changed':
         if (isTerminal(p.to as ConversationState)) await this.conversationEnded(batch, event, conversationId);
         return;
+      case 'routing.transferred':
+        if (typeof p.fromAgentId === 'string') await this.transferredAway(batch, event, conversationId, p.fromAgentId);
+        return;
       case 'bot.handoff_failed': {
         const part = (await batch.parts(conversationId)).find((x) => x.botId === p.botId);
         const bot = part && (await batch.bot(part.botId));
@@ -199,6 +202,17 @@ export class BotDispatcher {
     if (!handledBefore) {
       for (const m of messages) if (m.senderRole === 'customer' && m.visibility === 'public') await batch.deliver(bot, part, event, (view) => messageForBot(m, view), `m${m.seq}`);
     }
+  }
+
+  /**
+   * A person moved the bot's conversation elsewhere (the transfer API): for the bot that is a
+   * handoff it did not ask for. Nothing more is delivered to it but how the handoff goes.
+   */
+  private async transferredAway(batch: Batch, event: SwitchboardEvent, conversationId: string, fromAgentId: string): Promise<void> {
+    const part = (await batch.parts(conversationId)).find((x) => x.botId === fromAgentId && x.role === 'primary' && x.state === 'active');
+    if (!part) return;
+    batch.put({ ...part, state: 'escalated', escalatedAt: event.occurredAt, escalationTrigger: 'transfer', handoffState: 'pending' });
+    await batch.tx.bots.cancelDeliveries(batch.tenantId, part.botId, event.occurredAt, conversationId);
   }
 
   private async personAccepted(batch: Batch, event: SwitchboardEvent, conversationId: string, queueId: string | null): Promise<void> {

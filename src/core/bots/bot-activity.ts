@@ -120,7 +120,8 @@ export function endOfConversation(view: BotConversationView, id: string, timesta
 
 // ---- bot -> channel ---------------------------------------------------------------------------
 
-export type EscalationTrigger = 'handoff' | 'omnichannel' | 'copilot' | 'phrase' | 'unhealthy' | 'disconnected';
+/** `transfer`: a person moved the bot's conversation elsewhere (the transfer API), not the bot. */
+export type EscalationTrigger = 'handoff' | 'omnichannel' | 'copilot' | 'phrase' | 'unhealthy' | 'disconnected' | 'transfer';
 
 /** What a bot's activity asks of the channel. */
 export type BotIntent =

@@ -7,7 +7,7 @@
 import type { EscalationTrigger } from './bot-activity.js';
 import type { BotConversation } from './bot-model.js';
 
-export const ESCALATION_TRIGGERS: readonly EscalationTrigger[] = ['handoff', 'omnichannel', 'copilot', 'phrase', 'unhealthy', 'disconnected'];
+export const ESCALATION_TRIGGERS: readonly EscalationTrigger[] = ['handoff', 'omnichannel', 'copilot', 'phrase', 'unhealthy', 'disconnected', 'transfer'];
 
 /** Seconds; percentiles by nearest rank over the samples. */
 export interface DurationStats {

@@ -25,7 +25,7 @@ const contained = (extra: Partial<BotConversation> = {}) => part({ state: 'ended
 const escalated = (afterSeconds: number, extra: Partial<BotConversation> = {}) =>
   part({ state: 'escalated', escalatedAt: at(afterSeconds), escalationTrigger: 'phrase', handoffState: 'pending', ...extra });
 
-const ZERO_TRIGGERS = { handoff: 0, omnichannel: 0, copilot: 0, phrase: 0, unhealthy: 0, disconnected: 0 };
+const ZERO_TRIGGERS = { handoff: 0, omnichannel: 0, copilot: 0, phrase: 0, unhealthy: 0, disconnected: 0, transfer: 0 };
 
 describe('bot insights (computation)', () => {
   it('no parts: all zero, no durations, no CSAT', () => {
