@@ -262,6 +262,22 @@ for (const database of ['sqlite', 'postgres'] as const) {
       assert.equal(await w.state(c.id), 'bot');
     });
 
+    it('a bot flooding the Connector API is slowed down with 429, and its customer is not flooded', { skip }, async () => {
+      const bot = await endpoint(() => ({ status: 200 }));
+      const w = await world(bot.url);
+      const c = await w.conversation();
+      await eventually(() => bot.of(c.id).some((s) => s.activity.type === 'conversationUpdate'), 'the bot has the conversation');
+      const url = `/botframework/${w.tenantId}/v3/conversations/${c.id}/activities`;
+      const answers = await Promise.all(Array.from({ length: 120 }, (_, i) =>
+        sb.app.inject({ method: 'POST', url, payload: { type: 'message', text: `spam ${i}`, from: { id: w.botId } } })));
+      const limited = answers.filter((r) => r.statusCode === 429);
+      assert.ok(limited.length > 0, `some calls are refused (${answers.map((r) => r.statusCode).join(',')})`);
+      assert.equal(limited[0]!.json().error.code, 'TooManyRequests');
+      const stored = ((await api.ok('GET', `/v1/tenants/${w.tenantId}/conversations/${c.id}/messages?limit=500`, 200)).items as { text: string }[]).filter((m) => m.text.startsWith('spam'));
+      assert.equal(stored.length, answers.filter((r) => r.statusCode === 200).length, 'exactly the accepted ones are stored');
+      assert.ok(stored.length <= 60, `at most about a second's allowance is stored (${stored.length})`);
+    });
+
     it('bad registrations are refused with the documented code and create nothing', { skip }, async () => {
       const tenantId = (await api.ok('POST', '/v1/tenants', 201, { name: 'Bad input' })).id as string;
       const t = `/v1/tenants/${tenantId}`;
