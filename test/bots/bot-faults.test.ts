@@ -271,9 +271,19 @@ for (const database of ['sqlite', 'postgres'] as const) {
       const answers = await Promise.all(Array.from({ length: 120 }, (_, i) =>
         sb.app.inject({ method: 'POST', url, payload: { type: 'message', text: `spam ${i}`, from: { id: w.botId } } })));
       const limited = answers.filter((r) => r.statusCode === 429);
+      // A delivery retried with the same activity id has one effect (R5); another text under that id is a conflict.
+      await sleep(1100);
+      const once = { type: 'message', id: 'bot-activity-7', text: 'only once', from: { id: w.botId } };
+      const first = await sb.app.inject({ method: 'POST', url, payload: once });
+      const again = await sb.app.inject({ method: 'POST', url, payload: once });
+      assert.deepEqual([first.statusCode, again.statusCode, again.json().id], [200, 200, first.json().id], 'the retry answers the first id');
+      const other = await sb.app.inject({ method: 'POST', url, payload: { ...once, text: 'something else' } });
+      assert.equal(other.statusCode, 409, 'the same id for other content is a conflict');
       assert.ok(limited.length > 0, `some calls are refused (${answers.map((r) => r.statusCode).join(',')})`);
       assert.equal(limited[0]!.json().error.code, 'TooManyRequests');
-      const stored = ((await api.ok('GET', `/v1/tenants/${w.tenantId}/conversations/${c.id}/messages?limit=500`, 200)).items as { text: string }[]).filter((m) => m.text.startsWith('spam'));
+      const all = (await api.ok('GET', `/v1/tenants/${w.tenantId}/conversations/${c.id}/messages?limit=500`, 200)).items as { text: string }[];
+      assert.equal(all.filter((m) => m.text === 'only once').length, 1, 'one message for the retried activity');
+      const stored = all.filter((m) => m.text.startsWith('spam'));
       assert.equal(stored.length, answers.filter((r) => r.statusCode === 200).length, 'exactly the accepted ones are stored');
       assert.ok(stored.length <= 60, `at most about a second's allowance is stored (${stored.length})`);
     });
