@@ -510,6 +510,16 @@ export function botStorageContract(name: string, open: () => Promise<StorageHarn
         assert.deepEqual(await bots.listDueDeliveries(ms(500), 100), [{ ...first!, ...later }]);
         assert.equal(await w((x) => x.updateDelivery(a, first!.id, { ...later, status: 'delivered', doneAt: at(501) })), true);
         assert.deepEqual(await bots.listDueDeliveries(ms(500), 100), [second]);
+
+        // Claiming: of two nodes that read the same due delivery, one takes it; it is due again only when the lease ends.
+        const claims = await Promise.all([
+          w((x) => x.claimDelivery(a, second!.id, second!.nextAttemptAt, ms(900))),
+          w((x) => x.claimDelivery(a, second!.id, second!.nextAttemptAt, ms(901))),
+        ]);
+        assert.deepEqual(claims.sort(), [false, true], 'exactly one claim wins');
+        assert.deepEqual(await bots.listDueDeliveries(ms(899), 100), [], 'a claimed delivery is not due during its lease');
+        assert.equal((await bots.listDueDeliveries(ms(901), 100)).length, 1, 'due again once the lease has run out');
+        assert.equal(await w((x) => x.claimDelivery(b, second!.id, ms(900), ms(2000))), false, 'another tenant cannot claim it');
       });
     });
 

@@ -18,6 +18,8 @@ import { escalateWithContext } from './escalate.js';
 
 const EVENTS_PER_BATCH = 200;
 const DUE_PER_PASS = 256;
+/** A claimed delivery is due again this long after its attempt should have timed out (its node died). */
+const LEASE_MARGIN_MS = 5_000;
 
 /** An escalation the log asked for, run after the batch that found it commits. */
 interface FollowUp {
@@ -372,6 +374,9 @@ export class BotDispatcher {
       await this.finish(delivery, 'cancelled', delivery.attempts, 'the bot is disconnected');
       return;
     }
+    // Another node may have read the same due delivery: only the one that claims it sends it.
+    const lease = this.deps.clock.now() + settings.deliveryTimeoutMs + LEASE_MARGIN_MS;
+    if (!(await commit(this.deps, SYSTEM_CALLER, (tx) => tx.bots.claimDelivery(tenantId, delivery.id, delivery.nextAttemptAt, lease)))) return;
     const serviceUrl = serviceUrlFor(this.deps.publicUrl(), tenantId);
     const bearer = agent.appId === null ? null : await this.deps.channelCredentials.channelToken(agent.appId, serviceUrl);
     const result = await this.deps.botEndpoint.post({ url: bot.messagingEndpoint, body: JSON.stringify(delivery.activity), bearer, timeoutMs: settings.deliveryTimeoutMs });

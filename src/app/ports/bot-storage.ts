@@ -43,6 +43,13 @@ export interface BotTx extends BotReads {
   advanceDispatchCursor(tenantId: string, from: number, to: number): Promise<boolean>;
   /** False (and nothing written) when a delivery with the same dedupe key exists. */
   insertDelivery(delivery: NewBotDelivery): Promise<boolean>;
+  /**
+   * Takes a due delivery for one attempt: moves its `nextAttemptAt` from `expectedNextAttemptAt`
+   * (what the caller read) to `leaseUntil`, only if nobody did first. Of several nodes reading the
+   * same due delivery, exactly one gets true and POSTs it; if that node dies mid-attempt, the
+   * delivery is due again when the lease runs out.
+   */
+  claimDelivery(tenantId: string, id: number, expectedNextAttemptAt: number, leaseUntil: number): Promise<boolean>;
   /** Records an attempt: the new status, count, next time and error; only from `pending`. */
   updateDelivery(tenantId: string, id: number, change: { status: BotDelivery['status']; attempts: number; nextAttemptAt: number; lastError: string | null; doneAt: string | null }): Promise<boolean>;
   /** Cancels a bot's pending deliveries (disconnected, escalated); returns how many. */

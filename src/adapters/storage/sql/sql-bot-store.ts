@@ -166,6 +166,13 @@ export class SqlBotStore implements BotTx {
     const row = await this.db.get<{ due: unknown }>("SELECT MIN(next_attempt_at) AS due FROM bot_deliveries WHERE status = 'pending'");
     return row?.due === null || row?.due === undefined ? null : Number(row.due);
   }
+  async claimDelivery(tenantId: string, id: number, expectedNextAttemptAt: number, leaseUntil: number): Promise<boolean> {
+    const changed = await this.db.run(
+      `UPDATE bot_deliveries SET next_attempt_at = ? WHERE tenant_id = ? AND id = ? AND status = 'pending' AND next_attempt_at = ?`,
+      [leaseUntil, tenantId, id, expectedNextAttemptAt],
+    );
+    return changed === 1;
+  }
   async updateDelivery(
     tenantId: string, id: number,
     change: { status: BotDelivery['status']; attempts: number; nextAttemptAt: number; lastError: string | null; doneAt: string | null },
