@@ -235,7 +235,11 @@ export class DirectLineClient {
         } catch {
           return;
         }
-        if (isActivitySet(set)) this.#o.sink.apply(set);
+        if (!isActivitySet(set)) return;
+        this.#o.sink.apply(set);
+        // The server closes the socket after the end: known now, that close does not reconnect
+        // (a reconnect would only hear 404 for the ended conversation).
+        if (endsConversation(set)) this.#end();
       },
       onClose: (_code, reason) => {
         if (this.#socket !== socket) return;
@@ -324,6 +328,7 @@ export class DirectLineClient {
     this.#pollFailures = 0;
     const set = res.body as ActivitySet;
     this.#o.sink.apply(set);
+    if (endsConversation(set)) return this.#end();
     // A full page may have more behind it: ask again at once.
     this.#schedulePoll(set.activities.length > 0 ? 0 : this.#o.pollIntervalMs);
   }
@@ -470,4 +475,9 @@ function isActivitySet(value: unknown): value is ActivitySet {
 function isConversation(value: unknown): value is ConversationResponse {
   const c = value as ConversationResponse | undefined;
   return !!c && typeof c === 'object' && typeof c.conversationId === 'string' && typeof c.token === 'string';
+}
+
+/** Whether a set carries the conversation's end (Switchboard's `endOfConversation`). */
+function endsConversation(set: ActivitySet): boolean {
+  return set.activities.some((a) => a.type === 'endOfConversation');
 }
