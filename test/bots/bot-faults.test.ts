@@ -288,6 +288,19 @@ for (const database of ['sqlite', 'postgres'] as const) {
       assert.ok(stored.length <= 60, `at most about a second's allowance is stored (${stored.length})`);
     });
 
+    it('what the channel does not do is refused in the Bot Framework shape: update, delete, proactive conversations', { skip }, async () => {
+      const bot = await endpoint(() => ({ status: 200 }));
+      const w = await world(bot.url);
+      const c = await w.conversation();
+      await eventually(() => bot.of(c.id).some((s) => s.activity.type === 'conversationUpdate'), 'the bot has the conversation');
+      const base = `/botframework/${w.tenantId}/v3/conversations`;
+      for (const [method, url] of [['PUT', `${base}/${c.id}/activities/x`], ['DELETE', `${base}/${c.id}/activities/x`], ['POST', base], ['GET', base]] as const) {
+        const res = await sb.app.inject({ method, url, ...(method === 'PUT' || method === 'POST' ? { payload: { type: 'message', text: 'x' } } : {}) });
+        assert.equal(res.statusCode, 400, `${method} ${url}`);
+        assert.equal(res.json().error.code, 'BadArgument', `${method} ${url}`);
+      }
+    });
+
     it('bad registrations are refused with the documented code and create nothing', { skip }, async () => {
       const tenantId = (await api.ok('POST', '/v1/tenants', 201, { name: 'Bad input' })).id as string;
       const t = `/v1/tenants/${tenantId}`;

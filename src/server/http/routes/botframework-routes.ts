@@ -84,5 +84,11 @@ export async function connectorRoutes(app: FastifyInstance, deps: BotDeps): Prom
     };
     scope.put(`${prefix}/activities/:activityId`, { config, schema, bodyLimit }, unsupported);
     scope.delete(`${prefix}/activities/:activityId`, { config, schema }, unsupported);
+    // Proactive conversations: a contact center's customers come to it; a bot cannot open one.
+    const noProactive = async (): Promise<never> => {
+      throw new DirectLineError('BadArgument', 'This channel does not let bots create or list conversations; customers start them.');
+    };
+    scope.post('/botframework/:tenantId/v3/conversations', { config, schema, bodyLimit }, noProactive);
+    scope.get('/botframework/:tenantId/v3/conversations', { config, schema }, noProactive);
   });
 }
