@@ -64,6 +64,8 @@ const PUBLIC_PREFIXES = ['/docs', '/openapi.json'];
 
 /** Builds the HTTP + WebSocket server; handlers stay thin and call use cases. */
 export async function buildHttpServer(options: HttpServerOptions): Promise<FastifyInstance> {
+  // No `trustProxy`: the Direct Line stream's upgrade (ws/directline-stream.ts, outside Fastify)
+  // computes its base URL as Fastify does without it; set both together.
   const app = Fastify({
     loggerInstance: options.logger,
     bodyLimit: options.bodyLimit,
