@@ -21,7 +21,7 @@ export const REDACT_PATHS = [
 ];
 
 /** Query parameters whose values are credentials (OAuth 2.0 and OpenID Connect names, our stream token). */
-const QUERY_CREDENTIALS = /([?&](?:access_token|token|code|state|client_secret|refresh_token|id_token|id_token_hint|client_assertion|password)=)[^&#]*/g;
+const QUERY_CREDENTIALS = /([?&](?:access_token|token|t|code|state|client_secret|refresh_token|id_token|id_token_hint|client_assertion|password)=)[^&#]*/g;
 
 export function createLogger(level: LogLevel, destination?: pino.DestinationStream): Logger {
   return pino(

@@ -68,6 +68,10 @@ describe('credentials never reach the log', () => {
     const get = await sb.app.inject({ method: 'GET', url: `${t}/conversations`, headers: { authorization: `Bearer ${accessToken}` } });
     assert.equal(get.statusCode, 200, get.body);
     await sb.app.inject({ method: 'GET', url: `${t}/conversations?access_token=${accessToken}` });
+    // A Direct Line stream token travels as `t` in the stream URL (any route that sees one must not log it).
+    const streamToken = `dl.${'s'.repeat(40)}.sig`;
+    credentials.set('Direct Line stream token', streamToken);
+    await sb.app.inject({ method: 'GET', url: `/v3/directline/conversations/conv_x/activities?t=${streamToken}` });
 
     // A person: invited with a password, signs in (and fails once), uses the session.
     const user = await api.ok('POST', `${t}/users`, 201, { email: 'ana@acme.example', displayName: 'Ana', password: PASSWORD, roles: [{ role: 'supervisor' }] });
