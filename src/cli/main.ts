@@ -204,6 +204,11 @@ function printDemo(demo: DemoData, config: Config): void {
   out(`  curl -H "Authorization: Bearer $KEY" ${base}/v1/tenants/${demo.tenant.id}/conversations/${demo.conversation?.id}/routing`);
   out(`  API reference: ${base}/docs`);
   out('');
+  out('Answer in the agent workspace: give Bob a sign-in (the password is read from stdin; switchboard is node bin/switchboard.js)');
+  out(`  printf '%s' "$PASSWORD" | switchboard users invite --tenant ${demo.tenant.id} --email bob@demo.example --name "Bob Agent" \\`);
+  out(`       --role agent --agent ${demo.agents?.[1]?.id} --password-stdin`);
+  out(`  then open ${base}/app/?tenant=${demo.tenant.id} and sign in as bob@demo.example`);
+  out('');
 }
 
 main(process.argv.slice(2)).then(

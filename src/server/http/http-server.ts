@@ -23,6 +23,7 @@ import { identityRoutes } from './routes/identity-routes.js';
 import { ssoRoutes } from './routes/sso-routes.js';
 import { appRoutes } from './routes/app-routes.js';
 import { widgetRoutes } from './routes/widget-routes.js';
+import { appStaticRoutes } from './routes/app-static-routes.js';
 import { directLineRoutes } from './routes/directline-routes.js';
 import { webchatAdminRoutes } from './routes/webchat-admin-routes.js';
 import { webchatRoutes } from './routes/webchat-routes.js';
@@ -119,6 +120,7 @@ export async function buildHttpServer(options: HttpServerOptions): Promise<Fasti
   ssoRoutes(app, options.identity);
   appRoutes(app, options.identity);
   widgetRoutes(app, options.deps);
+  appStaticRoutes(app);
   if (options.relyingParty) sessionRoutes(app, options.identity, options.relyingParty, { signInRateLimit: options.signInRateLimit });
   oauthRoutes(app, options.identity, options.oauth);
   registerEventGateway(app, options.deps, options.routing, options.webchat?.feed);

@@ -49,6 +49,11 @@ export function sessionAuthentication(identity: IdentityDeps): (request: Fastify
   return async (request) => {
     const found = await sessionOfRequest(identity, request);
     if (!found) return undefined;
+    if (isWebSocketUpgrade(request) && !sameOriginUpgrade(identity, request)) {
+      // A page elsewhere cannot read a CSRF token but can open a socket that carries the cookie
+      // (another port of the same host is the same site): browsers always name the page's origin.
+      throw new SwitchboardError('SB_ERR_CSRF', 'A WebSocket signed in with the session cookie must come from a page of this site (Origin).');
+    }
     if (!SAFE_METHODS.has(request.method)) {
       const presented = request.headers[CSRF_HEADER];
       if (!checkCsrf(found.session, typeof presented === 'string' ? presented : undefined)) {
@@ -57,4 +62,29 @@ export function sessionAuthentication(identity: IdentityDeps): (request: Fastify
     }
     return found.caller;
   };
+}
+
+function isWebSocketUpgrade(request: FastifyRequest): boolean {
+  const upgrade = request.headers.upgrade;
+  return typeof upgrade === 'string' && upgrade.toLowerCase() === 'websocket';
+}
+
+/**
+ * The upgrade's `Origin`, when sent, is this site: the scheme and host the request came in on, or
+ * the configured public URL. Clients other than browsers send none (and hold the cookie
+ * themselves); a browser always sends one, so a page of another origin is refused.
+ */
+function sameOriginUpgrade(identity: IdentityDeps, request: FastifyRequest): boolean {
+  const origin = request.headers.origin;
+  if (origin === undefined) return true;
+  const own = new Set([`${request.protocol}://${request.host}`.toLowerCase()]);
+  const publicUrl = identity.identitySettings.publicUrl;
+  if (publicUrl) {
+    try {
+      own.add(new URL(publicUrl).origin.toLowerCase());
+    } catch {
+      // an invalid public URL is refused at configuration; nothing to add
+    }
+  }
+  return own.has(origin.toLowerCase());
 }

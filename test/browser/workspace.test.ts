@@ -1,0 +1,188 @@
+import assert from 'node:assert/strict';
+import { mkdirSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import type { AddressInfo } from 'node:net';
+import { after, before, describe, it } from 'node:test';
+import { build } from 'vite';
+import { SYSTEM_CALLER } from '../../src/app/caller.js';
+import { inviteUser } from '../../src/app/identity/user-admin.js';
+import { createAgent } from '../../src/app/use-cases/create-agent.js';
+import { createChannel } from '../../src/app/use-cases/create-channel.js';
+import { createQueue } from '../../src/app/use-cases/create-queue.js';
+import { createTenant } from '../../src/app/use-cases/create-tenant.js';
+import { createWorkstream } from '../../src/app/use-cases/create-workstream.js';
+import { createDirectLineSecret } from '../../src/app/webchat/directline-secrets.js';
+import { browserSkip, useBrowser } from '../support/browser.js';
+import { startTestServer, type TestServer } from '../support/test-server.js';
+
+const root = new URL('../..', import.meta.url).pathname;
+const EMAIL = 'alice@demo.example';
+const PASSWORD = 'correct horse battery staple';
+const XSS = '<img src=x onerror=alert(1)>';
+
+const require = createRequire(import.meta.url);
+// The customer is Microsoft's Direct Line client in this process (as the widget talks to the same
+// service): XMLHttpRequest and WebSocket as globals, the package README's way of using it from Node.
+(globalThis as Record<string, unknown>).XMLHttpRequest = require('xhr2');
+(globalThis as Record<string, unknown>).WebSocket = require('ws');
+const { DirectLine, ConnectionStatus } = require('botframework-directlinejs') as typeof import('botframework-directlinejs');
+type Activity = { type: string; id?: string; text?: string; from: { id: string; name?: string } };
+
+/** A customer on Direct Line: what they received, a way to wait for it, and a way to write. */
+async function customerOnDirectLine(base: string, secret: string) {
+  const res = await fetch(`${base}/v3/directline/tokens/generate`, {
+    method: 'POST', headers: { authorization: `Bearer ${secret}`, 'content-type': 'application/json' }, body: JSON.stringify({ user: { id: 'dl_dana', name: 'Dana' } }),
+  });
+  assert.equal(res.status, 200);
+  const { token } = await res.json() as { token: string };
+  const dl = new DirectLine({ token, domain: `${base}/v3/directline`, webSocket: true });
+  const seen: Activity[] = [];
+  const subscription = dl.activity$.subscribe((a: Activity) => seen.push(a));
+  await new Promise<void>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error('Direct Line never came online')), 10_000);
+    const sub = dl.connectionStatus$.subscribe((s: number) => {
+      if (s === ConnectionStatus.Online) {
+        clearTimeout(timer);
+        setTimeout(() => sub.unsubscribe());
+        resolve();
+      }
+    });
+  });
+  return {
+    seen,
+    say: (text: string) => new Promise<string>((resolve, reject) => dl.postActivity({ type: 'message', from: { id: 'dl_dana', name: 'Dana' }, text } as never).subscribe({ next: resolve, error: reject })),
+    async received(text: string): Promise<void> {
+      const deadline = Date.now() + 10_000;
+      while (!seen.some((a) => a.type === 'message' && a.text === text)) {
+        if (Date.now() > deadline) assert.fail(`the customer never received ${JSON.stringify(text)}; saw ${JSON.stringify(seen.map((a) => a.text))}`);
+        await new Promise((resolve) => setTimeout(resolve, 50));
+      }
+    },
+    end: () => {
+      subscription.unsubscribe();
+      dl.end();
+    },
+  };
+}
+
+/**
+ * The agent workspace (the web app at `/app/`) in Chromium against a real Switchboard on SQLite:
+ * the agent signs in through the sign-in page and comes back, goes available, gets the offer of a
+ * chat a customer starts on Direct Line (the service the widget uses), accepts, reads and answers;
+ * the customer gets the answer; HTML a customer sends stays text; an internal note is marked.
+ */
+describe('the agent workspace in a real browser', { skip: browserSkip() }, () => {
+  const browser = useBrowser({ timeoutMs: 15_000 });
+  let sb: TestServer;
+  let base: string;
+  let tenantId: string;
+  let agentId: string;
+  let secret: string;
+
+  before(async () => {
+    // The files the routes serve, built as `npm run build` builds them.
+    await build({ configFile: `${root}vite.web.config.ts`, logLevel: 'silent' });
+    mkdirSync(`${root}docs/screenshots`, { recursive: true });
+    sb = await startTestServer();
+    await sb.app.listen({ host: '127.0.0.1', port: 0 });
+    base = `http://127.0.0.1:${(sb.app.server.address() as AddressInfo).port}`;
+    tenantId = (await createTenant(sb.deps, SYSTEM_CALLER, { name: 'Acme' })).id;
+    const channel = await createChannel(sb.deps, SYSTEM_CALLER, tenantId, { type: 'webchat', name: 'Website chat', config: { title: 'Acme Support' } });
+    secret = (await createDirectLineSecret(sb.webchat.deps, SYSTEM_CALLER, tenantId, channel.id)).value;
+    agentId = (await createAgent(sb.deps, SYSTEM_CALLER, tenantId, { kind: 'human', displayName: 'Alice Agent', email: EMAIL, capacity: 2, skills: {} })).id;
+    const queue = await createQueue(sb.deps, SYSTEM_CALLER, tenantId, { name: 'General', priority: 1, memberIds: [agentId], routing: { assignmentMethod: 'longest-idle' } });
+    await createWorkstream(sb.deps, SYSTEM_CALLER, tenantId, { name: 'Website chat', channelTypes: ['webchat'], fallbackQueueId: queue.id, classificationRules: [], routeRules: [] });
+    await inviteUser(sb.identity, SYSTEM_CALLER, tenantId, { email: EMAIL, displayName: 'Alice Agent', password: PASSWORD, agentId, roles: [{ role: 'agent' }] });
+  });
+  after(() => sb?.stop());
+
+  it('signs in, goes available, accepts a customer chat, chats both ways, and shows HTML as text', async (t) => {
+    const { page } = browser;
+    await page.setViewportSize({ width: 1280, height: 720 });
+
+    // No session: the app sends the browser to the tenant's sign-in page and back to itself.
+    await page.goto(`${base}/app/?tenant=${tenantId}`);
+    await page.waitForURL((url) => url.pathname === `/login/${tenantId}/signin`);
+    assert.equal(new URL(page.url()).searchParams.get('return_to'), `/app/?tenant=${tenantId}`);
+    await page.getByLabel('E-mail address').fill(EMAIL);
+    await page.getByLabel('Password').fill(PASSWORD);
+    await page.getByLabel('Password').press('Enter');
+    await page.waitForURL(`${base}/app/?tenant=${tenantId}`);
+    await page.getByRole('status').filter({ hasText: 'Live' }).waitFor();
+    await page.getByText('Alice Agent', { exact: true }).waitFor();
+    const load = page.getByTestId('load');
+    assert.equal(await load.innerText(), '0 / 2');
+
+    // Presence from the keyboard: focus the select and pick "Available".
+    const presence = page.getByRole('combobox', { name: 'Presence' });
+    assert.equal(await presence.inputValue(), 'offline');
+    await presence.focus();
+    await presence.selectOption('available');
+    await page.getByText('Waiting for work.').waitFor();
+    const status = await sb.app.inject({ method: 'GET', url: `/v1/tenants/${tenantId}/agents/${agentId}/status`, headers: sb.auth });
+    assert.equal(status.json().presence, 'available');
+
+    // A customer starts a chat.
+    const customer = await customerOnDirectLine(base, secret);
+    try {
+      await customer.say('Hello, I need help with my order');
+
+      // The offer pops up with channel, queue, wait and a countdown.
+      const offer = page.getByRole('article', { name: /^Offer from/ });
+      await offer.getByText('Website chat (webchat)').waitFor();
+      const offerText = await offer.innerText();
+      assert.match(offerText, /Website chat \(webchat\)/);
+      assert.match(offerText, /General/);
+      assert.match(offerText, /Waiting/);
+      assert.match(offerText, /\d+ s left/);
+      await page.screenshot({ path: `${root}docs/screenshots/agent-workspace-offer.png` });
+
+      // Accept with the keyboard: the conversation opens with the customer's message, the load goes up.
+      await offer.getByRole('button', { name: 'Accept' }).focus();
+      await page.keyboard.press('Enter');
+      const transcript = page.getByRole('log', { name: 'Transcript' });
+      await transcript.getByText('Hello, I need help with my order').waitFor();
+      await page.waitForFunction(() => document.querySelector('[data-testid="load"]')?.textContent === '1 / 2');
+      assert.equal(await page.getByRole('article', { name: /^Offer from/ }).count(), 0, 'the offer is gone once accepted');
+
+      // The reply box has the focus; Enter sends, the customer receives it.
+      const reply = page.getByRole('textbox', { name: 'Reply' });
+      await reply.waitFor();
+      assert.equal(await page.evaluate(() => document.activeElement?.id), 'reply');
+      await page.keyboard.type('Hi! I am Alice. Which order is it?');
+      await page.keyboard.press('Enter');
+      await transcript.getByText('Hi! I am Alice. Which order is it?').waitFor();
+      assert.equal(await reply.inputValue(), '', 'the box empties after sending');
+      await customer.received('Hi! I am Alice. Which order is it?');
+
+      // The customer sends HTML: the workspace shows it as text, and creates no element from it.
+      const sentAt = Date.now();
+      await customer.say(XSS);
+      await transcript.getByText(XSS, { exact: true }).waitFor();
+      t.diagnostic(`customer message shown in the workspace ${Date.now() - sentAt} ms after the customer pressed Enter`);
+      assert.equal(await transcript.locator('img').count(), 0, 'no img element in the transcript');
+
+      // An internal note (posted as the agent through the API) is marked as agent-only.
+      const conversationId = (await sb.app.inject({ method: 'GET', url: `/v1/tenants/${tenantId}/conversations`, headers: sb.auth })).json().items[0].id as string;
+      const note = await sb.app.inject({
+        method: 'POST', url: `/v1/tenants/${tenantId}/conversations/${conversationId}/messages`, headers: { ...sb.auth, 'content-type': 'application/json' },
+        payload: JSON.stringify({ senderRole: 'agent', senderId: agentId, visibility: 'internal', text: 'Customer asked about order 1042' }),
+      });
+      assert.equal(note.statusCode, 201, note.body);
+      const noteItem = transcript.getByRole('listitem').filter({ hasText: 'Customer asked about order 1042' });
+      await noteItem.waitFor();
+      assert.match(await noteItem.innerText(), /only agents see this/);
+      assert.ok(!customer.seen.some((a) => a.text === 'Customer asked about order 1042'), 'the customer never gets the note');
+
+      await page.screenshot({ path: `${root}docs/screenshots/agent-workspace.png` });
+    } finally {
+      customer.end();
+    }
+    // The one expected problem: the first GET /v1/session before sign-in (Chromium logs the 401).
+    const { consoleErrors, pageErrors, failedRequests, errorResponses } = browser.problems;
+    assert.deepEqual({ pageErrors, failedRequests }, { pageErrors: [], failedRequests: [] });
+    assert.deepEqual(errorResponses, [`GET ${base}/v1/session: 401`]);
+    assert.equal(consoleErrors.length, 1, consoleErrors.join('\n'));
+    assert.match(consoleErrors[0]!, /status of 401/);
+  });
+});

@@ -1,0 +1,129 @@
+/**
+ * The public API as the web app uses it: same-origin requests with the session cookie (HttpOnly:
+ * the page never sees it) and, on anything but GET, the session's CSRF token in X-CSRF-Token.
+ * Wire shapes are the subset of the server's responses the app reads.
+ */
+
+export interface SessionInfo {
+  readonly user: { readonly id: string; readonly email: string; readonly displayName: string; readonly agentId: string | null };
+  readonly tenant: { readonly id: string; readonly name?: string };
+  readonly permissions: readonly string[];
+  readonly csrfToken: string;
+}
+
+export interface Offer {
+  readonly id: string;
+  readonly conversationId: string;
+  readonly agentId: string;
+  readonly queueId: string;
+  readonly status: string;
+  readonly createdAt: string;
+  readonly expiresAt: string;
+}
+
+export interface AgentStatus {
+  readonly agentId: string;
+  readonly presence: string;
+  readonly presenceSince: string;
+  readonly capacity: number;
+  readonly usedCapacity: number;
+  readonly conversations: readonly { readonly conversationId: string; readonly status: string; readonly queueId: string }[];
+  readonly pendingOffers: readonly Offer[];
+  readonly missedOffers: number;
+}
+
+export interface Agent { readonly id: string; readonly displayName: string }
+export interface Queue { readonly id: string; readonly name: string }
+export interface Channel { readonly id: string; readonly name: string; readonly type: string }
+export interface Contact { readonly id: string; readonly displayName: string | null }
+
+export interface Conversation {
+  readonly id: string;
+  readonly channelId: string;
+  readonly contactId: string;
+  readonly state: string;
+  readonly queueId: string | null;
+  readonly subject: string | null;
+  readonly lastSeq: number;
+  readonly createdAt: string;
+  readonly updatedAt: string;
+}
+
+export interface Message {
+  readonly id: string;
+  readonly conversationId: string;
+  readonly seq: number;
+  readonly senderRole: 'customer' | 'bot' | 'agent' | 'supervisor' | 'system';
+  readonly senderId: string | null;
+  readonly visibility: 'public' | 'internal' | 'whisper';
+  readonly text: string;
+  readonly createdAt: string;
+}
+
+export interface SwitchboardEvent {
+  readonly id: number;
+  readonly tenantId: string;
+  readonly type: string;
+  readonly conversationId: string | null;
+  readonly occurredAt: string;
+  readonly payload: Record<string, unknown>;
+}
+
+export class ApiError extends Error {
+  constructor(readonly status: number, readonly code: string, message: string) {
+    super(message);
+  }
+}
+
+let csrfToken: string | undefined;
+
+async function request<T>(method: string, path: string, body?: unknown): Promise<T> {
+  const headers: Record<string, string> = { accept: 'application/json' };
+  if (body !== undefined) headers['content-type'] = 'application/json';
+  if (method !== 'GET' && csrfToken) headers['x-csrf-token'] = csrfToken;
+  const res = await fetch(path, { method, headers, credentials: 'same-origin', ...(body !== undefined ? { body: JSON.stringify(body) } : {}) });
+  if (res.status === 204) return undefined as T;
+  const data = (await res.json().catch(() => undefined)) as { error?: { code?: string; message?: string } } | undefined;
+  if (!res.ok) throw new ApiError(res.status, data?.error?.code ?? 'SB_ERR_HTTP', data?.error?.message ?? `${method} ${path}: ${res.status}`);
+  return data as T;
+}
+
+/** The signed-in person, or undefined when there is no live session. */
+export async function fetchSession(): Promise<SessionInfo | undefined> {
+  const res = await fetch('/v1/session', { credentials: 'same-origin', headers: { accept: 'application/json' } });
+  if (res.status === 401) {
+    // Read to the end, so navigating to the sign-in page next does not abort a half-read response.
+    await res.text().catch(() => '');
+    return undefined;
+  }
+  if (!res.ok) throw new ApiError(res.status, 'SB_ERR_HTTP', `GET /v1/session: ${res.status}`);
+  const session = (await res.json()) as SessionInfo;
+  csrfToken = session.csrfToken;
+  return session;
+}
+
+export async function signOut(): Promise<void> {
+  await request('POST', '/v1/auth/signout');
+}
+
+/** Paths inside one tenant. */
+export function tenantApi(tenantId: string) {
+  const t = `/v1/tenants/${encodeURIComponent(tenantId)}`;
+  const id = encodeURIComponent;
+  return {
+    agent: (agentId: string) => request<Agent>('GET', `${t}/agents/${id(agentId)}`),
+    agentStatus: (agentId: string) => request<AgentStatus>('GET', `${t}/agents/${id(agentId)}/status`),
+    queues: () => request<{ items: Queue[] }>('GET', `${t}/queues`).then((r) => r.items),
+    channels: () => request<{ items: Channel[] }>('GET', `${t}/channels`).then((r) => r.items),
+    contact: (contactId: string) => request<Contact>('GET', `${t}/contacts/${id(contactId)}`),
+    conversation: (conversationId: string) => request<Conversation>('GET', `${t}/conversations/${id(conversationId)}`),
+    messages: (conversationId: string, after: number) =>
+      request<{ items: Message[]; lastSeq: number }>('GET', `${t}/conversations/${id(conversationId)}/messages?after=${after}&limit=500`),
+  };
+}
+export type TenantApi = ReturnType<typeof tenantApi>;
+
+/** Where to sign in to a tenant, coming back to `returnTo` (a path on this site). */
+export function signinUrl(tenantId: string, returnTo: string): string {
+  return `/login/${encodeURIComponent(tenantId)}/signin?return_to=${encodeURIComponent(returnTo)}`;
+}

@@ -1,0 +1,383 @@
+import { useCallback, useEffect, useMemo, useRef, useState, type KeyboardEvent } from 'react';
+import {
+  signOut, signinUrl, tenantApi, type AgentStatus, type Channel, type Contact, type Conversation, type Message, type Offer, type Queue,
+  type SessionInfo, type SwitchboardEvent,
+} from './api.js';
+import { EventStream, type StreamState } from './stream.js';
+
+/** The presences an agent picks from here (the API knows a few more, set by calendars and phones). */
+const PRESENCE_CHOICES: readonly { value: string; label: string }[] = [
+  { value: 'available', label: 'Available' },
+  { value: 'busy', label: 'Busy' },
+  { value: 'busy-dnd', label: 'Do not disturb' },
+  { value: 'away', label: 'Away' },
+  { value: 'offline', label: 'Offline' },
+];
+
+interface ConversationInfo {
+  readonly conversation: Conversation;
+  readonly contact: Contact | undefined;
+}
+
+function errorText(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
+
+function duration(seconds: number): string {
+  const s = Math.max(0, Math.floor(seconds));
+  const m = Math.floor(s / 60);
+  return m > 0 ? `${m} min ${String(s % 60).padStart(2, '0')} s` : `${s} s`;
+}
+
+function time(iso: string): string {
+  return new Date(iso).toLocaleTimeString([], { hour: '2-digit', minute: '2-digit' });
+}
+
+/** The agent workspace: presence and load, live offers, the agent's conversations and the open one's transcript. */
+export function Workspace({ session }: { session: SessionInfo }) {
+  const tenantId = session.tenant.id;
+  const agentId = session.user.agentId;
+  const api = useMemo(() => tenantApi(tenantId), [tenantId]);
+
+  const [status, setStatus] = useState<AgentStatus>();
+  const [queues, setQueues] = useState<ReadonlyMap<string, Queue>>(new Map());
+  const [channels, setChannels] = useState<ReadonlyMap<string, Channel>>(new Map());
+  const [infos, setInfos] = useState<ReadonlyMap<string, ConversationInfo>>(new Map());
+  const [messages, setMessages] = useState<ReadonlyMap<string, readonly Message[]>>(new Map());
+  const [unread, setUnread] = useState<ReadonlyMap<string, number>>(new Map());
+  const [openId, setOpenId] = useState<string>();
+  const [streamState, setStreamState] = useState<StreamState>('connecting');
+  const [problem, setProblem] = useState<string>();
+  const [now, setNow] = useState(() => Date.now());
+  const stream = useRef<EventStream>(undefined);
+  const openRef = useRef<string>(undefined);
+  openRef.current = openId;
+  const loading = useRef(new Set<string>());
+
+  useEffect(() => {
+    const tick = setInterval(() => setNow(Date.now()), 1000);
+    return () => clearInterval(tick);
+  }, []);
+
+  const loadInfo = useCallback(async (conversationId: string) => {
+    if (loading.current.has(`info:${conversationId}`)) return;
+    loading.current.add(`info:${conversationId}`);
+    try {
+      const conversation = await api.conversation(conversationId);
+      const contact = await api.contact(conversation.contactId).catch(() => undefined);
+      setInfos((m) => new Map(m).set(conversationId, { conversation, contact }));
+    } finally {
+      loading.current.delete(`info:${conversationId}`);
+    }
+  }, [api]);
+
+  /** Adds messages in seq order, each once (the stream and a command's answer may both bring one). */
+  const addMessages = useCallback((conversationId: string, incoming: readonly Message[]) => {
+    setMessages((m) => {
+      const known = m.get(conversationId) ?? [];
+      const seen = new Set(known.map((x) => x.seq));
+      const fresh = incoming.filter((x) => !seen.has(x.seq));
+      if (fresh.length === 0) return m;
+      return new Map(m).set(conversationId, [...known, ...fresh].sort((a, b) => a.seq - b.seq));
+    });
+  }, []);
+
+  const loadMessages = useCallback(async (conversationId: string) => {
+    if (loading.current.has(`msg:${conversationId}`)) return;
+    loading.current.add(`msg:${conversationId}`);
+    try {
+      let after = 0;
+      for (;;) {
+        const page = await api.messages(conversationId, after);
+        addMessages(conversationId, page.items);
+        if (page.items.length < 500) break;
+        after = page.items[page.items.length - 1]!.seq;
+      }
+    } finally {
+      loading.current.delete(`msg:${conversationId}`);
+    }
+  }, [api, addMessages]);
+
+  const refresh = useCallback(async () => {
+    if (!agentId) return;
+    try {
+      const next = await api.agentStatus(agentId);
+      setStatus(next);
+      for (const offer of next.pendingOffers) void loadInfo(offer.conversationId).catch(() => undefined);
+      for (const c of next.conversations) {
+        if (c.status !== 'assigned') continue;
+        void loadInfo(c.conversationId).catch(() => undefined);
+        void loadMessages(c.conversationId).catch(() => undefined);
+      }
+    } catch (error) {
+      setProblem(`Could not load your status: ${errorText(error)}`);
+    }
+  }, [api, agentId, loadInfo, loadMessages]);
+
+  // Many events can arrive at once (a burst of routing changes): one status read for them.
+  const refreshTimer = useRef<ReturnType<typeof setTimeout>>(undefined);
+  const scheduleRefresh = useCallback(() => {
+    if (refreshTimer.current) return;
+    refreshTimer.current = setTimeout(() => {
+      refreshTimer.current = undefined;
+      void refresh();
+    }, 50);
+  }, [refresh]);
+
+  const onEvent = useCallback((event: SwitchboardEvent) => {
+    const p = event.payload;
+    if (event.type === 'message.created') {
+      const message = p.message as Message | undefined;
+      if (!message || !event.conversationId) return;
+      addMessages(message.conversationId, [message]);
+      if (openRef.current !== message.conversationId && message.senderRole !== 'agent') {
+        setUnread((u) => new Map(u).set(message.conversationId, (u.get(message.conversationId) ?? 0) + 1));
+      }
+      return;
+    }
+    const offer = p.offer as Offer | undefined;
+    const mine = p.agentId === agentId || offer?.agentId === agentId;
+    if (event.type.startsWith('routing.') || event.type === 'agent.presence_changed' || event.type === 'conversation.state_changed' || event.type.startsWith('participant.')) {
+      if (mine || event.type === 'conversation.state_changed') scheduleRefresh();
+    }
+    if (event.type === 'conversation.state_changed' && event.conversationId) {
+      const id = event.conversationId;
+      setInfos((m) => {
+        const info = m.get(id);
+        const to = p.to as string | undefined;
+        if (!info || !to) return m;
+        return new Map(m).set(id, { ...info, conversation: { ...info.conversation, state: to } });
+      });
+    }
+  }, [agentId, addMessages, scheduleRefresh]);
+
+  useEffect(() => {
+    if (!agentId) return undefined;
+    api.queues().then((items) => setQueues(new Map(items.map((q) => [q.id, q]))), () => undefined);
+    api.channels().then((items) => setChannels(new Map(items.map((c) => [c.id, c]))), () => undefined);
+    const s = new EventStream(tenantId, agentId, (e) => onEventRef.current(e), setStreamState, () => void refreshRef.current());
+    stream.current = s;
+    return () => s.close();
+  }, [api, tenantId, agentId]);
+  const onEventRef = useRef(onEvent);
+  onEventRef.current = onEvent;
+  const refreshRef = useRef(refresh);
+  refreshRef.current = refresh;
+
+  const run = useCallback(async (what: string, action: string, fields: Record<string, unknown>) => {
+    try {
+      setProblem(undefined);
+      const result = await stream.current!.command(action, fields);
+      return result;
+    } catch (error) {
+      setProblem(`${what}: ${errorText(error)}`);
+      return undefined;
+    }
+  }, []);
+
+  const setPresence = async (presence: string) => {
+    const result = await run('Could not change your presence', 'presence', { presence });
+    if (result) void refresh();
+  };
+  const accept = async (offer: Offer) => {
+    const result = await run('Could not accept the offer', 'accept', { offerId: offer.id });
+    if (result) {
+      open(offer.conversationId);
+      void refresh();
+    }
+  };
+  const reject = async (offer: Offer) => {
+    const result = await run('Could not reject the offer', 'reject', { offerId: offer.id });
+    if (result) void refresh();
+  };
+  const send = async (conversationId: string, text: string): Promise<boolean> => {
+    const result = (await run('Your message was not sent', 'message', { conversationId, text, idempotencyKey: crypto.randomUUID() })) as Message | undefined;
+    if (result) addMessages(conversationId, [result]);
+    return result !== undefined;
+  };
+  const open = (conversationId: string) => {
+    setOpenId(conversationId);
+    setUnread((u) => {
+      if (!u.has(conversationId)) return u;
+      const next = new Map(u);
+      next.delete(conversationId);
+      return next;
+    });
+  };
+
+  const doSignOut = async () => {
+    stream.current?.close();
+    await signOut().catch(() => undefined);
+    location.assign(signinUrl(tenantId, '/app/'));
+  };
+
+  if (!agentId) {
+    return (
+      <main className="card">
+        <h1>Hello, {session.user.displayName}</h1>
+        <p>Your account is not linked to an agent, so there is no workspace to show yet. An administrator links it (<code>agentId</code> on the user).</p>
+        <button className="secondary" type="button" onClick={() => void doSignOut()}>Sign out</button>
+      </main>
+    );
+  }
+
+  const assigned = (status?.conversations ?? []).filter((c) => c.status === 'assigned');
+  const offers = status?.pendingOffers ?? [];
+  const openInfo = openId ? infos.get(openId) : undefined;
+  const channelLabel = (info: ConversationInfo | undefined) => {
+    const ch = info ? channels.get(info.conversation.channelId) : undefined;
+    return ch ? `${ch.name} (${ch.type})` : '…';
+  };
+  const customerName = (info: ConversationInfo | undefined) => info?.contact?.displayName ?? 'Customer';
+
+  return (
+    <div className="shell">
+      <header className="topbar">
+        <span className="brand">Switchboard</span>
+        <span className="muted">{session.tenant.name ?? tenantId}</span>
+        <span className="spacer" />
+        <label className="presence">
+          <span>Presence</span>
+          <select aria-label="Presence" value={status?.presence ?? ''} onChange={(e) => void setPresence(e.target.value)} disabled={!status || streamState !== 'open'}>
+            {!PRESENCE_CHOICES.some((c) => c.value === status?.presence) && <option value={status?.presence ?? ''}>{status?.presence ?? '…'}</option>}
+            {PRESENCE_CHOICES.map((c) => <option key={c.value} value={c.value}>{c.label}</option>)}
+          </select>
+        </label>
+        <span className="load" aria-label="Load">Load <strong data-testid="load">{status ? `${status.usedCapacity} / ${status.capacity}` : '…'}</strong></span>
+        <span className={`conn conn-${streamState}`} role="status">{streamState === 'open' ? 'Live' : streamState === 'connecting' ? 'Connecting…' : 'Reconnecting…'}</span>
+        <span className="who">{session.user.displayName}</span>
+        <button className="secondary small" type="button" onClick={() => void doSignOut()}>Sign out</button>
+      </header>
+      {problem && <p className="banner error" role="alert">{problem} <button className="link" type="button" onClick={() => setProblem(undefined)}>Dismiss</button></p>}
+      <div className="columns">
+        <nav className="side" aria-label="Work">
+          <section aria-labelledby="offers-h" className="offers" aria-live="polite">
+            <h2 id="offers-h">Offers <span className="count">{offers.length}</span></h2>
+            {offers.length === 0 && <p className="muted empty">{status?.presence === 'available' ? 'Waiting for work.' : 'Set yourself available to get offers.'}</p>}
+            {offers.map((offer) => {
+              const info = infos.get(offer.conversationId);
+              const left = (Date.parse(offer.expiresAt) - now) / 1000;
+              const total = (Date.parse(offer.expiresAt) - Date.parse(offer.createdAt)) / 1000;
+              return (
+                <article key={offer.id} className="offer" aria-label={`Offer from ${customerName(info)}`}>
+                  <h3>{customerName(info)}</h3>
+                  <dl>
+                    <dt>Channel</dt><dd>{channelLabel(info)}</dd>
+                    <dt>Queue</dt><dd>{queues.get(offer.queueId)?.name ?? offer.queueId}</dd>
+                    <dt>Waiting</dt><dd>{info ? duration((now - Date.parse(info.conversation.createdAt)) / 1000) : '…'}</dd>
+                  </dl>
+                  <div className="countdown" role="timer" aria-label="Time left to answer">
+                    <progress max={Math.max(1, total)} value={Math.max(0, left)} />
+                    <span>{left > 0 ? `${Math.min(Math.ceil(left), Math.round(total))} s left` : 'Expiring…'}</span>
+                  </div>
+                  <div className="actions">
+                    <button className="primary" type="button" onClick={() => void accept(offer)}>Accept</button>
+                    <button className="secondary" type="button" onClick={() => void reject(offer)}>Reject</button>
+                  </div>
+                </article>
+              );
+            })}
+          </section>
+          <section aria-labelledby="convs-h">
+            <h2 id="convs-h">Conversations <span className="count">{assigned.length}</span></h2>
+            {assigned.length === 0 && <p className="muted empty">No conversations yet.</p>}
+            <ul className="convs">
+              {assigned.map((c) => {
+                const info = infos.get(c.conversationId);
+                const list = messages.get(c.conversationId) ?? [];
+                const last = [...list].reverse().find((m) => m.visibility === 'public');
+                const count = unread.get(c.conversationId) ?? 0;
+                return (
+                  <li key={c.conversationId}>
+                    <button type="button" className={`conv${openId === c.conversationId ? ' selected' : ''}`} aria-current={openId === c.conversationId ? 'true' : undefined} onClick={() => open(c.conversationId)}>
+                      <span className="conv-top">
+                        <strong>{customerName(info)}</strong>
+                        {count > 0 && <span className="unread" aria-label={`${count} unread`}>{count}</span>}
+                      </span>
+                      <span className="muted small">{queues.get(c.queueId)?.name ?? ''} · {channelLabel(info)}</span>
+                      <span className="preview">{last ? last.text : ' '}</span>
+                    </button>
+                  </li>
+                );
+              })}
+            </ul>
+          </section>
+        </nav>
+        <main className="main">
+          {openId && openInfo
+            ? <ConversationView key={openId} info={openInfo} title={customerName(openInfo)} customer={openInfo.contact?.displayName ?? 'Customer'} channel={channelLabel(openInfo)} messages={messages.get(openId) ?? []} agentId={agentId} onSend={(text) => send(openId, text)} />
+            : <div className="placeholder muted"><p>{assigned.length > 0 ? 'Choose a conversation.' : 'Accepted conversations open here.'}</p></div>}
+        </main>
+      </div>
+    </div>
+  );
+}
+
+const ROLE_LABEL: Record<Message['senderRole'], string> = { customer: 'Customer', bot: 'Bot', agent: 'Agent', supervisor: 'Supervisor', system: 'System' };
+
+function ConversationView(props: {
+  info: ConversationInfo; title: string; customer: string; channel: string; messages: readonly Message[]; agentId: string; onSend: (text: string) => Promise<boolean>;
+}) {
+  const [draft, setDraft] = useState('');
+  const [sending, setSending] = useState(false);
+  const log = useRef<HTMLOListElement>(null);
+  const input = useRef<HTMLTextAreaElement>(null);
+  const closed = ['wrap_up', 'closed', 'abandoned'].includes(props.info.conversation.state);
+
+  useEffect(() => {
+    input.current?.focus();
+  }, []);
+  useEffect(() => {
+    const el = log.current;
+    if (el) el.scrollTop = el.scrollHeight;
+  }, [props.messages.length]);
+
+  const submit = async () => {
+    const text = draft.trim();
+    if (!text || sending) return;
+    setSending(true);
+    const ok = await props.onSend(text);
+    setSending(false);
+    if (ok) setDraft('');
+    input.current?.focus();
+  };
+  const onKey = (e: KeyboardEvent<HTMLTextAreaElement>) => {
+    if (e.key === 'Enter' && !e.shiftKey && !e.nativeEvent.isComposing) {
+      e.preventDefault();
+      void submit();
+    }
+  };
+
+  return (
+    <section className="conversation" aria-labelledby="conv-title">
+      <header className="conv-head">
+        <h2 id="conv-title">{props.title}</h2>
+        <span className="muted small">{props.channel} · {props.info.conversation.state}</span>
+      </header>
+      <ol className="transcript" ref={log} role="log" aria-label="Transcript" tabIndex={0}>
+        {props.messages.map((m) => {
+          const agentSide = m.visibility !== 'public';
+          const who = m.senderRole === 'agent' && m.senderId === props.agentId ? 'You'
+            : m.senderRole === 'customer' ? `${props.customer} (customer)` : ROLE_LABEL[m.senderRole] ?? m.senderRole;
+          return (
+            <li key={m.seq} className={`msg from-${m.senderRole}${agentSide ? ' agent-only' : ''}`} data-seq={m.seq}>
+              <span className="meta">
+                <span className="who">{who}</span>
+                <time dateTime={m.createdAt}>{time(m.createdAt)}</time>
+                {agentSide && <span className="badge">{m.visibility === 'whisper' ? 'Whisper · ' : 'Note · '}only agents see this</span>}
+              </span>
+              {/* Text, never HTML: React escapes it, and CSS keeps the line breaks. */}
+              <span className="text">{m.text}</span>
+            </li>
+          );
+        })}
+      </ol>
+      <form className="composer" onSubmit={(e) => { e.preventDefault(); void submit(); }}>
+        <label htmlFor="reply" className="sr-only">Reply</label>
+        <textarea id="reply" ref={input} rows={3} value={draft} placeholder={closed ? 'This conversation has ended.' : 'Write a reply (Enter sends, Shift+Enter for a new line)'}
+          onChange={(e) => setDraft(e.target.value)} onKeyDown={onKey} disabled={closed} aria-label="Reply" />
+        <button className="primary" type="submit" disabled={closed || sending || draft.trim().length === 0}>Send</button>
+      </form>
+    </section>
+  );
+}
