@@ -15,6 +15,16 @@ import { createDirectLineSecret } from '../../src/app/webchat/directline-secrets
 import { browserSkip, useBrowser } from '../support/browser.js';
 import { startTestServer, type TestServer } from '../support/test-server.js';
 
+/**
+ * The docs' screenshots are taken by this journey when SWITCHBOARD_SCREENSHOTS=1 (so an ordinary
+ * test run leaves the tree as it was): `SWITCHBOARD_SCREENSHOTS=1 node --import tsx --test test/browser/workspace.test.ts`.
+ */
+async function shoot(page: { screenshot(options: { path: string }): Promise<unknown> }, name: string): Promise<void> {
+  if (process.env.SWITCHBOARD_SCREENSHOTS !== '1') return;
+  mkdirSync(`${root}docs/screenshots`, { recursive: true });
+  await page.screenshot({ path: `${root}docs/screenshots/${name}` });
+}
+
 const root = new URL('../..', import.meta.url).pathname;
 const EMAIL = 'alice@demo.example';
 const PASSWORD = 'correct horse battery staple';
@@ -82,7 +92,6 @@ describe('the agent workspace in a real browser', { skip: browserSkip() }, () =>
   before(async () => {
     // The files the routes serve, built as `npm run build` builds them.
     await build({ configFile: `${root}vite.web.config.ts`, logLevel: 'silent' });
-    mkdirSync(`${root}docs/screenshots`, { recursive: true });
     sb = await startTestServer();
     await sb.app.listen({ host: '127.0.0.1', port: 0 });
     base = `http://127.0.0.1:${(sb.app.server.address() as AddressInfo).port}`;
@@ -135,7 +144,7 @@ describe('the agent workspace in a real browser', { skip: browserSkip() }, () =>
       assert.match(offerText, /General/);
       assert.match(offerText, /Waiting/);
       assert.match(offerText, /\d+ s left/);
-      await page.screenshot({ path: `${root}docs/screenshots/agent-workspace-offer.png` });
+      await shoot(page, 'agent-workspace-offer.png');
 
       // Accept with the keyboard: the conversation opens with the customer's message, the load goes up.
       await offer.getByRole('button', { name: 'Accept' }).focus();
@@ -174,7 +183,7 @@ describe('the agent workspace in a real browser', { skip: browserSkip() }, () =>
       assert.match(await noteItem.innerText(), /only agents see this/);
       assert.ok(!customer.seen.some((a) => a.text === 'Customer asked about order 1042'), 'the customer never gets the note');
 
-      await page.screenshot({ path: `${root}docs/screenshots/agent-workspace.png` });
+      await shoot(page, 'agent-workspace.png');
     } finally {
       customer.end();
     }
