@@ -136,7 +136,7 @@ export async function assemble(config: Config, overrides: AssembleOverrides = {}
     routing,
     scheduler,
     settings: botSettings,
-    connectorRate: new ConnectorRateLimit(botSettings.connectorRatePerSecond),
+    connectorRate: { conversation: new ConnectorRateLimit(botSettings.connectorRatePerSecond), bot: new ConnectorRateLimit(botSettings.connectorBotRatePerSecond) },
     publicUrl: () => config.identity.publicUrl ?? listeningBase(app),
   };
   const dispatcher = new BotDispatcher(bots, (error, context) => logger.error({ err: error, context }, 'bot delivery step failed'));

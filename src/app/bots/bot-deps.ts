@@ -16,8 +16,10 @@ export interface BotChannelSettings {
   readonly retryBaseMs: number;
   /** Deliveries in flight per bot at once (one per conversation, always in order). */
   readonly perBotConcurrency: number;
-  /** Connector API calls per bot per second before 429 (a flooding bot is contained). */
+  /** Connector API calls per conversation per second before 429 (a bot flooding a customer is contained). */
   readonly connectorRatePerSecond: number;
+  /** Connector API calls per bot per second, all its conversations together, before 429. */
+  readonly connectorBotRatePerSecond: number;
 }
 
 export const DEFAULT_BOT_CHANNEL_SETTINGS: BotChannelSettings = Object.freeze({
@@ -25,7 +27,8 @@ export const DEFAULT_BOT_CHANNEL_SETTINGS: BotChannelSettings = Object.freeze({
   deliveryAttempts: 3,
   retryBaseMs: 500,
   perBotConcurrency: 32,
-  connectorRatePerSecond: 50,
+  connectorRatePerSecond: 10,
+  connectorBotRatePerSecond: 2000,
 });
 
 /** What the Bot Framework channel's use cases need. */
@@ -36,7 +39,8 @@ export interface BotDeps extends AppDeps {
   readonly routing: RoutingEngine;
   readonly scheduler: Scheduler;
   readonly settings: BotChannelSettings;
-  readonly connectorRate: ConnectorRateLimit;
+  /** Per conversation and per bot. */
+  readonly connectorRate: { readonly conversation: ConnectorRateLimit; readonly bot: ConnectorRateLimit };
   /**
    * The server's public base URL (no trailing slash): serviceUrl, the token issuer and attachment
    * links are built on it. A function: without SWITCHBOARD_PUBLIC_URL it is the listening address,

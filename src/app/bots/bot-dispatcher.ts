@@ -20,6 +20,8 @@ const EVENTS_PER_BATCH = 200;
 const DUE_PER_PASS = 256;
 /** A claimed delivery is due again this long after its attempt should have timed out (its node died). */
 const LEASE_MARGIN_MS = 5_000;
+/** How long a shutdown waits for deliveries in flight. */
+const CLOSE_GRACE_MS = 2_000;
 
 /** An escalation the log asked for, run after the batch that found it commits. */
 interface FollowUp {
@@ -80,7 +82,12 @@ export class BotDispatcher {
     this.closed = true;
     this.unsubscribe?.();
     this.cancelTimer?.();
-    await Promise.allSettled([...this.pumps.values(), ...this.attempts, this.draining ?? Promise.resolve()]);
+    await Promise.allSettled([...this.pumps.values(), this.draining ?? Promise.resolve()]);
+    // Attempts in flight get a moment to finish, not their whole timeout: a bot that hangs must not
+    // hold up a shutdown. One cut short stays pending (claimed) and is sent again after its lease.
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    await Promise.race([Promise.allSettled([...this.attempts]), new Promise((resolve) => { timer = setTimeout(resolve, CLOSE_GRACE_MS); })]);
+    clearTimeout(timer);
   }
 
   /** Resolves when nothing is being read from the log or delivered (tests, benchmarks). Deliveries waiting for a retry are not waited for. */
@@ -330,6 +337,7 @@ export class BotDispatcher {
     const reads = this.deps.storage.read.bots;
     const due = await reads.listDueDeliveries(now, DUE_PER_PASS);
     const blocked = new Set<string>();
+    let started = 0;
     for (const delivery of due) {
       const key = `${delivery.tenantId}/${delivery.conversationId}`;
       // One at a time per conversation, in id order: a later one waits behind one being retried.
@@ -348,10 +356,14 @@ export class BotDispatcher {
         this.drain();
       });
       this.attempts.add(attempt);
+      started += 1;
     }
     const next = await reads.nextDeliveryDue();
     if (next !== null && next > now) this.wakeAt(next);
-    else if (next !== null && due.length === DUE_PER_PASS) this.drainAgain = true;
+    // A full page may hide more due deliveries: read again, but only if this pass started some. A
+    // pass that started none (every bot at its limit) would otherwise spin on synchronous reads
+    // and starve the event loop; the next finished attempt drains again instead.
+    else if (next !== null && due.length === DUE_PER_PASS && started > 0) this.drainAgain = true;
   }
 
   private wakeAt(at: number): void {

@@ -68,7 +68,10 @@ export interface ResourceResponse {
  */
 export async function sendActivity(deps: BotDeps, call: ConnectorCall, body: unknown): Promise<ResourceResponse> {
   const { bot, part } = await boundCaller(deps, call);
-  if (!deps.connectorRate.allow(`${call.tenantId}/${bot.id}`, deps.clock.now())) throw new DirectLineError('TooManyRequests', 'The bot sends too fast; slow down.');
+  const now = deps.clock.now();
+  if (!deps.connectorRate.conversation.allow(`${call.tenantId}/${call.conversationId}`, now) || !deps.connectorRate.bot.allow(`${call.tenantId}/${bot.id}`, now)) {
+    throw new DirectLineError('TooManyRequests', 'The bot sends too fast; slow down.');
+  }
   const read = readBotActivity(body, { bridgedOnly: bot.bridgedOnly });
   if (!read.ok) throw new DirectLineError('BadArgument', read.problem);
   const intent = read.intent;

@@ -158,5 +158,7 @@ export function botFrameworkErrorHandler(what: string) {
 }
 
 export function sendDirectLineError(reply: FastifyReply, error: DirectLineError): FastifyReply {
+  // botbuilder retries a 429 only when it says when (Retry-After); without it the reply is lost.
+  if (error.status === 429) reply.header('retry-after', '1');
   return reply.code(error.status).header('cache-control', 'no-store').send({ error: { code: error.code, message: error.message } });
 }
