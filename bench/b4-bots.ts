@@ -13,6 +13,7 @@ import { onExit, pinCores, startServer, type Pinning, type ServerProcess } from 
 import { cores, int, median, ms, table } from './lib/stats.js';
 import { apiClient, ensureBuilt, startSwitchboard } from './lib/switchboard.js';
 import { machineLines, setting } from './lib/settings.js';
+import { botbuilderResponse } from '../src/server/demo/botbuilder-response.js';
 
 /**
  * B4, bot -> agent handoff (docs/BENCHMARKS.md, design/BENCHMARKS.md): 500 concurrent Direct Line
@@ -142,18 +143,7 @@ async function runBotChild(): Promise<void> {
     } catch {
       body = undefined;
     }
-    // botbuilder's Request/Response are express/restify-like; these members make node:http's fit.
-    const response = {
-      socket: res.socket,
-      header: (name: string, value: unknown) => res.setHeader(name, String(value)),
-      status: (code: number) => {
-        res.statusCode = code;
-      },
-      send: (payload?: unknown) => {
-        if (payload !== undefined) res.write(typeof payload === 'string' ? payload : JSON.stringify(payload));
-      },
-      end: () => res.end(),
-    };
+    const response = botbuilderResponse(res);
     try {
       await adapter.process({ body, headers: req.headers, method: req.method }, response, async (context) => {
         const a = context.activity;

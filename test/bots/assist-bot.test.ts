@@ -12,19 +12,12 @@ import { createDirectLineSecret } from '../../src/app/webchat/directline-secrets
 import { client, type Client } from '../http/http-helpers.js';
 import { startTestServer, type TestServer } from '../support/test-server.js';
 import { startBotbuilderBot, type BotbuilderBot } from './botbuilder-bot.js';
+import { until } from '../support/eventually.js';
 
 const require = createRequire(import.meta.url);
 (globalThis as Record<string, unknown>).XMLHttpRequest = require('xhr2');
 (globalThis as Record<string, unknown>).WebSocket = require('ws');
 const { DirectLine } = require('botframework-directlinejs') as typeof import('botframework-directlinejs');
-
-async function until(check: () => boolean | Promise<boolean>, what: string, ms = 8_000): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for: ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 25));
-  }
-}
 
 /** Suggests a reply to every customer message it hears. */
 async function assistLogic(context: TurnContext): Promise<void> {

@@ -13,6 +13,7 @@ import { assertErrorBody, client, type Client } from '../http/http-helpers.js';
 import { confidentialApp, type OAuthServer } from '../http/oauth-fixtures.js';
 import { postgresSkip } from '../support/postgres.js';
 import { startTestServer, type TestOverrides, type TestServer } from '../support/test-server.js';
+import { until } from '../support/eventually.js';
 
 const OVERRIDES: TestOverrides = { botSettings: { deliveryTimeoutMs: 300, retryBaseMs: 20 } };
 
@@ -60,14 +61,6 @@ async function fakeBot(answer: (seen: Seen, n: number) => Answer) {
   };
 }
 type FakeBot = Awaited<ReturnType<typeof fakeBot>>;
-
-async function eventually(check: () => boolean | Promise<boolean>, what: string, ms = 8_000): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for: ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
-}
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -135,8 +128,8 @@ for (const database of ['sqlite', 'postgres'] as const) {
       for (let i = 1; i <= 3; i++) {
         const c = await w.conversation();
         assert.equal(c.routed.agentId, w.botId, `conversation ${i} goes to the bot first`);
-        await eventually(async () => (await w.deliveries(c.id)).some((d) => d.status === 'failed'), `delivery ${i} fails`);
-        await eventually(async () => (await w.state(c.id)) !== 'bot', `conversation ${i} leaves the bot`);
+        await until(async () => (await w.deliveries(c.id)).some((d) => d.status === 'failed'), `delivery ${i} fails`);
+        await until(async () => (await w.state(c.id)) !== 'bot', `conversation ${i} leaves the bot`);
         await sb.bots.dispatcher.idle();
         const [first, ...rest] = await w.deliveries(c.id);
         assert.equal(first!.activity.type, 'conversationUpdate');
@@ -147,7 +140,7 @@ for (const database of ['sqlite', 'postgres'] as const) {
         assert.equal(await w.context(c.id, 'bot.escalated'), true);
         const routing = await api.ok('GET', `${w.t}/conversations/${c.id}/routing`, 200);
         assert.equal(routing.item.queueId, w.people.id, 'the escalation rule sends it to people');
-        await eventually(() => w.offeredToAna(c.id), `conversation ${i} is offered to Ana`);
+        await until(() => w.offeredToAna(c.id), `conversation ${i} is offered to Ana`);
         const shown = await api.ok('GET', `${w.t}/bots/${w.botId}`, 200);
         assert.equal(shown.health.consecutiveFailures, i);
         assert.equal(shown.health.status, i < 3 ? 'healthy' : 'unhealthy');
@@ -173,7 +166,7 @@ for (const database of ['sqlite', 'postgres'] as const) {
       const again = await w.conversation();
       assert.equal(again.routed.agentId, w.botId);
       assert.equal(await w.state(again.id), 'bot');
-      await eventually(async () => (await w.deliveries(again.id)).some((d) => d.status === 'delivered'), 'delivered to the reconnected bot');
+      await until(async () => (await w.deliveries(again.id)).some((d) => d.status === 'delivered'), 'delivered to the reconnected bot');
     });
 
     it('a bot that never answers: deliveries time out and the conversation goes to people', { skip }, async () => {
@@ -182,13 +175,13 @@ for (const database of ['sqlite', 'postgres'] as const) {
       const c = await w.conversation();
       assert.equal(c.routed.agentId, w.botId);
       const started = Date.now();
-      await eventually(async () => (await w.state(c.id)) !== 'bot', 'the conversation leaves the hanging bot');
+      await until(async () => (await w.state(c.id)) !== 'bot', 'the conversation leaves the hanging bot');
       assert.ok(Date.now() - started >= 3 * 300 - 50, 'each of the three attempts waited for the timeout');
       const [first] = await w.deliveries(c.id);
       assert.deepEqual([first!.status, first!.attempts, first!.lastError], ['failed', 3, 'timeout']);
       assert.equal(bot.of(c.id).length, 3);
       assert.equal(await w.context(c.id, 'bot.escalationTrigger'), 'unhealthy');
-      await eventually(() => w.offeredToAna(c.id), 'the offer to Ana');
+      await until(() => w.offeredToAna(c.id), 'the offer to Ana');
       assert.equal((await api.ok('GET', `${w.t}/bots/${w.botId}`, 200)).health.lastError, 'timeout');
     });
 
@@ -196,7 +189,7 @@ for (const database of ['sqlite', 'postgres'] as const) {
       const bot = await endpoint((_s, n) => (n === 1 ? { status: 429, headers: { 'retry-after': '1' } } : { status: 200 }));
       const w = await world(bot.url);
       const c = await w.conversation();
-      await eventually(async () => (await w.deliveries(c.id)).some((d) => d.status === 'delivered'), 'delivered after the wait', 5_000);
+      await until(async () => (await w.deliveries(c.id)).some((d) => d.status === 'delivered'), 'delivered after the wait', 5_000);
       const [first] = await w.deliveries(c.id);
       assert.deepEqual([first!.status, first!.attempts], ['delivered', 2]);
       const tries = bot.of(c.id);
@@ -213,16 +206,16 @@ for (const database of ['sqlite', 'postgres'] as const) {
       const bot = await endpoint((s) => (s.activity.type === 'message' ? { status: 503, headers: { 'retry-after': '10' } } : { status: 200 }));
       const w = await world(bot.url);
       const c = await w.conversation();
-      await eventually(async () => (await w.deliveries(c.id)).some((d) => d.status === 'delivered'), 'the conversation start is delivered');
+      await until(async () => (await w.deliveries(c.id)).some((d) => d.status === 'delivered'), 'the conversation start is delivered');
       await w.say(c.id, 'my order is late');
-      await eventually(async () => (await w.deliveries(c.id)).some((d) => d.activity.type === 'message' && d.status === 'pending' && d.attempts === 1), 'the message waits for a retry');
+      await until(async () => (await w.deliveries(c.id)).some((d) => d.activity.type === 'message' && d.status === 'pending' && d.attempts === 1), 'the message waits for a retry');
 
       const off = await api.ok('PATCH', `${w.t}/bots/${w.botId}`, 200, { state: 'disconnected' });
       assert.deepEqual([off.state, off.presence], ['disconnected', 'offline']);
       assert.notEqual(await w.state(c.id), 'bot');
       assert.equal(await w.context(c.id, 'bot.escalationTrigger'), 'disconnected');
       assert.equal((await api.ok('GET', `${w.t}/conversations/${c.id}/routing`, 200)).item.queueId, w.people.id);
-      await eventually(() => w.offeredToAna(c.id), 'the offer to Ana');
+      await until(() => w.offeredToAna(c.id), 'the offer to Ana');
       const waiting = (await w.deliveries(c.id)).find((d) => d.activity.type === 'message')!;
       assert.equal(waiting.status, 'cancelled');
 
@@ -249,7 +242,7 @@ for (const database of ['sqlite', 'postgres'] as const) {
       await sb.app.listen({ host: '127.0.0.1', port: 0 });
       api = client(sb.app, sb.auth);
       for (const text of texts.slice(8)) await w.say(c.id, text);
-      await eventually(() => bot.of(c.id).filter((s) => s.activity.type === 'message').length >= texts.length, 'every message reaches the bot');
+      await until(() => bot.of(c.id).filter((s) => s.activity.type === 'message').length >= texts.length, 'every message reaches the bot');
       await sb.bots.dispatcher.idle();
       await sleep(100);
       const messages = bot.of(c.id).filter((s) => s.activity.type === 'message');
@@ -266,7 +259,7 @@ for (const database of ['sqlite', 'postgres'] as const) {
       const bot = await endpoint(() => ({ status: 200 }));
       const w = await world(bot.url);
       const c = await w.conversation();
-      await eventually(() => bot.of(c.id).some((s) => s.activity.type === 'conversationUpdate'), 'the bot has the conversation');
+      await until(() => bot.of(c.id).some((s) => s.activity.type === 'conversationUpdate'), 'the bot has the conversation');
       const url = `/botframework/${w.tenantId}/v3/conversations/${c.id}/activities`;
       const answers = await Promise.all(Array.from({ length: 120 }, (_, i) =>
         sb.app.inject({ method: 'POST', url, payload: { type: 'message', text: `spam ${i}`, from: { id: w.botId } } })));
@@ -293,7 +286,7 @@ for (const database of ['sqlite', 'postgres'] as const) {
       const bot = await endpoint(() => ({ status: 200 }));
       const w = await world(bot.url);
       const c = await w.conversation();
-      await eventually(() => bot.of(c.id).some((s) => s.activity.type === 'conversationUpdate'), 'the bot has the conversation');
+      await until(() => bot.of(c.id).some((s) => s.activity.type === 'conversationUpdate'), 'the bot has the conversation');
       const base = `/botframework/${w.tenantId}/v3/conversations`;
       for (const [method, url] of [['PUT', `${base}/${c.id}/activities/x`], ['DELETE', `${base}/${c.id}/activities/x`], ['POST', base], ['GET', base]] as const) {
         const res = await sb.app.inject({ method, url, ...(method === 'PUT' || method === 'POST' ? { payload: { type: 'message', text: 'x' } } : {}) });
@@ -350,7 +343,7 @@ for (const database of ['sqlite', 'postgres'] as const) {
       const bound = await w.conversation();
       assert.equal(bound.routed.agentId, w.botId);
       // The bot calls once it has heard of the conversation (its part is written with that delivery).
-      await eventually(() => bot.of(bound.id).length > 0, 'the bot hears the conversation');
+      await until(() => bot.of(bound.id).length > 0, 'the bot hears the conversation');
       const unbound = await api.ok('POST', `${w.t}/conversations`, 201, { channelId: w.channel.id, customer: { address: 'not-for-the-bot' } });
 
       const sent = await connector.call('POST', `${base}/${bound.id}/activities`, { type: 'message', text: 'hello from the bot' });
@@ -389,7 +382,7 @@ for (const database of ['sqlite', 'postgres'] as const) {
       });
       const mine = await second.conversation();
       assert.equal(mine.routed.agentId, second.botId);
-      await eventually(() => careful.of(mine.id).length > 0, 'the careful bot hears its conversation');
+      await until(() => careful.of(mine.id).length > 0, 'the careful bot hears its conversation');
       await sb.bots.dispatcher.idle();
       const secondBase = `/botframework/${second.tenantId}/v3/conversations/${mine.id}/activities`;
       const before2 = (await api.ok('GET', `${second.t}/conversations/${mine.id}/messages`, 200)).items.length;

@@ -18,6 +18,7 @@ import { confidentialApp, type OAuthServer } from '../http/oauth-fixtures.js';
 import { StreamClient, type Frame } from '../support/stream-client.js';
 import { startTestServer, type TestServer } from '../support/test-server.js';
 import { channelEnv, startBotbuilderBot, type BotbuilderBot } from './botbuilder-bot.js';
+import { until } from '../support/eventually.js';
 
 const require = createRequire(import.meta.url);
 (globalThis as Record<string, unknown>).XMLHttpRequest = require('xhr2');
@@ -52,15 +53,6 @@ async function echoLogic(context: TurnContext): Promise<void> {
     return;
   }
   await context.sendActivity(`Echo: ${text}`);
-}
-
-/** Waits until `check` holds (polling), failing with `what`. */
-async function eventually(check: () => boolean | Promise<boolean>, what: string, ms = 8_000): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for: ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 25));
-  }
 }
 
 /** The next frame of the agent's stream that matches. */
@@ -173,12 +165,12 @@ for (const auth of ['anonymous', 'authenticated'] as const) {
     it('echoes, escalates on "speak to agent", and the agent who accepts sees the transcript and reaches the customer', async () => {
       const { dl, rec, conversationId } = await customer();
       try {
-        await eventually(() => bot.turns.some((a) => a.type === 'conversationUpdate' && a.conversation.id === conversationId), 'the bot hears the conversation start');
+        await until(() => bot.turns.some((a) => a.type === 'conversationUpdate' && a.conversation.id === conversationId), 'the bot hears the conversation start');
         const start = bot.turns.find((a) => a.type === 'conversationUpdate' && a.conversation.id === conversationId)!;
         assert.equal(start.serviceUrl, `${base}/botframework/${tenantId}/`);
         assert.equal(start.channelId, 'directline');
         await say(dl, 'hello bot');
-        await eventually(() => rec.seen.some((a) => a.text === 'Echo: hello bot'), 'the echo reaches the customer');
+        await until(() => rec.seen.some((a) => a.text === 'Echo: hello bot'), 'the echo reaches the customer');
         const echo = rec.seen.find((a) => a.text === 'Echo: hello bot')!;
         assert.equal(echo.from.name, 'Echo bot');
 
@@ -192,7 +184,7 @@ for (const auth of ['anonymous', 'authenticated'] as const) {
         const accepted = await frameWhere(agentStream, (f) => f.id === 'c1' && f.type !== 'event', 'the accept result');
         assert.equal(accepted.error, undefined, JSON.stringify(accepted));
 
-        await eventually(() => bot.turns.some((a) => a.type === 'event' && a.name === 'handoff.status' && (a.value as { state?: string }).state === 'accepted' && a.conversation.id === conversationId), 'handoff.status accepted at the bot');
+        await until(() => bot.turns.some((a) => a.type === 'event' && a.name === 'handoff.status' && (a.value as { state?: string }).state === 'accepted' && a.conversation.id === conversationId), 'handoff.status accepted at the bot');
         // The agent's view: the whole transcript, customer and bot turns.
         const messages = (await api.ok('GET', `${t}/conversations/${conversationId}/messages`, 200)).items as { text: string; senderRole: string }[];
         assert.deepEqual(messages.filter((m) => m.senderRole !== 'system').map((m) => [m.senderRole, m.text]), [['customer', 'hello bot'], ['bot', 'Echo: hello bot'], ['customer', 'Speak to agent!']]);
@@ -200,14 +192,14 @@ for (const auth of ['anonymous', 'authenticated'] as const) {
         assert.equal(context.find((v) => v.name === 'bot.escalationTrigger')?.value, 'phrase');
 
         await api.ok('POST', `${t}/conversations/${conversationId}/messages`, 201, { senderRole: 'agent', senderId: ana.id, text: 'Hi, Ana here.' });
-        await eventually(() => rec.seen.some((a) => a.text === 'Hi, Ana here.'), 'the agent\'s reply reaches the customer');
+        await until(() => rec.seen.some((a) => a.text === 'Hi, Ana here.'), 'the agent\'s reply reaches the customer');
         await say(dl, 'thanks Ana');
-        await eventually(async () => (await api.ok('GET', `${t}/conversations/${conversationId}/messages`, 200)).items.some((m: { text: string }) => m.text === 'thanks Ana'), 'the customer\'s answer is stored');
+        await until(async () => (await api.ok('GET', `${t}/conversations/${conversationId}/messages`, 200)).items.some((m: { text: string }) => m.text === 'thanks Ana'), 'the customer\'s answer is stored');
         await sb.bots.dispatcher.idle();
         assert.ok(!bot.turns.some((a) => a.text === 'thanks Ana'), 'after the handoff the bot hears nothing of the conversation');
 
         await api.ok('POST', `${t}/conversations/${conversationId}/state`, 200, { to: 'closed' });
-        await eventually(() => bot.turns.some((a) => a.name === 'handoff.status' && (a.value as { state?: string }).state === 'completed' && a.conversation.id === conversationId), 'handoff.status completed');
+        await until(() => bot.turns.some((a) => a.name === 'handoff.status' && (a.value as { state?: string }).state === 'completed' && a.conversation.id === conversationId), 'handoff.status completed');
         assert.deepEqual(bot.turnErrors, []);
       } finally {
         rec.stop();
@@ -219,9 +211,9 @@ for (const auth of ['anonymous', 'authenticated'] as const) {
       const first = await customer();
       const second = await customer();
       try {
-        await eventually(() => bot.turns.some((a) => a.type === 'conversationUpdate' && a.conversation.id === first.conversationId), 'start');
+        await until(() => bot.turns.some((a) => a.type === 'conversationUpdate' && a.conversation.id === first.conversationId), 'start');
         await say(first.dl, 'my card is lost, help');
-        await eventually(async () => (await api.ok('GET', `${t}/conversations/${first.conversationId}`, 200)).state !== 'bot', 'the bot handed over');
+        await until(async () => (await api.ok('GET', `${t}/conversations/${first.conversationId}`, 200)).state !== 'bot', 'the bot handed over');
         const context = (await api.ok('GET', `${t}/conversations/${first.conversationId}/context`, 200)).items as { name: string; value: unknown }[];
         assert.equal(context.find((v) => v.name === 'BotHandoffTopic')?.value, 'CreditCard');
         assert.equal(context.find((v) => v.name === 'bot.escalationTrigger')?.value, 'handoff');
@@ -230,9 +222,9 @@ for (const auth of ['anonymous', 'authenticated'] as const) {
         assert.deepEqual([summary?.senderRole, summary?.visibility], ['bot', 'internal'], 'the summary is for the agent only');
         assert.ok(!first.rec.seen.some((a) => a.text === 'Lost credit card'), 'the customer never sees the summary');
 
-        await eventually(() => bot.turns.some((a) => a.type === 'conversationUpdate' && a.conversation.id === second.conversationId), 'start 2');
+        await until(() => bot.turns.some((a) => a.type === 'conversationUpdate' && a.conversation.id === second.conversationId), 'start 2');
         await say(second.dl, 'omnichannel escalate');
-        await eventually(async () => (await api.ok('GET', `${t}/conversations/${second.conversationId}/routing`, 200)).item?.queueId === billing.id, 'the Billing rule took it');
+        await until(async () => (await api.ok('GET', `${t}/conversations/${second.conversationId}/routing`, 200)).item?.queueId === billing.id, 'the Billing rule took it');
         assert.ok(!second.rec.seen.some((a) => a.text === 'Customer wants billing help'), 'the escalation text is only for the agent');
       } finally {
         for (const c of [first, second]) {
@@ -245,17 +237,17 @@ for (const auth of ['anonymous', 'authenticated'] as const) {
     it('a person transferring the bot\'s conversation away is a handoff for the bot: it hears no more of it but the handoff\'s outcome', async () => {
       const { dl, rec, conversationId } = await customer();
       try {
-        await eventually(() => bot.turns.some((a) => a.type === 'conversationUpdate' && a.conversation.id === conversationId), 'start');
+        await until(() => bot.turns.some((a) => a.type === 'conversationUpdate' && a.conversation.id === conversationId), 'start');
         await api.ok('POST', `${t}/conversations/${conversationId}/transfer`, 200, { queueId: humans.id, reason: 'supervisor took it' });
         await say(dl, 'are you still there?');
-        await eventually(async () => (await api.ok('GET', `${t}/conversations/${conversationId}/messages`, 200)).items.some((m: { text: string }) => m.text === 'are you still there?'), 'stored');
+        await until(async () => (await api.ok('GET', `${t}/conversations/${conversationId}/messages`, 200)).items.some((m: { text: string }) => m.text === 'are you still there?'), 'stored');
         let offerId: string | undefined;
-        await eventually(async () => {
+        await until(async () => {
           offerId = (await api.ok('GET', `${t}/agents/${ana.id}/offers?status=pending`, 200)).items.find((o: { conversationId: string }) => o.conversationId === conversationId)?.id;
           return offerId !== undefined;
         }, 'the offer to Ana');
         await api.ok('POST', `${t}/agents/${ana.id}/offers/${offerId}/accept`, 200);
-        await eventually(() => bot.turns.some((a) => a.name === 'handoff.status' && (a.value as { state?: string }).state === 'accepted' && a.conversation.id === conversationId), 'handoff.status accepted');
+        await until(() => bot.turns.some((a) => a.name === 'handoff.status' && (a.value as { state?: string }).state === 'accepted' && a.conversation.id === conversationId), 'handoff.status accepted');
         assert.ok(!bot.turns.some((a) => a.text === 'are you still there?'), 'the bot does not get messages after the transfer');
         await api.ok('POST', `${t}/conversations/${conversationId}/state`, 200, { to: 'closed' });
       } finally {
@@ -267,11 +259,11 @@ for (const auth of ['anonymous', 'authenticated'] as const) {
     it('the bot can end the conversation; cards reach the customer as they came', async () => {
       const { dl, rec, conversationId } = await customer();
       try {
-        await eventually(() => bot.turns.some((a) => a.type === 'conversationUpdate' && a.conversation.id === conversationId), 'start');
+        await until(() => bot.turns.some((a) => a.type === 'conversationUpdate' && a.conversation.id === conversationId), 'start');
         await say(dl, 'card please');
-        await eventually(() => rec.seen.some((a) => a.text === 'Here you go'), 'the card message');
+        await until(() => rec.seen.some((a) => a.text === 'Here you go'), 'the card message');
         await say(dl, 'bye');
-        await eventually(() => rec.seen.some((a) => a.type === 'endOfConversation'), 'the end reaches the customer');
+        await until(() => rec.seen.some((a) => a.type === 'endOfConversation'), 'the end reaches the customer');
         assert.equal((await api.ok('GET', `${t}/conversations/${conversationId}`, 200)).state, 'closed');
       } finally {
         rec.stop();

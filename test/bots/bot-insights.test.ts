@@ -16,6 +16,7 @@ import type { BotConversation } from '../../src/core/bots/bot-model.js';
 import { assertErrorBody, client, type Client } from '../http/http-helpers.js';
 import { startTestServer, type TestServer } from '../support/test-server.js';
 import { startBotbuilderBot, type BotbuilderBot } from './botbuilder-bot.js';
+import { until } from '../support/eventually.js';
 
 const require = createRequire(import.meta.url);
 (globalThis as Record<string, unknown>).XMLHttpRequest = require('xhr2');
@@ -38,14 +39,6 @@ async function echoLogic(context: TurnContext): Promise<void> {
     return;
   }
   await context.sendActivity(`Echo: ${text}`);
-}
-
-async function eventually(check: () => boolean | Promise<boolean>, what: string, ms = 8_000): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for: ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 25));
-  }
 }
 
 async function online(dl: InstanceType<typeof DirectLine>): Promise<void> {
@@ -120,7 +113,7 @@ describe('bot insights through the API, from a botbuilder bot\'s real conversati
         dl.end();
       });
       await online(dl);
-      await eventually(() => bot.turns.some((a) => a.type === 'conversationUpdate' && a.conversation.id === conversationId), 'the bot hears the conversation start');
+      await until(() => bot.turns.some((a) => a.type === 'conversationUpdate' && a.conversation.id === conversationId), 'the bot hears the conversation start');
       return { dl, seen, conversationId, token };
     }
     const part = async (conversationId: string): Promise<BotConversation | undefined> => sb.deps.storage.read.bots.getBotConversation(tenantId, conversationId, botId);
@@ -129,9 +122,9 @@ describe('bot insights through the API, from a botbuilder bot\'s real conversati
     const one = await customer();
     conversations.contained = one.conversationId;
     await say(one.dl, 'hello bot');
-    await eventually(() => one.seen.some((a) => a.text === 'Echo: hello bot'), 'the echo');
+    await until(() => one.seen.some((a) => a.text === 'Echo: hello bot'), 'the echo');
     await say(one.dl, 'bye');
-    await eventually(async () => (await part(one.conversationId))?.state === 'ended', 'the bot ended conversation 1');
+    await until(async () => (await part(one.conversationId))?.state === 'ended', 'the bot ended conversation 1');
     const survey = await fetch(`${base}/webchat/${channelId}/csat`, { method: 'POST', headers: { authorization: `Bearer ${one.token}`, 'content-type': 'application/json' }, body: JSON.stringify({ rating: 5 }) });
     assert.equal(survey.status, 201, await survey.text());
 
@@ -140,13 +133,13 @@ describe('bot insights through the API, from a botbuilder bot\'s real conversati
     conversations.accepted = two.conversationId;
     await say(two.dl, 'agent');
     let offer: { id: string; conversationId: string } | undefined;
-    await eventually(async () => {
+    await until(async () => {
       const offers = (await api.ok('GET', `${t}/agents/${ana.id}/offers?status=pending`, 200)).items as { id: string; conversationId: string }[];
       offer = offers.find((o) => o.conversationId === two.conversationId);
       return offer !== undefined;
     }, 'the offer to Ana');
     assert.equal((await api.ok('POST', `${t}/agents/${ana.id}/offers/${offer!.id}/accept`, 200)).status, 'accepted');
-    await eventually(async () => (await part(two.conversationId))?.acceptedAt != null, 'the bot\'s part records the acceptance');
+    await until(async () => (await part(two.conversationId))?.acceptedAt != null, 'the bot\'s part records the acceptance');
     await sb.deps.storage.transaction(async (tx) => {
       await tx.webchat.insertSurvey({ conversationId: two.conversationId, tenantId, channelId, rating: 2, comment: null, createdAt: new Date().toISOString() });
     });
@@ -155,13 +148,13 @@ describe('bot insights through the API, from a botbuilder bot\'s real conversati
     const three = await customer();
     conversations.pending = three.conversationId;
     await say(three.dl, 'my card is lost, help');
-    await eventually(async () => (await part(three.conversationId))?.state === 'escalated', 'the bot handed conversation 3 over');
+    await until(async () => (await part(three.conversationId))?.state === 'escalated', 'the bot handed conversation 3 over');
 
     // 4. Still with the bot.
     const four = await customer();
     conversations.open = four.conversationId;
     await say(four.dl, 'just looking');
-    await eventually(() => four.seen.some((a) => a.text === 'Echo: just looking'), 'the echo in 4');
+    await until(() => four.seen.some((a) => a.text === 'Echo: just looking'), 'the echo in 4');
     await sb.bots.dispatcher.idle();
     await sb.routing.idle();
   });

@@ -7,6 +7,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { CloudAdapter, ConfigurationBotFrameworkAuthentication, type Activity, type TurnContext } from 'botbuilder';
+import { botbuilderResponse } from '../../src/server/demo/botbuilder-response.js';
 
 export interface BotbuilderBot {
   /** `http://127.0.0.1:<port>/api/messages`. */
@@ -58,18 +59,7 @@ export async function startBotbuilderBot(
     } catch {
       body = undefined;
     }
-    // botbuilder's Request/Response are express/restify-like; a few lines make node:http one.
-    const response = {
-      socket: res.socket,
-      header: (name: string, value: unknown) => res.setHeader(name, String(value)),
-      status: (code: number) => {
-        res.statusCode = code;
-      },
-      send: (payload?: unknown) => {
-        if (payload !== undefined) res.write(typeof payload === 'string' ? payload : JSON.stringify(payload));
-      },
-      end: () => res.end(),
-    };
+    const response = botbuilderResponse(res);
     try {
       await adapter.process({ body, headers: req.headers, method: req.method }, response, async (context) => {
         turns.push(context.activity);

@@ -13,6 +13,7 @@ import { createDirectLineSecret } from '../../src/app/webchat/directline-secrets
 import { DEMO_BOT_PATH, demoBotRoutes } from '../../src/server/demo/demo-bot.js';
 import { client, type Client } from '../http/http-helpers.js';
 import { startTestServer, type TestServer } from '../support/test-server.js';
+import { until } from '../support/eventually.js';
 
 const require = createRequire(import.meta.url);
 (globalThis as Record<string, unknown>).XMLHttpRequest = require('xhr2');
@@ -20,14 +21,6 @@ const require = createRequire(import.meta.url);
 const { DirectLine } = require('botframework-directlinejs') as typeof import('botframework-directlinejs');
 
 type Activity = { type: string; text?: string; from: { id: string; name?: string } };
-
-async function until(check: () => boolean | Promise<boolean>, what: string, ms = 8_000): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for: ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 25));
-  }
-}
 
 describe('the demo bot of npm start', () => {
   let sb: TestServer;

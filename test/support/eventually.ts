@@ -15,3 +15,15 @@ export async function eventually(check: () => Promise<void> | void, timeoutMs = 
     }
   }
 }
+
+/**
+ * Polls until `check` is true or `ms` passes, then fails naming `what`: for conditions that are
+ * easier to state than to assert (a bot heard an activity, a conversation changed queue).
+ */
+export async function until(check: () => boolean | Promise<boolean>, what: string, ms = 8_000): Promise<void> {
+  const deadline = Date.now() + ms;
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for: ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}

@@ -8,6 +8,7 @@
  * exactly as to any bot. botbuilder is loaded only when the demo runs.
  */
 import type { FastifyInstance } from 'fastify';
+import { botbuilderResponse } from './botbuilder-response.js';
 
 export const DEMO_BOT_PATH = '/demo/bot/api/messages';
 
@@ -31,18 +32,7 @@ export async function demoBotRoutes(app: FastifyInstance): Promise<void> {
   app.post(DEMO_BOT_PATH, { config: { public: true }, schema: { hide: true } }, async (request, reply) => {
     reply.hijack();
     const raw = reply.raw;
-    // botbuilder's response is express/restify-like; these few members make node's one fit.
-    const response = {
-      socket: raw.socket,
-      header: (name: string, value: unknown) => raw.setHeader(name, String(value)),
-      status: (code: number) => {
-        raw.statusCode = code;
-      },
-      send: (body?: unknown) => {
-        if (body !== undefined) raw.write(typeof body === 'string' ? body : JSON.stringify(body));
-      },
-      end: () => raw.end(),
-    };
+    const response = botbuilderResponse(raw);
     try {
       await adapter.process({ body: request.body as Record<string, unknown>, headers: request.headers, method: request.method }, response, async (context) => {
         const a = context.activity;
