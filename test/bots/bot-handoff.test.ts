@@ -8,7 +8,6 @@
  * JWT checked by the bot; and a bot's own `handoff.initiate`, Omnichannel tags, and a dead bot.
  */
 import assert from 'node:assert/strict';
-import { createRequire } from 'node:module';
 import { after, before, describe, it } from 'node:test';
 import { EventFactory, type TurnContext } from 'botbuilder';
 import { SYSTEM_CALLER } from '../../src/app/caller.js';
@@ -19,11 +18,8 @@ import { StreamClient, type Frame } from '../support/stream-client.js';
 import { startTestServer, type TestServer } from '../support/test-server.js';
 import { channelEnv, startBotbuilderBot, type BotbuilderBot } from './botbuilder-bot.js';
 import { until } from '../support/eventually.js';
+import { DirectLine, online, say } from './directline-customer.js';
 
-const require = createRequire(import.meta.url);
-(globalThis as Record<string, unknown>).XMLHttpRequest = require('xhr2');
-(globalThis as Record<string, unknown>).WebSocket = require('ws');
-const { DirectLine, ConnectionStatus } = require('botframework-directlinejs') as typeof import('botframework-directlinejs');
 
 type Activity = { type: string; id?: string; text?: string; name?: string; value?: unknown; from: { id: string; name?: string; role?: string } };
 
@@ -69,23 +65,6 @@ function recorder(dl: InstanceType<typeof DirectLine>) {
   const seen: Activity[] = [];
   const subscription = dl.activity$.subscribe((a: Activity) => seen.push(a));
   return { seen, stop: () => subscription.unsubscribe() };
-}
-
-async function online(dl: InstanceType<typeof DirectLine>): Promise<void> {
-  await new Promise<void>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error('Direct Line did not come online')), 5_000);
-    const sub = dl.connectionStatus$.subscribe((s: number) => {
-      if (s === ConnectionStatus.Online) {
-        clearTimeout(timer);
-        setTimeout(() => sub.unsubscribe());
-        resolve();
-      }
-    });
-  });
-}
-
-function say(dl: InstanceType<typeof DirectLine>, text: string): Promise<string> {
-  return new Promise((resolve, reject) => dl.postActivity({ type: 'message', from: { id: 'me' }, text } as never).subscribe({ next: resolve, error: reject }));
 }
 
 for (const auth of ['anonymous', 'authenticated'] as const) {

@@ -7,7 +7,6 @@
  * store). Then every figure of GET /v1/tenants/{t}/bot-insights, the filters, and bad input.
  */
 import assert from 'node:assert/strict';
-import { createRequire } from 'node:module';
 import { after, before, describe, it } from 'node:test';
 import { EventFactory, type TurnContext } from 'botbuilder';
 import { SYSTEM_CALLER } from '../../src/app/caller.js';
@@ -17,11 +16,8 @@ import { assertErrorBody, client, type Client } from '../http/http-helpers.js';
 import { startTestServer, type TestServer } from '../support/test-server.js';
 import { startBotbuilderBot, type BotbuilderBot } from './botbuilder-bot.js';
 import { until } from '../support/eventually.js';
+import { DirectLine, online, say } from './directline-customer.js';
 
-const require = createRequire(import.meta.url);
-(globalThis as Record<string, unknown>).XMLHttpRequest = require('xhr2');
-(globalThis as Record<string, unknown>).WebSocket = require('ws');
-const { DirectLine, ConnectionStatus } = require('botframework-directlinejs') as typeof import('botframework-directlinejs');
 
 type Activity = { type: string; text?: string };
 
@@ -39,23 +35,6 @@ async function echoLogic(context: TurnContext): Promise<void> {
     return;
   }
   await context.sendActivity(`Echo: ${text}`);
-}
-
-async function online(dl: InstanceType<typeof DirectLine>): Promise<void> {
-  await new Promise<void>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error('Direct Line did not come online')), 5_000);
-    const sub = dl.connectionStatus$.subscribe((s: number) => {
-      if (s === ConnectionStatus.Online) {
-        clearTimeout(timer);
-        setTimeout(() => sub.unsubscribe());
-        resolve();
-      }
-    });
-  });
-}
-
-function say(dl: InstanceType<typeof DirectLine>, text: string): Promise<string> {
-  return new Promise((resolve, reject) => dl.postActivity({ type: 'message', from: { id: 'me' }, text } as never).subscribe({ next: resolve, error: reject }));
 }
 
 const seconds = (from: string, to: string) => (Date.parse(to) - Date.parse(from)) / 1000;
