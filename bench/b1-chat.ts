@@ -8,7 +8,7 @@ import { cpuWindow, quantile, type CpuUse } from './lib/cpu.js';
 import { createWebchatChannel, startConversations, type DirectLineConversation } from './lib/directline.js';
 import { inParallel, KeepAliveClient } from './lib/http-client.js';
 import { onExit, pinCores, startServer, type Pinning, type ServerProcess } from './lib/processes.js';
-import { cores, int, median, ms, table } from './lib/stats.js';
+import { cores, int, median, ms, shuffled, table } from './lib/stats.js';
 import { apiClient, ensureBuilt, startSwitchboard } from './lib/switchboard.js';
 import { machineLines, setting } from './lib/settings.js';
 
@@ -320,6 +320,7 @@ async function openLoopStep(lane: Lane, rate: number, seconds: number, steps: Ma
   const total = Math.max(1, Math.round(rate * seconds));
   const step = new Step(id, total);
   steps.set(id, step);
+  // A fixed pseudo-random order of the customers, so consecutive messages go to different agents.
   const order = shuffled(lane.customers, id);
   const cpu = cpuWindow(lane.server, pinning);
   const interval = 1000 / rate;
@@ -374,21 +375,6 @@ function collect(at: Float64Array, scheduled: Float64Array): Float64Array {
   return Float64Array.from(values).sort();
 }
 
-/** A fixed pseudo-random order of the customers (so consecutive messages go to different agents). */
-function shuffled(n: number, seed: number): Uint32Array {
-  const order = Uint32Array.from({ length: n }, (_, i) => i);
-  let state = (seed * 2654435761) >>> 0 || 1;
-  for (let i = n - 1; i > 0; i--) {
-    state ^= state << 13;
-    state >>>= 0;
-    state ^= state >>> 17;
-    state ^= state << 5;
-    state >>>= 0;
-    const j = state % (i + 1);
-    [order[i], order[j]] = [order[j]!, order[i]!];
-  }
-  return order;
-}
 
 function stepOf(steps: Map<number, Step>, text: string): { step: Step; k: number } | undefined {
   const match = MARKER.exec(text);

@@ -10,10 +10,10 @@ import { cpuWindow, quantile, type CpuUse } from './lib/cpu.js';
 import { createWebchatChannel, startConversations, type DirectLineConversation, type WebchatChannel } from './lib/directline.js';
 import { inParallel, KeepAliveClient } from './lib/http-client.js';
 import { onExit, pinCores, startServer, type Pinning, type ServerProcess } from './lib/processes.js';
-import { cores, int, median, ms, table } from './lib/stats.js';
+import { cores, int, median, ms, shuffled, table } from './lib/stats.js';
 import { apiClient, ensureBuilt, startSwitchboard } from './lib/switchboard.js';
 import { machineLines, setting } from './lib/settings.js';
-import { botbuilderResponse } from '../src/server/demo/botbuilder-response.js';
+import { botbuilderResponse, readJsonBody } from '../src/server/demo/botbuilder-response.js';
 
 /**
  * B4, bot -> agent handoff (docs/BENCHMARKS.md, design/BENCHMARKS.md): 500 concurrent Direct Line
@@ -135,14 +135,7 @@ async function runBotChild(): Promise<void> {
     void handle(req, res);
   });
   const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
-    const chunks: Buffer[] = [];
-    for await (const chunk of req) chunks.push(chunk as Buffer);
-    let body: Record<string, unknown> | undefined;
-    try {
-      body = chunks.length > 0 ? JSON.parse(Buffer.concat(chunks).toString('utf8')) as Record<string, unknown> : undefined;
-    } catch {
-      body = undefined;
-    }
+    const body = await readJsonBody(req);
     const response = botbuilderResponse(res);
     try {
       await adapter.process({ body, headers: req.headers, method: req.method }, response, async (context) => {
@@ -973,22 +966,6 @@ async function switchboardRound(
     round, conversations: customers.length, handoff: sorted(handoff), ack: sorted(ack), toContext: sorted(toContext), customerToOffer: sorted(customerToOffer), echo: sorted(echo),
     maxInFlight: maxOverlap(spans), checks, cpu: use, bot: botCpu, chatCpu: chatUse, chatBot, chatSeconds, chatRate, waveSeconds, startMs, failedRequests, firstError,
   };
-}
-
-/** A fixed pseudo-random order of n items. */
-function shuffled(n: number, seed: number): Uint32Array {
-  const order = Uint32Array.from({ length: n }, (_, i) => i);
-  let state = (seed * 2654435761) >>> 0 || 1;
-  for (let i = n - 1; i > 0; i--) {
-    state ^= state << 13;
-    state >>>= 0;
-    state ^= state >>> 17;
-    state ^= state << 5;
-    state >>>= 0;
-    const j = state % (i + 1);
-    [order[i], order[j]] = [order[j]!, order[i]!];
-  }
-  return order;
 }
 
 function safeCpu(bot: BotReports): number | undefined {

@@ -7,7 +7,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { CloudAdapter, ConfigurationBotFrameworkAuthentication, type Activity, type TurnContext } from 'botbuilder';
-import { botbuilderResponse } from '../../src/server/demo/botbuilder-response.js';
+import { botbuilderResponse, readJsonBody } from '../../src/server/demo/botbuilder-response.js';
 
 export interface BotbuilderBot {
   /** `http://127.0.0.1:<port>/api/messages`. */
@@ -51,14 +51,7 @@ export async function startBotbuilderBot(
     void handle(req, res);
   });
   const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
-    const chunks: Buffer[] = [];
-    for await (const chunk of req) chunks.push(chunk as Buffer);
-    let body: Record<string, unknown> | undefined;
-    try {
-      body = chunks.length > 0 ? JSON.parse(Buffer.concat(chunks).toString('utf8')) : undefined;
-    } catch {
-      body = undefined;
-    }
+    const body = await readJsonBody(req);
     const response = botbuilderResponse(res);
     try {
       await adapter.process({ body, headers: req.headers, method: req.method }, response, async (context) => {

@@ -1,4 +1,4 @@
-import type { ServerResponse } from 'node:http';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 
 /**
  * botbuilder's `CloudAdapter.process` takes express/restify-like request and response objects;
@@ -17,4 +17,16 @@ export function botbuilderResponse(res: ServerResponse) {
     },
     end: () => res.end(),
   };
+}
+
+/** The JSON body of a plain node:http request, or undefined when it is empty or not JSON (botbuilder then answers 400). */
+export async function readJsonBody(req: IncomingMessage): Promise<Record<string, unknown> | undefined> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of req) chunks.push(chunk as Buffer);
+  if (chunks.length === 0) return undefined;
+  try {
+    return JSON.parse(Buffer.concat(chunks).toString('utf8')) as Record<string, unknown>;
+  } catch {
+    return undefined;
+  }
 }
