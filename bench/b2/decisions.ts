@@ -1,5 +1,6 @@
 import { AgentIndex } from '../../src/app/routing/agent-index.js';
 import { selectAgent, type AgentSnapshot, type QueueSnapshot } from '../../src/core/routing/agent-selection.js';
+import { AgentsScan } from './agents-scan.js';
 import { agentSnapshot, randomPresence, randomWork, Rng, ROUTABLE, toWorkRequest, type Population } from './population.js';
 
 /**
@@ -7,14 +8,16 @@ import { agentSnapshot, randomPresence, randomWork, Rng, ROUTABLE, toWorkRequest
  * a selector: each work item goes to a queue, the selector chooses an agent, the choice is applied
  * the way the engine applies an offer (capacity used, last assignment time, round-robin pointer),
  * 30% of offers are declined (capacity back, the agent excluded, a new decision), work ends at
- * random, and agents change presence. The same seeded run is made with the engine's AgentIndex and
- * with the brute-force scan `selectAgent` over the queue's snapshot. Because the workload's random
- * draws do not depend on the selector, the two runs stay identical exactly as long as every choice
+ * random, and agents change presence. The same seeded run is made with the engine's AgentIndex,
+ * with the brute-force scan `selectAgent` over the queue's snapshot, and with the O(agents) scan
+ * over plain arrays (agents-scan.ts). Because the workload's random
+ * draws do not depend on the selector, the runs stay identical exactly as long as every choice
  * is the same: the choices are compared one by one, and every 50th indexed decision is also checked
  * against the oracle on the spot.
  */
 
-export type SelectorKind = 'index' | 'scan';
+/** index: the engine's AgentIndex; scan: the oracle over the queue's members; agents: the O(agents) scan over plain arrays. */
+export type SelectorKind = 'index' | 'scan' | 'agents';
 
 export interface DecisionSample {
   readonly kind: SelectorKind;
@@ -25,7 +28,7 @@ export interface DecisionSample {
   readonly upkeepNs: number;
   /** Per-decision select latency, ns. */
   readonly latencies: Float64Array;
-  /** The agent chosen by each decision (null: nobody), for comparing the two runs. */
+  /** The agent chosen by each decision (null: nobody), for comparing the runs. */
   readonly choices: (string | null)[];
   /** Oracle disagreements found by the on-the-spot check (index runs only). */
   readonly violations: string[];
@@ -57,7 +60,7 @@ const TARGET_UTILISATION = 0.4;
 
 /**
  * One selector's run of the simulated contact center, advanced a work item at a time so that two
- * runs can take turns in short chunks (see runPair): both then see the same machine, which on a
+ * runs can take turns in short chunks (see runTrio): all then see the same machine, which on a
  * shared VM moves by tens of percent from one second to the next.
  */
 export class DecisionRun {
@@ -118,6 +121,10 @@ export class DecisionRun {
         upsert: (agent) => built.upsertAgent(agent),
         pointer: (queueId, agentId) => built.setLastRoundRobin(queueId, agentId),
       };
+    } else if (kind === 'agents') {
+      const scan = new AgentsScan([...agents.values()], [...snapshots.values()]);
+      this.index = undefined;
+      this.selector = { select: (queueId, work) => scan.select(queueId, work), upsert: (agent) => scan.upsert(agent), pointer: (queueId, agentId) => scan.pointer(queueId, agentId) };
     } else {
       // The scan reads the simulation's own map of agents: it needs no upkeep beyond the pointer.
       this.index = undefined;
@@ -233,30 +240,46 @@ export class DecisionRun {
   }
 }
 
-/** Work items per turn when two runs alternate: long enough to keep caches warm, short next to the machine's swings. */
+/** Work items per turn when the runs alternate: long enough to keep caches warm, short next to the machine's swings. */
 const CHUNK = 250;
 
+export interface DecisionRuns {
+  readonly index: DecisionSample;
+  readonly scan: DecisionSample;
+  readonly agents: DecisionSample;
+  /** The first decision where a baseline chose differently from the index, if any. */
+  readonly difference: string | undefined;
+}
+
 /**
- * The same seeded workload through both selectors, taking turns every CHUNK work items (`first`
- * starts each turn). Returns both samples and the first decision where they chose differently.
+ * The same seeded workload through the three selectors, taking turns every CHUNK work items
+ * (`first` starts each turn, the others follow in a fixed order). Returns the samples and the first
+ * decision where a baseline chose differently from the index.
  */
-export function runPair(population: Population, decisions: number, seed: number, first: SelectorKind): { index: DecisionSample; scan: DecisionSample; difference: string | undefined } {
-  const runs = { index: new DecisionRun(population, 'index', decisions, seed), scan: new DecisionRun(population, 'scan', decisions, seed) };
-  const order = first === 'index' ? [runs.index, runs.scan] : [runs.scan, runs.index];
+export function runTrio(population: Population, decisions: number, seed: number, first: SelectorKind): DecisionRuns {
+  const runs = {
+    index: new DecisionRun(population, 'index', decisions, seed),
+    scan: new DecisionRun(population, 'scan', decisions, seed),
+    agents: new DecisionRun(population, 'agents', decisions, seed),
+  };
+  const kinds: SelectorKind[] = ['index', 'scan', 'agents'];
+  const order = [runs[first], ...kinds.filter((k) => k !== first).map((k) => runs[k])];
   let compared = 0;
   let difference: string | undefined;
-  while (!runs.index.done || !runs.scan.done) {
+  while (order.some((run) => !run.done)) {
     for (const run of order) for (let i = 0; i < CHUNK && !run.done; i++) run.step();
-    // Both runs consume the same random draws only while their choices agree, so stop at a divergence.
-    const upTo = Math.min(runs.index.decisionsMade, runs.scan.decisionsMade);
+    // The runs consume the same random draws only while their choices agree, so stop at a divergence.
+    const upTo = Math.min(...order.map((run) => run.decisionsMade));
     for (; compared < upTo && difference === undefined; compared++) {
       const a = runs.index.choice(compared);
-      const b = runs.scan.choice(compared);
-      if (a !== b) difference = `decision ${compared + 1}: index chose ${a}, scan chose ${b}`;
+      for (const baseline of [runs.scan, runs.agents]) {
+        const b = baseline.choice(compared);
+        if (a !== b && difference === undefined) difference = `decision ${compared + 1}: index chose ${a}, ${baseline.kind} chose ${b}`;
+      }
     }
     if (difference) break;
   }
-  return { index: runs.index.result(), scan: runs.scan.result(), difference };
+  return { index: runs.index.result(), scan: runs.scan.result(), agents: runs.agents.result(), difference };
 }
 
 /** Percentile (0-100), nearest rank, of a copy sorted ascending. */

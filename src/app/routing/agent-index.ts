@@ -16,6 +16,11 @@ export interface IndexedChoice {
   readonly visited: number;
 }
 
+interface Membership {
+  readonly queue: QueueIndex;
+  readonly positions: readonly number[];
+}
+
 /** Someone who falls short of the skills, kept in case nobody meets them all (closest matching). */
 interface Runner {
   readonly agent: AgentSnapshot;
@@ -27,11 +32,14 @@ interface Runner {
 
 /**
  * The routing engine's agent selector: chooses exactly what `selectAgent` (the brute-force oracle in
- * core/routing/agent-selection.ts) chooses, in O(log n) per decision when the first candidates in
- * the method's order are eligible. Each queue keeps its members ordered by its assignment method in
- * B+ trees (see QueueIndex), holding only agents that could ever be chosen: a routable presence and
- * free capacity. A decision walks that order and stops at the first eligible agent; an agent update
- * re-files it in each of its queues in O(log n) apiece.
+ * core/routing/agent-selection.ts) chooses, visiting only the first candidates in the method's
+ * order when they are eligible. Each queue keeps its members ordered by its assignment method
+ * (see QueueIndex: bitsets grouped by free capacity or skill sum for the rotating methods, sorted
+ * trees for longest-idle and custom), holding only agents that could ever be chosen: a routable
+ * presence and free capacity. A decision walks that order and stops at the first eligible agent.
+ * An agent update re-files it in each of its queues: a bit or two for the rotating methods, a tree
+ * delete and insert for the sorted ones only when the key changed. Upkeep matters as much as the
+ * walk, because every offer, release and presence change is an update, in every queue of the agent.
  *
  * Example:
  *   const index = new AgentIndex(['available', 'busy']);
@@ -42,8 +50,12 @@ export class AgentIndex {
   private readonly routable: ReadonlySet<Presence>;
   private readonly agentsById = new Map<string, AgentSnapshot>();
   private readonly queues = new Map<string, QueueIndex>();
-  /** Member id -> queues listing it, upserted or not: an agent added later must land in them. */
-  private readonly queuesOf = new Map<string, Set<string>>();
+  /**
+   * Member id -> the queues listing it with its positions there, upserted or not: an agent added
+   * later must land in them. Kept per agent so that an update, the most frequent operation, looks
+   * nothing up per queue.
+   */
+  private readonly queuesOf = new Map<string, Membership[]>();
 
   /** Agents whose presence is not routable are never candidates, whatever a work item allows. */
   constructor(routablePresences: readonly Presence[]) {
@@ -53,12 +65,13 @@ export class AgentIndex {
   upsertAgent(agent: AgentSnapshot): void {
     this.agentsById.set(agent.id, agent);
     const candidate = this.isCandidate(agent) ? agent : undefined;
-    for (const queueId of this.queuesOf.get(agent.id) ?? []) this.queues.get(queueId)?.place(agent.id, candidate);
+    const queues = this.queuesOf.get(agent.id);
+    if (queues) for (const { queue, positions } of queues) queue.placeAt(positions, candidate);
   }
 
   removeAgent(agentId: string): void {
     if (!this.agentsById.delete(agentId)) return;
-    for (const queueId of this.queuesOf.get(agentId) ?? []) this.queues.get(queueId)?.place(agentId, undefined);
+    for (const { queue, positions } of this.queuesOf.get(agentId) ?? []) queue.placeAt(positions, undefined);
   }
 
   setQueue(queue: IndexedQueue): void {
@@ -66,9 +79,10 @@ export class AgentIndex {
     const index = new QueueIndex(queue, this.candidate);
     this.queues.set(queue.id, index);
     for (const agentId of index.members()) {
+      const membership: Membership = { queue: index, positions: index.positionsOf(agentId)! };
       const memberOf = this.queuesOf.get(agentId);
-      if (memberOf) memberOf.add(queue.id);
-      else this.queuesOf.set(agentId, new Set([queue.id]));
+      if (memberOf) memberOf.push(membership);
+      else this.queuesOf.set(agentId, [membership]);
     }
   }
 
@@ -77,9 +91,9 @@ export class AgentIndex {
     if (!index) return;
     this.queues.delete(queueId);
     for (const agentId of index.members()) {
-      const memberOf = this.queuesOf.get(agentId);
-      memberOf?.delete(queueId);
-      if (memberOf?.size === 0) this.queuesOf.delete(agentId);
+      const memberOf = this.queuesOf.get(agentId)?.filter((m) => m.queue !== index);
+      if (memberOf === undefined || memberOf.length === 0) this.queuesOf.delete(agentId);
+      else this.queuesOf.set(agentId, memberOf);
     }
   }
 
@@ -122,25 +136,30 @@ export class AgentIndex {
     const passedOver: { agentId: string; reason: PassOverReason }[] = [];
     let visited = 0;
     let best: Runner | undefined;
-    for (const slot of queue.candidates(work.cost, skills, exact)) {
-      const agent = this.agentsById.get(slot.agentId);
-      if (!agent) continue; // cannot happen: removal takes an agent out of every tree
+    let winner: string | null = null;
+    queue.walk(work.cost, skills, exact, (agent, position) => {
       visited += 1;
       const reason = passOverReason(agent, work);
       if (reason) {
         passedOver.push({ agentId: agent.id, reason });
-        continue;
+        return false;
       }
       const gap = shortfall(agent, skills);
-      if (gap === 0) return { agentId: agent.id, passedOver, visited };
+      if (gap === 0) {
+        winner = agent.id;
+        return true;
+      }
       if (gap !== undefined && !exact) {
-        const runner: Runner = { agent, position: slot.position, gap, passedOverBefore: passedOver.length };
+        const runner: Runner = { agent, position, gap, passedOverBefore: passedOver.length };
         if (!best || outranks(queue, skills, runner, best)) best = runner;
       }
       passedOver.push({ agentId: agent.id, reason: 'skills' });
-    }
-    if (!best) return { agentId: null, passedOver, visited };
-    return { agentId: best.agent.id, passedOver: passedOver.slice(0, best.passedOverBefore), visited };
+      return false;
+    });
+    if (winner !== null) return { agentId: winner, passedOver, visited };
+    const runnerUp = best as Runner | undefined;
+    if (!runnerUp) return { agentId: null, passedOver, visited };
+    return { agentId: runnerUp.agent.id, passedOver: passedOver.slice(0, runnerUp.passedOverBefore), visited };
   }
 
   private readonly candidate = (agentId: string): AgentSnapshot | undefined => {

@@ -1,6 +1,7 @@
 import type { AgentSnapshot, AssignmentMethod, OrderKey, QueueSnapshot, SkillRequirement } from '../../core/routing/agent-selection.js';
-import { sortValue } from '../../core/routing/agent-selection.js';
-import { OrderedMembers, compareGroupKeys, rotating, type GroupKey, type MemberKey, type Slot } from './ordered-members.js';
+import { sortValueReader } from '../../core/routing/agent-selection.js';
+import { GroupedPositions } from './grouped-positions.js';
+import { OrderedMembers, type MemberKey } from './ordered-members.js';
 import { canonicalSkills, minimumSum, proficiencySum } from './skill-fit.js';
 
 /** A queue as the index is given it: the oracle's queue snapshot. */
@@ -20,20 +21,35 @@ interface CustomKey extends MemberKey {
 
 /**
  * How a method's candidates are walked: round-robin and highest-capacity rotate through groups from
- * the pointer (highest-capacity's groups being free capacities, so it can stop below the cost);
- * longest-idle and custom follow their keys; best-skill's order depends on the work's skills.
+ * the pointer (round robin has one group; highest-capacity's groups are negated free capacities, so
+ * it can stop below the cost); longest-idle and custom follow their keys in a sorted tree (their
+ * keys are arbitrary numbers and strings, and change less often: on an assignment, not on every
+ * release); best-skill's order depends on the work's skills.
  */
 type MethodOrder =
-  | { readonly walk: 'rotating'; readonly members: OrderedMembers<GroupKey>; readonly groupIsFreeCapacity: boolean }
-  | { readonly walk: 'sorted'; readonly members: OrderedMembers<IdleKey> | OrderedMembers<CustomKey> }
+  | { readonly walk: 'rotating'; readonly groups: GroupedPositions; readonly groupIsFreeCapacity: boolean }
+  | {
+    readonly walk: 'sorted';
+    readonly members: OrderedMembers<IdleKey> | OrderedMembers<CustomKey>;
+    /** Whether a candidate's key is the same in both snapshots (cheaper than building the key to compare). */
+    readonly sameKey: (was: AgentSnapshot, now: AgentSnapshot) => boolean;
+  }
   | { readonly walk: 'by-skills' };
+
+/** A best-skill order for one set of skill names: candidates holding them all, grouped by the sum of proficiencies. */
+interface SkillOrder {
+  readonly names: readonly string[];
+  readonly groups: GroupedPositions;
+}
 
 /**
  * Best-skill orders are kept per set of required skill names, built on first use. Each one costs
- * an O(log n) update per agent change, so a queue keeps only the most recently used few; an
- * evicted one is rebuilt (O(n log n)) if its skills are asked for again.
+ * an update per agent change, so a queue keeps only the most recently used few; an evicted one is
+ * rebuilt (O(n)) if its skills are asked for again.
  */
 const MAX_SKILL_ORDERS = 16;
+
+const always = (): boolean => true;
 
 /**
  * One queue's candidates, ordered the way its assignment method ranks them. Only agents that can
@@ -48,19 +64,20 @@ export class QueueIndex {
   private lastRoundRobinId: string | null;
   private readonly positions = new Map<string, number[]>();
   private readonly order: MethodOrder;
-  private readonly skillOrders = new Map<string, OrderedMembers<GroupKey>>();
+  private readonly skillOrders = new Map<string, SkillOrder>();
+  /** The candidate's snapshot at each position (undefined: not a candidate), read by the walks. */
+  private readonly candidateAt: (AgentSnapshot | undefined)[];
   /** Positions whose agent is a candidate, whatever a work item asks (see hasCandidates). */
-  private readonly candidatePositions = new Set<number>();
-  /** The skills each candidate was last filed with in the skill orders (absent: not filed). */
-  private readonly filedSkills = new Map<string, AgentSnapshot['skills']>();
+  private candidateCount = 0;
 
-  constructor(queue: IndexedQueue, private readonly candidate: CandidateLookup) {
+  constructor(queue: IndexedQueue, candidate: CandidateLookup) {
     this.id = queue.id;
     this.method = queue.method;
-    // Copies: positions are filed in the trees, so the caller must not be able to shift them.
+    // Copies: positions are filed in the orders, so the caller must not be able to shift them.
     this.memberIds = Object.freeze([...queue.memberIds]);
     this.customOrder = queue.customOrder === undefined ? undefined : Object.freeze([...queue.customOrder]);
     this.lastRoundRobinId = queue.lastRoundRobinId;
+    this.candidateAt = new Array<AgentSnapshot | undefined>(this.memberIds.length).fill(undefined);
     this.memberIds.forEach((id, position) => {
       const list = this.positions.get(id);
       if (list) list.push(position);
@@ -75,32 +92,53 @@ export class QueueIndex {
     return this.positions.keys();
   }
 
+  /** The agent's positions in the member list (undefined: not a member), for `placeAt`. */
+  positionsOf(agentId: string): readonly number[] | undefined {
+    return this.positions.get(agentId);
+  }
+
   /** Re-files every occurrence of the agent from its current snapshot (undefined: not a candidate). */
   place(agentId: string, agent: AgentSnapshot | undefined): void {
     const positions = this.positions.get(agentId);
-    if (!positions) return;
-    // Skill orders key on skills alone: a candidate whose skills object is the one it was filed
-    // with (a change of load or idle time) keeps its place in all of them, which saves up to
-    // MAX_SKILL_ORDERS key computations per queue on most updates.
-    const skillsUnchanged = agent !== undefined && this.filedSkills.get(agentId) === agent.skills;
-    if (agent) this.filedSkills.set(agentId, agent.skills);
-    else this.filedSkills.delete(agentId);
+    if (positions) this.placeAt(positions, agent);
+  }
+
+  /** `place` with the agent's positions already looked up (the index keeps them per agent). */
+  placeAt(positions: readonly number[], agent: AgentSnapshot | undefined): void {
+    const order = this.order;
     for (const position of positions) {
-      if (agent) this.candidatePositions.add(position);
-      else this.candidatePositions.delete(position);
-      if (this.order.walk !== 'by-skills') this.order.members.place(position, agent);
-      if (!skillsUnchanged) for (const members of this.skillOrders.values()) members.place(position, agent);
+      const was = this.candidateAt[position];
+      this.candidateAt[position] = agent;
+      if (was === undefined && agent !== undefined) this.candidateCount += 1;
+      else if (was !== undefined && agent === undefined) this.candidateCount -= 1;
+      switch (order.walk) {
+        case 'rotating':
+          order.groups.file(position, agent === undefined ? undefined : order.groupIsFreeCapacity ? -(agent.capacity - agent.used) : 0);
+          break;
+        case 'sorted':
+          if (was !== undefined && agent !== undefined && order.sameKey(was, agent)) break;
+          order.members.place(position, agent);
+          break;
+        case 'by-skills':
+          // Skill orders key on skills alone: a candidate that stays one with the same skills object
+          // (a change of load or idle time) keeps its place in all of them.
+          if (was !== undefined && agent !== undefined && was.skills === agent.skills) break;
+          for (const skillOrder of this.skillOrders.values()) {
+            skillOrder.groups.file(position, agent === undefined ? undefined : proficiencySum(agent, skillOrder.names));
+          }
+          break;
+      }
     }
   }
 
   /**
    * Whether any member could be chosen for some work now (a routable presence and free capacity).
-   * Unlike an empty walk of `candidates`, this does not depend on one work item's skills or cost:
-   * best-skill walks only agents holding the item's skills and highest-capacity stops below the
-   * item's cost, so a walk that visits nobody says nothing about the next item in line.
+   * Unlike an empty walk, this does not depend on one work item's skills or cost: best-skill walks
+   * only agents holding the item's skills and highest-capacity stops below the item's cost, so a
+   * walk that visits nobody says nothing about the next item in line.
    */
   hasCandidates(): boolean {
-    return this.candidatePositions.size > 0;
+    return this.candidateCount > 0;
   }
 
   setLastRoundRobin(agentId: string | null): void {
@@ -118,28 +156,30 @@ export class QueueIndex {
   }
 
   /**
-   * Candidates in the method's order, lazily, so a search that finds its agent early stops early.
-   * Two departures from a plain walk, both only leaving out agents the oracle would reject:
-   * highest-capacity stops at the first free capacity below the cost (everyone after has less), and
-   * best-skill starts at the sum of the minimum proficiencies (an agent meeting every minimum has at
-   * least that sum); with closest matching it then walks the lower sums too, since someone who
-   * falls short may still be the closest.
+   * Visits the candidates in the method's order until `visit` returns true, so a search that
+   * finds its agent early stops early. Two departures from a plain walk, both only leaving out
+   * agents the oracle would reject: highest-capacity stops at the first free capacity below the
+   * cost (everyone after has less), and best-skill starts at the sum of the minimum proficiencies
+   * (an agent meeting every minimum has at least that sum); with closest matching it then walks the
+   * lower sums too, since someone who falls short may still be the closest.
    */
-  *candidates(cost: number, skills: readonly SkillRequirement[], exact: boolean): Generator<Slot> {
+  walk(cost: number, skills: readonly SkillRequirement[], exact: boolean, visit: (agent: AgentSnapshot, position: number) => boolean): void {
     const last = this.lastPosition();
+    const candidateAt = this.candidateAt;
+    const atPosition = (position: number): boolean => visit(candidateAt[position]!, position);
     switch (this.order.walk) {
       case 'rotating':
-        yield* rotating(this.order.members, last, -Infinity, this.order.groupIsFreeCapacity ? (group) => -group >= cost : () => true);
+        this.order.groups.walk(last, -Infinity, this.order.groupIsFreeCapacity ? (group) => -group >= cost : always, atPosition);
         return;
       case 'sorted':
-        yield* this.order.members.inOrder();
+        for (const position of this.order.members.positions()) if (atPosition(position)) return;
         return;
       case 'by-skills': {
         const canonical = canonicalSkills(skills);
         const fit = this.skillOrder(canonical.map((s) => s.skill));
         const floor = minimumSum(canonical);
-        yield* rotating(fit, last, floor, () => true);
-        if (!exact) yield* rotating(fit, last, -Infinity, (group) => group < floor);
+        if (fit.walk(last, floor, always, atPosition)) return;
+        if (!exact) fit.walk(last, -Infinity, (group) => group < floor, atPosition);
         return;
       }
     }
@@ -152,23 +192,31 @@ export class QueueIndex {
   }
 
   private methodOrder(): MethodOrder {
+    const size = this.memberIds.length;
     switch (this.method) {
       case 'round-robin':
-        return { walk: 'rotating', members: new OrderedMembers<GroupKey>((_agent, position) => ({ group: 0, position }), compareGroupKeys), groupIsFreeCapacity: false };
-      case 'highest-capacity': {
-        // Negated so that the ascending tree walks the largest free capacity first.
-        const members = new OrderedMembers<GroupKey>((agent, position) => ({ group: -(agent.capacity - agent.used), position }), compareGroupKeys);
-        return { walk: 'rotating', members, groupIsFreeCapacity: true };
-      }
+        return { walk: 'rotating', groups: new GroupedPositions(size), groupIsFreeCapacity: false };
+      case 'highest-capacity':
+        // Negated so that the ascending walk meets the largest free capacity first.
+        return { walk: 'rotating', groups: new GroupedPositions(size), groupIsFreeCapacity: true };
       case 'longest-idle':
-        return { walk: 'sorted', members: new OrderedMembers<IdleKey>((agent, position) => ({ since: agent.lastAssignedAt ?? -Infinity, position }), compareIdle) };
+        return {
+          walk: 'sorted',
+          members: new OrderedMembers<IdleKey>((agent, position) => ({ since: agent.lastAssignedAt ?? -Infinity, position }), compareIdle),
+          sameKey: (was, now) => was.lastAssignedAt === now.lastAssignedAt,
+        };
       case 'custom': {
         const order = this.customOrder ?? [];
+        const readers = order.map(({ key }) => sortValueReader(key));
         const members = new OrderedMembers<CustomKey>(
-          (agent, position) => ({ values: order.map(({ key }) => sortValue(agent, key)), position }),
+          (agent, position) => ({ values: readers.map((read) => read(agent)), position }),
           (a, b) => compareCustom(order, a, b),
         );
-        return { walk: 'sorted', members };
+        const sameKey = (was: AgentSnapshot, now: AgentSnapshot): boolean => {
+          for (const read of readers) if (read(was) !== read(now)) return false;
+          return true;
+        };
+        return { walk: 'sorted', members, sameKey };
       }
       case 'best-skill':
         return { walk: 'by-skills' };
@@ -178,32 +226,30 @@ export class QueueIndex {
   /**
    * Among agents who meet every minimum, surplus = sum(proficiency) - sum(minimum), and the minimums
    * are the same for all of them; so ordering by the sum of proficiencies over the required names
-   * (with repeats) is the oracle's surplus order, and one tree serves every minimum over those names.
-   * Agents lacking one of the skills can never be chosen and are left out.
+   * (with repeats) is the oracle's surplus order, and one order serves every minimum over those
+   * names. Agents lacking one of the skills can never be chosen and are left out.
    */
-  private skillOrder(names: readonly string[]): OrderedMembers<GroupKey> {
-    const key = JSON.stringify(names);
+  private skillOrder(names: readonly string[]): GroupedPositions {
+    // Joined by NUL, which names practically never hold (JSON otherwise; the prefixes keep the two
+    // kinds of key apart): stringifying on every select was a measurable share of best-skill's time.
+    const key = names.some((name) => name.includes('\0')) ? `j${JSON.stringify(names)}` : `n${names.join('\0')}`;
     const known = this.skillOrders.get(key);
     if (known) {
       // Re-inserted at the end: Map order doubles as recency for eviction.
       this.skillOrders.delete(key);
       this.skillOrders.set(key, known);
-      return known;
+      return known.groups;
     }
-    const members = new OrderedMembers<GroupKey>((agent, position) => {
-      const group = proficiencySum(agent, names);
-      return group === undefined ? undefined : { group, position };
-    }, compareGroupKeys);
-    for (const [id, positions] of this.positions) {
-      const agent = this.candidate(id);
-      if (agent) for (const position of positions) members.place(position, agent);
-    }
-    this.skillOrders.set(key, members);
+    const groups = new GroupedPositions(this.memberIds.length);
+    this.candidateAt.forEach((agent, position) => {
+      if (agent) groups.file(position, proficiencySum(agent, names));
+    });
+    this.skillOrders.set(key, { names: [...names], groups });
     if (this.skillOrders.size > MAX_SKILL_ORDERS) {
       const oldest = this.skillOrders.keys().next().value;
       if (oldest !== undefined) this.skillOrders.delete(oldest);
     }
-    return members;
+    return groups;
   }
 }
 
