@@ -18,7 +18,7 @@ import { StreamClient, type Frame } from '../support/stream-client.js';
 import { startTestServer, type TestServer } from '../support/test-server.js';
 import { channelEnv, startBotbuilderBot, type BotbuilderBot } from './botbuilder-bot.js';
 import { until } from '../support/eventually.js';
-import { DirectLine, online, say } from './directline-customer.js';
+import { DirectLine, online, say } from '../support/directline-customer.js';
 
 
 type Activity = { type: string; id?: string; text?: string; name?: string; value?: unknown; from: { id: string; name?: string; role?: string } };

@@ -16,7 +16,7 @@ import { assertErrorBody, client, type Client } from '../http/http-helpers.js';
 import { startTestServer, type TestServer } from '../support/test-server.js';
 import { startBotbuilderBot, type BotbuilderBot } from './botbuilder-bot.js';
 import { until } from '../support/eventually.js';
-import { DirectLine, online, say } from './directline-customer.js';
+import { DirectLine, online, say } from '../support/directline-customer.js';
 
 
 type Activity = { type: string; text?: string };

@@ -1,6 +1,5 @@
 import assert from 'node:assert/strict';
 import { mkdirSync } from 'node:fs';
-import { createRequire } from 'node:module';
 import type { AddressInfo } from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import { build } from 'vite';
@@ -13,6 +12,7 @@ import { createTenant } from '../../src/app/use-cases/create-tenant.js';
 import { createWorkstream } from '../../src/app/use-cases/create-workstream.js';
 import { createDirectLineSecret } from '../../src/app/webchat/directline-secrets.js';
 import { browserSkip, useBrowser } from '../support/browser.js';
+import { customerOnDirectLine } from '../support/directline-customer.js';
 import { startTestServer, type TestServer } from '../support/test-server.js';
 
 /**
@@ -29,51 +29,6 @@ const root = new URL('../..', import.meta.url).pathname;
 const EMAIL = 'alice@demo.example';
 const PASSWORD = 'correct horse battery staple';
 const XSS = '<img src=x onerror=alert(1)>';
-
-const require = createRequire(import.meta.url);
-// The customer is Microsoft's Direct Line client in this process (as the widget talks to the same
-// service): XMLHttpRequest and WebSocket as globals, the package README's way of using it from Node.
-(globalThis as Record<string, unknown>).XMLHttpRequest = require('xhr2');
-(globalThis as Record<string, unknown>).WebSocket = require('ws');
-const { DirectLine, ConnectionStatus } = require('botframework-directlinejs') as typeof import('botframework-directlinejs');
-type Activity = { type: string; id?: string; text?: string; from: { id: string; name?: string } };
-
-/** A customer on Direct Line: what they received, a way to wait for it, and a way to write. */
-async function customerOnDirectLine(base: string, secret: string) {
-  const res = await fetch(`${base}/v3/directline/tokens/generate`, {
-    method: 'POST', headers: { authorization: `Bearer ${secret}`, 'content-type': 'application/json' }, body: JSON.stringify({ user: { id: 'dl_dana', name: 'Dana' } }),
-  });
-  assert.equal(res.status, 200);
-  const { token } = await res.json() as { token: string };
-  const dl = new DirectLine({ token, domain: `${base}/v3/directline`, webSocket: true });
-  const seen: Activity[] = [];
-  const subscription = dl.activity$.subscribe((a: Activity) => seen.push(a));
-  await new Promise<void>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error('Direct Line never came online')), 10_000);
-    const sub = dl.connectionStatus$.subscribe((s: number) => {
-      if (s === ConnectionStatus.Online) {
-        clearTimeout(timer);
-        setTimeout(() => sub.unsubscribe());
-        resolve();
-      }
-    });
-  });
-  return {
-    seen,
-    say: (text: string) => new Promise<string>((resolve, reject) => dl.postActivity({ type: 'message', from: { id: 'dl_dana', name: 'Dana' }, text } as never).subscribe({ next: resolve, error: reject })),
-    async received(text: string): Promise<void> {
-      const deadline = Date.now() + 10_000;
-      while (!seen.some((a) => a.type === 'message' && a.text === text)) {
-        if (Date.now() > deadline) assert.fail(`the customer never received ${JSON.stringify(text)}; saw ${JSON.stringify(seen.map((a) => a.text))}`);
-        await new Promise((resolve) => setTimeout(resolve, 50));
-      }
-    },
-    end: () => {
-      subscription.unsubscribe();
-      dl.end();
-    },
-  };
-}
 
 /**
  * The agent workspace (the web app at `/app/`) in Chromium against a real Switchboard on SQLite:
@@ -119,6 +74,7 @@ describe('the agent workspace in a real browser', { skip: browserSkip() }, () =>
     await page.waitForURL(`${base}/app/?tenant=${tenantId}`);
     await page.getByRole('status').filter({ hasText: 'Live' }).waitFor();
     await page.getByText('Alice Agent', { exact: true }).waitFor();
+    assert.equal(await page.getByRole('navigation', { name: 'Views' }).count(), 0, 'an agent is offered no wallboard');
     const load = page.getByTestId('load');
     assert.equal(await load.innerText(), '0 / 2');
 
@@ -132,7 +88,7 @@ describe('the agent workspace in a real browser', { skip: browserSkip() }, () =>
     assert.equal(status.json().presence, 'available');
 
     // A customer starts a chat.
-    const customer = await customerOnDirectLine(base, secret);
+    const customer = await customerOnDirectLine(base, secret, { id: 'dl_dana', name: 'Dana' });
     try {
       await customer.say('Hello, I need help with my order');
 

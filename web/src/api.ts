@@ -33,6 +33,36 @@ export interface AgentStatus {
 }
 
 export interface Agent { readonly id: string; readonly displayName: string }
+
+/** An agent's live status as the wallboard lists it (GET /routing/agents). */
+export interface AgentBoardEntry extends AgentStatus {
+  readonly displayName: string;
+  readonly kind: 'human' | 'bot';
+}
+
+/** One queue's real-time figures (GET /routing/stats, `routing.queue_stats` events). */
+export interface QueueStats {
+  readonly queueId: string;
+  readonly name: string;
+  readonly waiting: number;
+  readonly offered: number;
+  readonly longestWaitSeconds: number;
+  readonly averageWaitSeconds: number | null;
+  readonly estimatedWaitSeconds: number;
+  readonly open: boolean;
+  readonly agentsByPresence: Readonly<Record<string, number>>;
+  readonly offers: { readonly made: number; readonly accepted: number; readonly rejected: number; readonly timedOut: number };
+  readonly assignedDirectly: number;
+  readonly serviceLevel?: { readonly thresholdSeconds: number; readonly answered: number; readonly withinThreshold: number; readonly percent: number | null };
+}
+
+export interface Participant {
+  readonly id: string;
+  readonly role: 'customer' | 'bot' | 'agent' | 'supervisor';
+  readonly refId: string | null;
+  readonly displayName: string | null;
+  readonly leftAt: string | null;
+}
 export interface Queue { readonly id: string; readonly name: string }
 export interface Channel { readonly id: string; readonly name: string; readonly type: string }
 export interface Contact { readonly id: string; readonly displayName: string | null }
@@ -119,6 +149,26 @@ export function tenantApi(tenantId: string) {
     conversation: (conversationId: string) => request<Conversation>('GET', `${t}/conversations/${id(conversationId)}`),
     messages: (conversationId: string, after: number) =>
       request<{ items: Message[]; lastSeq: number }>('GET', `${t}/conversations/${id(conversationId)}/messages?after=${after}&limit=500`),
+    // The supervisor's reads and actions (the server checks scope and permission on each).
+    queueStats: () => request<{ items: QueueStats[] }>('GET', `${t}/routing/stats`).then((r) => r.items),
+    agentBoard: () => request<{ items: AgentBoardEntry[] }>('GET', `${t}/routing/agents`).then((r) => r.items),
+    conversations: (filter: { queueId?: string; agentId?: string; state?: string }) => {
+      const query = new URLSearchParams({ limit: '100' });
+      for (const [k, v] of Object.entries(filter)) if (v) query.set(k, v);
+      return request<{ items: Conversation[] }>('GET', `${t}/conversations?${query}`).then((r) => r.items);
+    },
+    participants: (conversationId: string) => request<{ items: Participant[] }>('GET', `${t}/conversations/${id(conversationId)}/participants`).then((r) => r.items),
+    whisper: (conversationId: string, text: string) =>
+      request<Message>('POST', `${t}/conversations/${id(conversationId)}/whisper`, { text, idempotencyKey: crypto.randomUUID() }),
+    barge: (conversationId: string) => request<Participant>('POST', `${t}/conversations/${id(conversationId)}/barge`),
+    leave: (conversationId: string, participantId: string) => request<void>('DELETE', `${t}/conversations/${id(conversationId)}/participants/${id(participantId)}`),
+    sayAsSupervisor: (conversationId: string, text: string) =>
+      request<Message>('POST', `${t}/conversations/${id(conversationId)}/messages`, { senderRole: 'supervisor', visibility: 'public', text, idempotencyKey: crypto.randomUUID() }),
+    transfer: (conversationId: string, queueId: string, reason?: string) =>
+      request<unknown>('POST', `${t}/conversations/${id(conversationId)}/transfer`, { queueId, ...(reason ? { reason } : {}) }),
+    changeState: (conversationId: string, to: string, reason?: string) =>
+      request<Conversation>('POST', `${t}/conversations/${id(conversationId)}/state`, { to, ...(reason ? { reason } : {}) }),
+    setPresence: (agentId: string, presence: string) => request<unknown>('PUT', `${t}/agents/${id(agentId)}/presence`, { presence }),
   };
 }
 export type TenantApi = ReturnType<typeof tenantApi>;

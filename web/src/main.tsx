@@ -1,6 +1,8 @@
-import { StrictMode, useEffect, useState } from 'react';
+import { StrictMode, useEffect, useState, type ReactNode } from 'react';
 import { createRoot } from 'react-dom/client';
 import { fetchSession, signinUrl, type SessionInfo } from './api.js';
+import { availableViews, signOutAndLeave, useView, ViewNav } from './nav.js';
+import { Supervisor } from './supervisor.js';
 import { Workspace } from './workspace.js';
 import './styles.css';
 
@@ -51,8 +53,34 @@ function App() {
     case 'choose-tenant':
       return <ChooseTenant />;
     case 'signed-in':
-      return <Workspace session={gate.session} />;
+      return <SignedIn session={gate.session} />;
   }
+}
+
+function SignedIn({ session }: { session: SessionInfo }) {
+  const views = availableViews(session);
+  const view = useView(views);
+  const nav = <ViewNav views={views} current={view} />;
+  if (view === 'wallboard') return <SupervisorShell session={session} nav={nav} />;
+  return <Workspace session={session} nav={nav} />;
+}
+
+function SupervisorShell({ session, nav }: { session: SessionInfo; nav: ReactNode }) {
+  const [problem, setProblem] = useState<string>();
+  return (
+    <div className="shell">
+      <header className="topbar">
+        <span className="brand">Switchboard</span>
+        <span className="muted">{session.tenant.name ?? session.tenant.id}</span>
+        {nav}
+        <span className="spacer" />
+        <span className="who">{session.user.displayName}</span>
+        <button className="secondary small" type="button" onClick={() => void signOutAndLeave(session.tenant.id)}>Sign out</button>
+      </header>
+      {problem && <p className="banner error" role="alert">{problem} <button className="link" type="button" onClick={() => setProblem(undefined)}>Dismiss</button></p>}
+      <Supervisor session={session} onProblem={setProblem} />
+    </div>
+  );
 }
 
 function ChooseTenant() {

@@ -1,9 +1,9 @@
 import type { SwitchboardEvent } from './api.js';
 
 /**
- * One WebSocket to `/v1/stream` for the whole workspace: a tenant subscription (offers, messages,
- * state changes of the conversations the agent may see) and agent commands (presence, accept,
- * reject, message). The browser sends the session cookie with the upgrade and the server checks
+ * One WebSocket to `/v1/stream` for a whole view: a tenant subscription (offers, messages, state
+ * changes and statistics of what the signed-in person may see) and, for agents, agent commands
+ * (presence, accept, reject, message). The browser sends the session cookie with the upgrade and the server checks
  * the Origin. After a drop it reconnects and resubscribes with `after` = the last event id seen, so
  * nothing committed meanwhile is missed; commands in flight fail and are not resent.
  */
@@ -31,7 +31,8 @@ export class EventStream {
 
   constructor(
     private readonly tenantId: string,
-    private readonly agentId: string,
+    /** The agent commands act as; null for someone without an agent record (a supervisor). */
+    private readonly agentId: string | null,
     private readonly onEvent: (event: SwitchboardEvent) => void,
     private readonly onState: (state: StreamState) => void,
     /** Called after every (re)subscription: the caller refreshes what it shows from the API. */
@@ -95,6 +96,7 @@ export class EventStream {
   /** Runs an agent command on the socket; resolves with its result or rejects with its error. */
   command(action: string, fields: Record<string, unknown>): Promise<unknown> {
     const socket = this.socket;
+    if (this.agentId === null) return Promise.reject(new CommandError('SB_ERR_FORBIDDEN', 'Only an agent can run agent commands.'));
     if (!socket || socket.readyState !== WebSocket.OPEN) return Promise.reject(new CommandError('SB_ERR_DISCONNECTED', 'Not connected; try again in a moment.'));
     const id = `c${this.nextId++}`;
     return new Promise((resolve, reject) => {

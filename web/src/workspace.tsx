@@ -1,9 +1,12 @@
-import { useCallback, useEffect, useMemo, useRef, useState, type KeyboardEvent } from 'react';
+import { useCallback, useEffect, useMemo, useRef, useState, type KeyboardEvent, type ReactNode } from 'react';
 import {
-  signOut, signinUrl, tenantApi, type AgentStatus, type Channel, type Contact, type Conversation, type Message, type Offer, type Queue,
+  tenantApi, type AgentStatus, type Channel, type Contact, type Conversation, type Message, type Offer, type Queue,
   type SessionInfo, type SwitchboardEvent,
 } from './api.js';
+import { duration, errorText } from './format.js';
+import { signOutAndLeave } from './nav.js';
 import { EventStream, type StreamState } from './stream.js';
+import { Transcript } from './transcript.js';
 
 /** The presences an agent picks from here (the API knows a few more, set by calendars and phones). */
 const PRESENCE_CHOICES: readonly { value: string; label: string }[] = [
@@ -19,22 +22,8 @@ interface ConversationInfo {
   readonly contact: Contact | undefined;
 }
 
-function errorText(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
-}
-
-function duration(seconds: number): string {
-  const s = Math.max(0, Math.floor(seconds));
-  const m = Math.floor(s / 60);
-  return m > 0 ? `${m} min ${String(s % 60).padStart(2, '0')} s` : `${s} s`;
-}
-
-function time(iso: string): string {
-  return new Date(iso).toLocaleTimeString([], { hour: '2-digit', minute: '2-digit' });
-}
-
 /** The agent workspace: presence and load, live offers, the agent's conversations and the open one's transcript. */
-export function Workspace({ session }: { session: SessionInfo }) {
+export function Workspace({ session, nav }: { session: SessionInfo; nav?: ReactNode }) {
   const tenantId = session.tenant.id;
   const agentId = session.user.agentId;
   const api = useMemo(() => tenantApi(tenantId), [tenantId]);
@@ -207,8 +196,7 @@ export function Workspace({ session }: { session: SessionInfo }) {
 
   const doSignOut = async () => {
     stream.current?.close();
-    await signOut().catch(() => undefined);
-    location.assign(signinUrl(tenantId, '/app/'));
+    await signOutAndLeave(tenantId);
   };
 
   if (!agentId) {
@@ -235,6 +223,7 @@ export function Workspace({ session }: { session: SessionInfo }) {
       <header className="topbar">
         <span className="brand">Switchboard</span>
         <span className="muted">{session.tenant.name ?? tenantId}</span>
+        {nav}
         <span className="spacer" />
         <label className="presence">
           <span>Presence</span>
@@ -313,8 +302,6 @@ export function Workspace({ session }: { session: SessionInfo }) {
   );
 }
 
-const ROLE_LABEL: Record<Message['senderRole'], string> = { customer: 'Customer', bot: 'Bot', agent: 'Agent', supervisor: 'Supervisor', system: 'System' };
-
 function ConversationView(props: {
   info: ConversationInfo; title: string; customer: string; channel: string; messages: readonly Message[]; agentId: string; onSend: (text: string) => Promise<boolean>;
 }) {
@@ -354,24 +341,7 @@ function ConversationView(props: {
         <h2 id="conv-title">{props.title}</h2>
         <span className="muted small">{props.channel} · {props.info.conversation.state}</span>
       </header>
-      <ol className="transcript" ref={log} role="log" aria-label="Transcript" tabIndex={0}>
-        {props.messages.map((m) => {
-          const agentSide = m.visibility !== 'public';
-          const who = m.senderRole === 'agent' && m.senderId === props.agentId ? 'You'
-            : m.senderRole === 'customer' ? `${props.customer} (customer)` : ROLE_LABEL[m.senderRole] ?? m.senderRole;
-          return (
-            <li key={m.seq} className={`msg from-${m.senderRole}${agentSide ? ' agent-only' : ''}`} data-seq={m.seq}>
-              <span className="meta">
-                <span className="who">{who}</span>
-                <time dateTime={m.createdAt}>{time(m.createdAt)}</time>
-                {agentSide && <span className="badge">{m.visibility === 'whisper' ? 'Whisper · ' : 'Note · '}only agents see this</span>}
-              </span>
-              {/* Text, never HTML: React escapes it, and CSS keeps the line breaks. */}
-              <span className="text">{m.text}</span>
-            </li>
-          );
-        })}
-      </ol>
+      <Transcript ref={log} messages={props.messages} customer={props.customer} selfAgentId={props.agentId} />
       <form className="composer" onSubmit={(e) => { e.preventDefault(); void submit(); }}>
         <label htmlFor="reply" className="sr-only">Reply</label>
         <textarea id="reply" ref={input} rows={3} value={draft} placeholder={closed ? 'This conversation has ended.' : 'Write a reply (Enter sends, Shift+Enter for a new line)'}
