@@ -13,6 +13,7 @@ export const PERMISSIONS = {
   'contacts.write': 'Create and change contacts.',
   'conversations.read': 'Read conversations, participants, messages and context in scope.',
   'conversations.write': 'Create conversations, post messages, set context and change state in scope.',
+  'conversations.supervise': 'Monitor, whisper to and barge into conversations in scope; force a transfer or close.',
   'agents.read': 'List and read agents and their status in scope.',
   'agents.write': 'Create agents, change their capacity, skills and attributes.',
   'presence.read': 'Read agents\' presence and load in scope.',
@@ -54,6 +55,6 @@ export function isPermission(value: string): value is Permission {
  * scope; the use case names the queue of the resource it touches and the check happens there.
  */
 export const QUEUE_SCOPED: ReadonlySet<Permission> = new Set<Permission>([
-  'conversations.read', 'conversations.write', 'agents.read', 'presence.read', 'presence.write',
+  'conversations.read', 'conversations.write', 'conversations.supervise', 'agents.read', 'presence.read', 'presence.write',
   'queues.read', 'routing.act', 'events.read', 'reports.read',
 ]);

@@ -24,7 +24,7 @@ export const BUILT_IN_ROLE_DEFINITIONS: Readonly<Record<BuiltInRole, RoleDefinit
     name: 'supervisor',
     description: 'Watches and acts on the queues it is scoped to, their agents and conversations.',
     permissions: [
-      'tenant.read', 'channels.read', 'contacts.read', 'conversations.read', 'conversations.write', 'agents.read',
+      'tenant.read', 'channels.read', 'contacts.read', 'conversations.read', 'conversations.write', 'conversations.supervise', 'agents.read',
       'presence.read', 'presence.write', 'queues.read', 'routing.read', 'routing.act', 'events.read', 'reports.read',
       'users.read',
     ],
