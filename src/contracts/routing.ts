@@ -73,6 +73,7 @@ const QueueRoutingFields = {
   customOrder: Type.Array(OrderKeySchema, { maxItems: 10 }),
   operatingHours: Type.Union([OperatingHoursSchema, Type.Null()]),
   overflow: Type.Array(OverflowRuleSchema, { maxItems: 20 }),
+  serviceLevelSeconds: Type.Integer({ minimum: 1, maximum: 86_400, description: 'Answered within this many seconds counts toward the service level (default 20).' }),
 };
 /** Typed as the core's QueueRouting (readonly arrays) so handlers return model values unchanged. */
 export const QueueRoutingSchema = Type.Unsafe<QueueRouting>(Type.Object(QueueRoutingFields));
@@ -82,6 +83,7 @@ export const QueueRoutingPatch = Type.Object(
     customOrder: Type.Optional(QueueRoutingFields.customOrder),
     operatingHours: Type.Optional(QueueRoutingFields.operatingHours),
     overflow: Type.Optional(QueueRoutingFields.overflow),
+    serviceLevelSeconds: Type.Optional(QueueRoutingFields.serviceLevelSeconds),
   },
   strict,
 );
@@ -200,6 +202,10 @@ export const QueueStatsSchema = Type.Object({
   agentsByPresence: Type.Record(Type.String(), Type.Integer()),
   offers: Type.Object({ made: Type.Integer(), accepted: Type.Integer(), rejected: Type.Integer(), timedOut: Type.Integer() }),
   assignedDirectly: Type.Integer(),
+  serviceLevel: Type.Object({
+    thresholdSeconds: Type.Integer(), answered: Type.Integer(), withinThreshold: Type.Integer(),
+    percent: Nullable(Type.Number({ description: 'withinThreshold / answered x 100; null before the first answer.' })),
+  }),
 });
 export const AgentStatusSchema = Type.Object({
   agentId: Id, presence: PresenceSchema, presenceSince: Timestamp, capacity: Type.Integer(), usedCapacity: Type.Integer(),

@@ -150,6 +150,38 @@ for (const database of ['sqlite', 'postgres'] as const) {
       assert.equal((await snapshots()).length, 1, 'nothing happened since: no new snapshot');
     });
 
+    it('service level: the share of conversations answered within the queue\'s threshold, the same in GET /routing/stats and the snapshot event', { skip }, async () => {
+      const s = await tenantWith(w);
+      const q = await w.api.ok('POST', `${s.t}/queues`, 201, { name: 'Measured', memberIds: [s.ana.id] });
+      assert.equal(q.routing.serviceLevelSeconds, 20, 'the default threshold');
+      await w.api.ok('POST', `${s.t}/workstreams`, 201, { name: 'Chat', channelTypes: ['webchat'], fallbackQueueId: q.id, offerTimeoutSeconds: 60 });
+      const stats = async () => (await w.api.ok('GET', `${s.t}/queues/${q.id}/stats`, 200)).serviceLevel;
+      assert.deepEqual(await stats(), { thresholdSeconds: 20, answered: 0, withinThreshold: 0, percent: null }, 'nothing answered yet: no percentage');
+      const answerAfter = async (ms: number) => {
+        const conv = await s.conversation();
+        assert.equal((await s.route(conv.id)).status, 'offered');
+        await s.settle(ms);
+        const offer = (await w.api.ok('GET', `${s.t}/agents/${s.ana.id}/offers?status=pending`, 200)).items.find((o: { conversationId: string }) => o.conversationId === conv.id);
+        await w.api.ok('POST', `${s.t}/agents/${s.ana.id}/offers/${offer.id}/accept`, 200);
+      };
+      await answerAfter(5_000);
+      await answerAfter(20_000);
+      await answerAfter(25_000);
+      assert.deepEqual(await stats(), { thresholdSeconds: 20, answered: 3, withinThreshold: 2, percent: 66.7 }, 'answered in 5 s and in exactly 20 s count; 25 s does not');
+
+      // A new threshold applies to what is answered from now on; what was counted stays.
+      await w.api.ok('PATCH', `${s.t}/queues/${q.id}`, 200, { routing: { serviceLevelSeconds: 30 } });
+      await w.server.routing.idle();
+      assert.deepEqual(await stats(), { thresholdSeconds: 30, answered: 3, withinThreshold: 2, percent: 66.7 });
+      await w.api.ok('PATCH', `${s.t}/queues/${q.id}`, 400, { routing: { serviceLevelSeconds: 0 } });
+
+      await s.settle(11_000);
+      const snapshot = (await w.api.ok('GET', `${s.t}/events?limit=1000`, 200)).items.filter((e: { type: string }) => e.type === 'routing.queue_stats').at(-1);
+      const listed = (await w.api.ok('GET', `${s.t}/routing/stats`, 200)).items;
+      assert.deepEqual(snapshot.payload.queues, listed, 'the event carries exactly the figures of GET /routing/stats');
+      assert.equal(listed.find((x: { queueId: string }) => x.queueId === q.id).serviceLevel.percent, 66.7);
+    });
+
     it('relaxation: a skill requirement is dropped after the configured wait', { skip }, async () => {
       const s = await tenantWith(w);
       const q = await w.api.ok('POST', `${s.t}/queues`, 201, { name: 'Languages', memberIds: [s.ana.id, s.ben.id] });

@@ -13,6 +13,8 @@ export interface QueueStats {
   readonly agentsByPresence: Record<string, number>;
   readonly offers: { readonly made: number; readonly accepted: number; readonly rejected: number; readonly timedOut: number };
   readonly assignedDirectly: number;
+  /** Share of the answered conversations (accepted offers, direct assignments, picks) answered within the threshold. */
+  readonly serviceLevel: { readonly thresholdSeconds: number; readonly answered: number; readonly withinThreshold: number; readonly percent: number | null };
 }
 
 /** The real-time numbers of the given queues, from the engine's live state (the wallboard's figures). */
@@ -41,6 +43,11 @@ export function computeQueueStats(
       estimatedWaitSeconds: conditions.estimatedWaitSeconds, open: conditions.open, agentsByPresence,
       offers: { made: counters.offered, accepted: counters.accepted, rejected: counters.rejected, timedOut: counters.timedOut },
       assignedDirectly: counters.assigned,
+      serviceLevel: {
+        thresholdSeconds: queue.routing.serviceLevelSeconds, answered: counters.waitCount, withinThreshold: counters.withinServiceLevel,
+        // One decimal: enough for a wallboard, and stable in snapshots.
+        percent: counters.waitCount > 0 ? Math.round((counters.withinServiceLevel / counters.waitCount) * 1000) / 10 : null,
+      },
     };
   });
 }

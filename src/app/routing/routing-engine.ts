@@ -358,7 +358,10 @@ export class RoutingEngine {
 
   /** Configuration changed: rebuild the tenant from the database, keep timers, serve every line. */
   private async reload(tenantId: string): Promise<void> {
+    const previous = await this.states.get(tenantId);
     const fresh = await TenantRoutingState.load(this.deps.storage.read, tenantId);
+    // The statistics live only in memory: a settings change must not zero the wallboard.
+    if (previous) fresh.keepCounters(previous);
     this.states.set(tenantId, Promise.resolve(fresh));
     await this.drain(fresh, fresh.queuesByPriority());
   }
@@ -507,8 +510,7 @@ export class RoutingEngine {
       this.armOffer(state.tenantId, offer);
     } else {
       counters.assigned += 1;
-      counters.waitSum += now - item.enteredAt;
-      counters.waitCount += 1;
+      state.recordAnswer(item.queueId, now - item.enteredAt);
     }
   }
 
@@ -707,10 +709,8 @@ export class RoutingEngine {
     this.offerTimers.delete(offerId);
     state.putAgent({ ...agent, missedOffers: 0 });
     state.putItem(next);
-    const counters = state.counter(item.queueId);
-    counters.accepted += 1;
-    counters.waitSum += now - item.enteredAt;
-    counters.waitCount += 1;
+    state.counter(item.queueId).accepted += 1;
+    state.recordAnswer(item.queueId, now - item.enteredAt);
     return { ...offer, status: 'accepted', resolvedAt: nowIso };
   }
 
@@ -830,10 +830,8 @@ export class RoutingEngine {
     });
     state.putAgent({ ...agent, usedCapacity: agent.usedCapacity + item.cost, lastAssignedAt: nowIso });
     state.putItem(next);
-    const counters = state.counter(queueId);
-    counters.assigned += 1;
-    counters.waitSum += now - item.enteredAt;
-    counters.waitCount += 1;
+    state.counter(queueId).assigned += 1;
+    state.recordAnswer(queueId, now - item.enteredAt);
     return next;
   }
 

@@ -1,6 +1,6 @@
 import type { Agent, Queue } from '../../core/model.js';
 import type { AgentSnapshot, Presence } from '../../core/routing/agent-selection.js';
-import type { RoutingItem } from '../../core/routing/routing-model.js';
+import { DEFAULT_SERVICE_LEVEL_SECONDS, type RoutingItem } from '../../core/routing/routing-model.js';
 import type { StoreReads } from '../ports/storage.js';
 import { AgentIndex } from './agent-index.js';
 import { compileWorkstream, type CompiledWorkstream } from './routing-config-checks.js';
@@ -13,10 +13,14 @@ export interface QueueCounters {
   rejected: number;
   timedOut: number;
   assigned: number;
-  /** Sum and count of waits (ms) of conversations that left the line to an agent. */
+  /** Sum and count of waits (ms) of conversations that left the line to an agent: the answered ones. */
   waitSum: number;
   waitCount: number;
+  /** Answered ones whose wait was within the queue's service level threshold at the time. */
+  withinServiceLevel: number;
 }
+
+const NO_COUNTS: QueueCounters = Object.freeze({ offered: 0, accepted: 0, rejected: 0, timedOut: 0, assigned: 0, waitSum: 0, waitCount: 0, withinServiceLevel: 0 });
 
 export function toSnapshot(agent: Agent): AgentSnapshot {
   return {
@@ -93,7 +97,7 @@ export class TenantRoutingState {
       id: queue.id, method: queue.routing.assignmentMethod, memberIds: queue.memberIds, lastRoundRobinId, customOrder: queue.routing.customOrder,
     });
     if (!this.lines.has(queue.id)) this.lines.set(queue.id, new WaitingLine());
-    if (!this.counters.has(queue.id)) this.counters.set(queue.id, { offered: 0, accepted: 0, rejected: 0, timedOut: 0, assigned: 0, waitSum: 0, waitCount: 0 });
+    if (!this.counters.has(queue.id)) this.counters.set(queue.id, { ...NO_COUNTS });
   }
 
   /** Records an item and keeps the waiting lines in step with its status. */
@@ -133,10 +137,28 @@ export class TenantRoutingState {
   counter(queueId: string): QueueCounters {
     let c = this.counters.get(queueId);
     if (!c) {
-      c = { offered: 0, accepted: 0, rejected: 0, timedOut: 0, assigned: 0, waitSum: 0, waitCount: 0 };
+      c = { ...NO_COUNTS };
       this.counters.set(queueId, c);
     }
     return c;
+  }
+
+  /**
+   * A conversation left the queue's line to an agent (offer accepted, assigned directly, picked)
+   * after waiting `waitedMs`: its wait counts toward the average and, against the threshold the
+   * queue has now, toward the service level.
+   */
+  recordAnswer(queueId: string, waitedMs: number): void {
+    const counters = this.counter(queueId);
+    counters.waitSum += waitedMs;
+    counters.waitCount += 1;
+    const threshold = this.queues.get(queueId)?.routing.serviceLevelSeconds ?? DEFAULT_SERVICE_LEVEL_SECONDS;
+    if (waitedMs <= threshold * 1000) counters.withinServiceLevel += 1;
+  }
+
+  /** Takes over the statistics of the queues that still exist from the state this one replaces. */
+  keepCounters(previous: TenantRoutingState): void {
+    for (const [queueId, counters] of previous.counters) if (this.queues.has(queueId)) this.counters.set(queueId, counters);
   }
 
   /** Queues of an agent, most important first: freed capacity serves them in this order. */

@@ -86,13 +86,19 @@ export interface QueueRouting {
   readonly customOrder: readonly OrderKey[];
   readonly operatingHours: OperatingHours | null;
   readonly overflow: readonly OverflowRule[];
+  /** Service level: a conversation answered within this many seconds of entering the queue counts as within target. */
+  readonly serviceLevelSeconds: number;
 }
+
+/** The common contact-centre target ("80% answered in 20 s") names 20 seconds; queues may set their own. */
+export const DEFAULT_SERVICE_LEVEL_SECONDS = 20;
 
 export const DEFAULT_QUEUE_ROUTING: QueueRouting = Object.freeze({
   assignmentMethod: 'highest-capacity',
   customOrder: [],
   operatingHours: null,
   overflow: [],
+  serviceLevelSeconds: DEFAULT_SERVICE_LEVEL_SECONDS,
 });
 
 /** Where a conversation stands in routing; one per conversation that entered routing. */
