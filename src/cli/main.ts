@@ -3,6 +3,7 @@ import type { AppDeps } from '../app/deps.js';
 import { createAdminApiKey, ensureBootstrapKey, type IssuedApiKey } from '../app/use-cases/create-api-key.js';
 import { ensureDemoDirectLineSecret, type DemoSecret } from '../app/webchat/demo-secret.js';
 import { DEMO_TENANT_NAME, seedDemo, type DemoData } from '../app/use-cases/seed-demo.js';
+import { ensureDemoPeople, type DemoPeople } from '../app/use-cases/seed-demo-people.js';
 import { RoutingEngine } from '../app/routing/routing-engine.js';
 import { CryptoRandom, TimerScheduler } from '../adapters/system/timer-scheduler.js';
 import { SystemClock } from '../adapters/system/system-clock.js';
@@ -115,6 +116,7 @@ async function serve(config: Config, options: { demo: boolean }): Promise<number
     const port = (sb.app.server.address() as AddressInfo).port;
     await ensureDemoBot(sb.deps, `http://127.0.0.1:${port}${DEMO_BOT_PATH}`);
     printDemoWebchat(demoChat, address);
+    printDemoPeople(demoChat.tenantId, await ensureDemoPeople(sb.identity, demoChat.tenantId, config.demoPassword), address);
   }
   sb.logger.info({ address, database: sb.deps.storage.kind, sources: config.sources }, 'switchboard listening');
   out(`Switchboard ${VERSION} is listening on ${address} (${sb.deps.storage.kind}); API docs at ${address}/docs`);
@@ -132,11 +134,11 @@ async function serve(config: Config, options: { demo: boolean }): Promise<number
 }
 
 /** The demo tenant's web chat channel and its Direct Line secret, when the demo tenant exists. */
-async function demoWebchat(sb: Switchboard, config: Config): Promise<{ channelId: string; secret: DemoSecret } | undefined> {
+async function demoWebchat(sb: Switchboard, config: Config): Promise<{ tenantId: string; channelId: string; secret: DemoSecret } | undefined> {
   const tenant = (await sb.deps.storage.read.listTenants()).find((t) => t.name === DEMO_TENANT_NAME);
   const channel = tenant && (await sb.deps.storage.read.listChannels(tenant.id)).find((c) => c.type === 'webchat');
   if (!tenant || !channel) return undefined;
-  return { channelId: channel.id, secret: await ensureDemoDirectLineSecret(sb.webchat.deps, tenant.id, channel.id, config.demoDirectLineSecret) };
+  return { tenantId: tenant.id, channelId: channel.id, secret: await ensureDemoDirectLineSecret(sb.webchat.deps, tenant.id, channel.id, config.demoDirectLineSecret) };
 }
 
 function printDemoWebchat(chat: { channelId: string; secret: DemoSecret }, address: string): void {
@@ -150,6 +152,14 @@ function printDemoWebchat(chat: { channelId: string; secret: DemoSecret }, addre
     out(`    ${chat.secret.value}`);
     out(`  curl -X POST -H "Authorization: Bearer <secret>" ${address}/v3/directline/tokens/generate`);
   }
+  out('');
+}
+
+function printDemoPeople(tenantId: string, demo: DemoPeople, address: string): void {
+  out(`Web app: ${address}/app/?tenant=${tenantId} (agent workspace and supervisor wallboard); sign in as`);
+  const width = Math.max(...demo.people.map((p) => p.email.length));
+  for (const person of demo.people) out(`    ${person.email.padEnd(width)}  ${person.role.padEnd(13)} ${person.displayName}`);
+  out(`  password for all of them${demo.fixed ? ' (from SWITCHBOARD_DEMO_PASSWORD)' : ' (fix it with SWITCHBOARD_DEMO_PASSWORD)'}: ${demo.password}`);
   out('');
 }
 
@@ -204,10 +214,7 @@ function printDemo(demo: DemoData, config: Config): void {
   out(`  curl -H "Authorization: Bearer $KEY" ${base}/v1/tenants/${demo.tenant.id}/conversations/${demo.conversation?.id}/routing`);
   out(`  API reference: ${base}/docs`);
   out('');
-  out('Answer in the agent workspace: give Bob a sign-in (the password is read from stdin; switchboard is node bin/switchboard.js)');
-  out(`  printf '%s' "$PASSWORD" | switchboard users invite --tenant ${demo.tenant.id} --email bob@demo.example --name "Bob Agent" \\`);
-  out(`       --role agent --agent ${demo.agents?.[1]?.id} --password-stdin`);
-  out(`  then open ${base}/app/?tenant=${demo.tenant.id} and sign in as bob@demo.example`);
+  out('Answer in the agent workspace and watch the wallboard: the web app\'s sign-ins are printed below.');
   out('');
 }
 

@@ -30,6 +30,8 @@ export interface Config {
   readonly identity: IdentitySettings;
   /** The demo web chat channel's Direct Line secret, when fixed by the configuration. */
   readonly demoDirectLineSecret: string | null;
+  /** The demo people's shared password (SWITCHBOARD_DEMO_PASSWORD); null: generated on the first start. */
+  readonly demoPassword: string | null;
   /** Where the configuration came from, for the start-up log. */
   readonly sources: readonly string[];
 }
@@ -66,6 +68,7 @@ export const SETTINGS = [
   { env: 'SWITCHBOARD_LOCKOUT_THRESHOLD', file: 'lockoutThreshold', default: '5', doc: 'Failed password sign-ins in a row that lock an account.' },
   { env: 'SWITCHBOARD_LOCKOUT_MINUTES', file: 'lockoutMinutes', default: '15', doc: 'How long a locked account stays locked.' },
   { env: 'SWITCHBOARD_DEMO_DIRECTLINE_SECRET', file: 'demoDirectLineSecret', default: '(unset: a new one printed at each start)', doc: 'Fixes the Direct Line secret of the demo web chat channel (sbdl_ and 32+ more characters), for acceptance checks and scripts.' },
+  { env: 'SWITCHBOARD_DEMO_PASSWORD', file: 'demoPassword', default: '(unset: generated on the first start, printed at each start)', doc: 'The password of the demo tenant\'s people (agents, supervisor, administrator), 12 to 256 characters; set again on every start.' },
 ] as const;
 
 type Env = Readonly<Record<string, string | undefined>>;
@@ -152,9 +155,14 @@ export function loadConfig(env: Env, cwd: string = process.cwd()): Config {
     problems.push('demoDirectLineSecret (SWITCHBOARD_DEMO_DIRECTLINE_SECRET) must be sbdl_ followed by 32 to 200 letters, digits, _ or -');
   }
 
+  const demoPassword = pick('SWITCHBOARD_DEMO_PASSWORD', 'demoPassword') ?? null;
+  if (demoPassword !== null && (demoPassword.length < 12 || demoPassword.length > 256)) {
+    problems.push('demoPassword (SWITCHBOARD_DEMO_PASSWORD) must be 12 to 256 characters');
+  }
+
   if (problems.length > 0) throw new ConfigError(problems);
   return Object.freeze({
-    host, port, dataDir, database: Object.freeze(database), bus: 'in-process', logLevel: logLevel as LogLevel, bodyLimit, routingStatsSeconds, identity, demoDirectLineSecret,
+    host, port, dataDir, database: Object.freeze(database), bus: 'in-process', logLevel: logLevel as LogLevel, bodyLimit, routingStatsSeconds, identity, demoDirectLineSecret, demoPassword,
     sources: Object.freeze(sources),
   });
 }
