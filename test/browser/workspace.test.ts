@@ -13,6 +13,7 @@ import { createWorkstream } from '../../src/app/use-cases/create-workstream.js';
 import { createDirectLineSecret } from '../../src/app/webchat/directline-secrets.js';
 import { browserSkip, useBrowser } from '../support/browser.js';
 import { customerOnDirectLine } from '../support/directline-customer.js';
+import { eventually } from '../support/eventually.js';
 import { startTestServer, type TestServer } from '../support/test-server.js';
 
 /**
@@ -34,7 +35,8 @@ const XSS = '<img src=x onerror=alert(1)>';
  * The agent workspace (the web app at `/app/`) in Chromium against a real Switchboard on SQLite:
  * the agent signs in through the sign-in page and comes back, goes available, gets the offer of a
  * chat a customer starts on Direct Line (the service the widget uses), accepts, reads and answers;
- * the customer gets the answer; HTML a customer sends stays text; an internal note is marked.
+ * the customer gets the answer; HTML a customer sends stays text; an internal note is marked; the
+ * agent transfers to a colleague with a note, who accepts and answers.
  */
 describe('the agent workspace in a real browser', { skip: browserSkip() }, () => {
   const browser = useBrowser({ timeoutMs: 15_000 });
@@ -42,6 +44,7 @@ describe('the agent workspace in a real browser', { skip: browserSkip() }, () =>
   let base: string;
   let tenantId: string;
   let agentId: string;
+  let bobId: string;
   let secret: string;
 
   before(async () => {
@@ -54,7 +57,8 @@ describe('the agent workspace in a real browser', { skip: browserSkip() }, () =>
     const channel = await createChannel(sb.deps, SYSTEM_CALLER, tenantId, { type: 'webchat', name: 'Website chat', config: { title: 'Acme Support' } });
     secret = (await createDirectLineSecret(sb.webchat.deps, SYSTEM_CALLER, tenantId, channel.id)).value;
     agentId = (await createAgent(sb.deps, SYSTEM_CALLER, tenantId, { kind: 'human', displayName: 'Alice Agent', email: EMAIL, capacity: 2, skills: {} })).id;
-    const queue = await createQueue(sb.deps, SYSTEM_CALLER, tenantId, { name: 'General', priority: 1, memberIds: [agentId], routing: { assignmentMethod: 'longest-idle' } });
+    bobId = (await createAgent(sb.deps, SYSTEM_CALLER, tenantId, { kind: 'human', displayName: 'Bob Agent', email: 'bob@demo.example', capacity: 2, skills: {} })).id;
+    const queue = await createQueue(sb.deps, SYSTEM_CALLER, tenantId, { name: 'General', priority: 1, memberIds: [agentId, bobId], routing: { assignmentMethod: 'longest-idle' } });
     await createWorkstream(sb.deps, SYSTEM_CALLER, tenantId, { name: 'Website chat', channelTypes: ['webchat'], fallbackQueueId: queue.id, classificationRules: [], routeRules: [] });
     await inviteUser(sb.identity, SYSTEM_CALLER, tenantId, { email: EMAIL, displayName: 'Alice Agent', password: PASSWORD, agentId, roles: [{ role: 'agent' }] });
   });
@@ -140,6 +144,30 @@ describe('the agent workspace in a real browser', { skip: browserSkip() }, () =>
       assert.ok(!customer.seen.some((a) => a.text === 'Customer asked about order 1042'), 'the customer never gets the note');
 
       await shoot(page, 'agent-workspace.png');
+
+      // Transfer to Bob with a note: Bob is offered the conversation, accepts, and reads the note.
+      const inject = (method: 'GET' | 'POST' | 'PUT', url: string, body?: unknown) => sb.app.inject({
+        method, url: `/v1/tenants/${tenantId}${url}`, headers: { ...sb.auth, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
+        ...(body === undefined ? {} : { payload: JSON.stringify(body) }),
+      });
+      assert.equal((await inject('PUT', `/agents/${bobId}/presence`, { presence: 'available' })).statusCode, 200);
+      await page.getByRole('button', { name: 'Transfer…' }).click();
+      const transfer = page.getByRole('form', { name: 'Transfer' });
+      await transfer.getByRole('combobox', { name: 'Transfer to' }).selectOption({ label: 'Bob Agent' });
+      await transfer.getByRole('textbox', { name: 'Transfer note' }).fill('Order 1042, refund approved');
+      await transfer.getByRole('button', { name: 'Transfer' }).click();
+      await page.waitForFunction(() => document.querySelector('#convs-h .count')?.textContent === '0');
+      let bobOffer: string | undefined;
+      await eventually(async () => {
+        bobOffer = (await inject('GET', `/agents/${bobId}/status`)).json().pendingOffers[0]?.id;
+        assert.ok(bobOffer, 'Bob is offered the transferred conversation');
+      });
+      assert.equal((await inject('POST', `/agents/${bobId}/offers/${bobOffer}/accept`)).statusCode, 200);
+      const afterTransfer = (await inject('GET', `/conversations/${conversationId}/messages?after=0`)).json().items as { text: string; visibility: string }[];
+      assert.deepEqual(afterTransfer.filter((m) => m.text.startsWith('Transfer note')).map((m) => [m.text, m.visibility]), [['Transfer note: Order 1042, refund approved', 'internal']]);
+      assert.equal((await inject('POST', `/conversations/${conversationId}/messages`, { senderRole: 'agent', senderId: bobId, text: 'Bob here, your refund is on its way.' })).statusCode, 201);
+      await customer.received('Bob here, your refund is on its way.');
+      assert.ok(!customer.seen.some((a) => a.text?.startsWith('Transfer note')), 'the customer never gets the transfer note');
     } finally {
       customer.end();
     }

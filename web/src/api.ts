@@ -149,7 +149,8 @@ export function tenantApi(tenantId: string) {
     conversation: (conversationId: string) => request<Conversation>('GET', `${t}/conversations/${id(conversationId)}`),
     messages: (conversationId: string, after: number) =>
       request<{ items: Message[]; lastSeq: number }>('GET', `${t}/conversations/${id(conversationId)}/messages?after=${after}&limit=500`),
-    // The supervisor's reads and actions (the server checks scope and permission on each).
+    // The supervisor's reads and actions, and the workspace's transfers and consults (the server
+    // checks scope and permission on each).
     queueStats: () => request<{ items: QueueStats[] }>('GET', `${t}/routing/stats`).then((r) => r.items),
     agentBoard: () => request<{ items: AgentBoardEntry[] }>('GET', `${t}/routing/agents`).then((r) => r.items),
     conversations: (filter: { queueId?: string; agentId?: string; state?: string }) => {
@@ -169,6 +170,10 @@ export function tenantApi(tenantId: string) {
     changeState: (conversationId: string, to: string, reason?: string) =>
       request<Conversation>('POST', `${t}/conversations/${id(conversationId)}/state`, { to, ...(reason ? { reason } : {}) }),
     setPresence: (agentId: string, presence: string) => request<unknown>('PUT', `${t}/agents/${id(agentId)}/presence`, { presence }),
+    agents: () => request<{ items: (Agent & { kind: 'human' | 'bot' })[] }>('GET', `${t}/agents`).then((r) => r.items),
+    transferToAgent: (conversationId: string, agentId: string, reason?: string) =>
+      request<unknown>('POST', `${t}/conversations/${id(conversationId)}/transfer`, { agentId, ...(reason ? { reason } : {}) }),
+    consult: (conversationId: string, agentId: string) => request<Participant>('POST', `${t}/conversations/${id(conversationId)}/consult`, { agentId }),
   };
 }
 export type TenantApi = ReturnType<typeof tenantApi>;

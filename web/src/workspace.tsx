@@ -1,6 +1,6 @@
 import { useCallback, useEffect, useMemo, useRef, useState, type KeyboardEvent, type ReactNode } from 'react';
 import {
-  tenantApi, type AgentStatus, type Channel, type Contact, type Conversation, type Message, type Offer, type Queue,
+  tenantApi, type Agent, type AgentStatus, type Channel, type Contact, type Conversation, type Message, type Offer, type Queue,
   type SessionInfo, type SwitchboardEvent,
 } from './api.js';
 import { duration, errorText } from './format.js';
@@ -30,6 +30,7 @@ export function Workspace({ session, nav }: { session: SessionInfo; nav?: ReactN
 
   const [status, setStatus] = useState<AgentStatus>();
   const [queues, setQueues] = useState<ReadonlyMap<string, Queue>>(new Map());
+  const [colleagues, setColleagues] = useState<readonly Agent[]>([]);
   const [channels, setChannels] = useState<ReadonlyMap<string, Channel>>(new Map());
   const [infos, setInfos] = useState<ReadonlyMap<string, ConversationInfo>>(new Map());
   const [messages, setMessages] = useState<ReadonlyMap<string, readonly Message[]>>(new Map());
@@ -144,6 +145,7 @@ export function Workspace({ session, nav }: { session: SessionInfo; nav?: ReactN
     if (!agentId) return undefined;
     api.queues().then((items) => setQueues(new Map(items.map((q) => [q.id, q]))), () => undefined);
     api.channels().then((items) => setChannels(new Map(items.map((c) => [c.id, c]))), () => undefined);
+    api.agents().then((items) => setColleagues(items.filter((a) => a.kind === 'human' && a.id !== agentId)), () => undefined);
     const s = new EventStream(tenantId, agentId, (e) => onEventRef.current(e), setStreamState, () => void refreshRef.current());
     stream.current = s;
     return () => s.close();
@@ -184,6 +186,29 @@ export function Workspace({ session, nav }: { session: SessionInfo; nav?: ReactN
     if (result) addMessages(conversationId, [result]);
     return result !== undefined;
   };
+  /** Work on the open conversation through the REST API; a transfer's note goes first, as an internal message the next agent reads. */
+  const act = async (what: string, work: () => Promise<unknown>): Promise<boolean> => {
+    try {
+      setProblem(undefined);
+      await work();
+      void refresh();
+      return true;
+    } catch (error) {
+      setProblem(`${what}: ${errorText(error)}`);
+      return false;
+    }
+  };
+  const actions: ConversationActions = {
+    transfer: (conversationId, target, note) => act('Could not transfer', async () => {
+      if (note) await stream.current!.command('message', { conversationId, text: `Transfer note: ${note}`, visibility: 'internal', idempotencyKey: crypto.randomUUID() });
+      if (target.kind === 'queue') await api.transfer(conversationId, target.id, note || undefined);
+      else await api.transferToAgent(conversationId, target.id, note || undefined);
+    }),
+    consult: (conversationId, colleagueId) => act('Could not invite the colleague', () => api.consult(conversationId, colleagueId)),
+    wrapUp: (conversationId) => act('Could not end the conversation', () => stream.current!.command('wrap-up', { conversationId })),
+    close: (conversationId) => act('Could not close the conversation', () => stream.current!.command('close', { conversationId })),
+  };
+
   const open = (conversationId: string) => {
     setOpenId(conversationId);
     setUnread((u) => {
@@ -294,7 +319,8 @@ export function Workspace({ session, nav }: { session: SessionInfo; nav?: ReactN
         </nav>
         <main className="main">
           {openId && openInfo
-            ? <ConversationView key={openId} info={openInfo} title={customerName(openInfo)} customer={openInfo.contact?.displayName ?? 'Customer'} channel={channelLabel(openInfo)} messages={messages.get(openId) ?? []} agentId={agentId} onSend={(text) => send(openId, text)} />
+            ? <ConversationView key={openId} info={openInfo} title={customerName(openInfo)} customer={openInfo.contact?.displayName ?? 'Customer'} channel={channelLabel(openInfo)} messages={messages.get(openId) ?? []} agentId={agentId} onSend={(text) => send(openId, text)}
+              queues={[...queues.values()]} colleagues={colleagues} actions={actions} />
             : <div className="placeholder muted"><p>{assigned.length > 0 ? 'Choose a conversation.' : 'Accepted conversations open here.'}</p></div>}
         </main>
       </div>
@@ -302,8 +328,18 @@ export function Workspace({ session, nav }: { session: SessionInfo; nav?: ReactN
   );
 }
 
+type TransferTarget = { kind: 'queue' | 'agent'; id: string };
+
+interface ConversationActions {
+  transfer(conversationId: string, target: TransferTarget, note: string): Promise<boolean>;
+  consult(conversationId: string, colleagueId: string): Promise<boolean>;
+  wrapUp(conversationId: string): Promise<boolean>;
+  close(conversationId: string): Promise<boolean>;
+}
+
 function ConversationView(props: {
   info: ConversationInfo; title: string; customer: string; channel: string; messages: readonly Message[]; agentId: string; onSend: (text: string) => Promise<boolean>;
+  queues: readonly Queue[]; colleagues: readonly Agent[]; actions: ConversationActions;
 }) {
   const [draft, setDraft] = useState('');
   const [sending, setSending] = useState(false);
@@ -340,6 +376,8 @@ function ConversationView(props: {
       <header className="conv-head">
         <h2 id="conv-title">{props.title}</h2>
         <span className="muted small">{props.channel} · {props.info.conversation.state}</span>
+        <span className="spacer" />
+        <ConversationToolbar conversationId={props.info.conversation.id} state={props.info.conversation.state} queues={props.queues} colleagues={props.colleagues} actions={props.actions} />
       </header>
       <Transcript ref={log} messages={props.messages} customer={props.customer} selfAgentId={props.agentId} />
       <form className="composer" onSubmit={(e) => { e.preventDefault(); void submit(); }}>
@@ -349,5 +387,63 @@ function ConversationView(props: {
         <button className="primary" type="submit" disabled={closed || sending || draft.trim().length === 0}>Send</button>
       </form>
     </section>
+  );
+}
+
+/**
+ * The agent's actions on the open conversation: transfer to a queue or a colleague with a note,
+ * invite a colleague to consult, end it (wrap-up) and close it. One panel opens at a time.
+ */
+function ConversationToolbar(props: { conversationId: string; state: string; queues: readonly Queue[]; colleagues: readonly Agent[]; actions: ConversationActions }) {
+  const [panel, setPanel] = useState<'transfer' | 'consult'>();
+  const [target, setTarget] = useState('');
+  const [note, setNote] = useState('');
+  const [colleague, setColleague] = useState('');
+  const { conversationId, actions } = props;
+  const active = props.state === 'active';
+  const toggle = (next: 'transfer' | 'consult') => setPanel((p) => (p === next ? undefined : next));
+  const [kind, id] = target.split(':') as ['queue' | 'agent' | '', string];
+
+  return (
+    <div className="toolbar">
+      <div className="actions">
+        {active && <button className="secondary small" type="button" aria-expanded={panel === 'transfer'} onClick={() => toggle('transfer')}>Transfer…</button>}
+        {active && <button className="secondary small" type="button" aria-expanded={panel === 'consult'} onClick={() => toggle('consult')}>Consult…</button>}
+        {active && <button className="secondary small" type="button" onClick={() => void actions.wrapUp(conversationId)}>End and wrap up</button>}
+        {(active || props.state === 'wrap_up') && <button className="danger small" type="button" onClick={() => void actions.close(conversationId)}>Close</button>}
+      </div>
+      {panel === 'transfer' && (
+        <form className="popover" aria-label="Transfer" onSubmit={(e) => {
+          e.preventDefault();
+          if (kind && id) void actions.transfer(conversationId, { kind, id }, note.trim()).then((ok) => ok && setPanel(undefined));
+        }}>
+          <label>To
+            <select value={target} onChange={(e) => setTarget(e.target.value)} autoFocus aria-label="Transfer to">
+              <option value="">Choose…</option>
+              <optgroup label="Queues">{props.queues.map((q) => <option key={q.id} value={`queue:${q.id}`}>{q.name}</option>)}</optgroup>
+              <optgroup label="Colleagues">{props.colleagues.map((a) => <option key={a.id} value={`agent:${a.id}`}>{a.displayName}</option>)}</optgroup>
+            </select>
+          </label>
+          <label>Note for the next agent
+            <textarea rows={2} value={note} onChange={(e) => setNote(e.target.value)} maxLength={500} aria-label="Transfer note" />
+          </label>
+          <button className="primary small" type="submit" disabled={!kind || !id}>Transfer</button>
+        </form>
+      )}
+      {panel === 'consult' && (
+        <form className="popover" aria-label="Consult" onSubmit={(e) => {
+          e.preventDefault();
+          if (colleague) void actions.consult(conversationId, colleague).then((ok) => ok && setPanel(undefined));
+        }}>
+          <label>Colleague
+            <select value={colleague} onChange={(e) => setColleague(e.target.value)} autoFocus aria-label="Consult colleague">
+              <option value="">Choose…</option>
+              {props.colleagues.map((a) => <option key={a.id} value={a.id}>{a.displayName}</option>)}
+            </select>
+          </label>
+          <button className="primary small" type="submit" disabled={!colleague}>Invite</button>
+        </form>
+      )}
+    </div>
   );
 }
