@@ -114,6 +114,12 @@ describe('the agent workspace in a real browser', { skip: browserSkip() }, () =>
       await page.waitForFunction(() => document.querySelector('[data-testid="load"]')?.textContent === '1 / 2');
       assert.equal(await page.getByRole('article', { name: /^Offer from/ }).count(), 0, 'the offer is gone once accepted');
 
+      // The context panel: the variables the channel set, and why the conversation came to Alice.
+      const context = page.getByRole('complementary', { name: 'Context' });
+      await context.getByText('customer.authenticated').waitFor();
+      await context.getByText(/first eligible member in longest-idle order/).waitFor();
+      assert.match(await context.innerText(), /Queue General/);
+
       // The reply box has the focus; Enter sends, the customer receives it.
       const reply = page.getByRole('textbox', { name: 'Reply' });
       await reply.waitFor();

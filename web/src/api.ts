@@ -153,7 +153,11 @@ export function tenantApi(tenantId: string) {
     // checks scope and permission on each).
     queueStats: () => request<{ items: QueueStats[] }>('GET', `${t}/routing/stats`).then((r) => r.items),
     agentBoard: () => request<{ items: AgentBoardEntry[] }>('GET', `${t}/routing/agents`).then((r) => r.items),
-    conversations: (filter: { queueId?: string; agentId?: string; state?: string }) => {
+    context: (conversationId: string) =>
+      request<{ items: { name: string; type: string; value: unknown }[] }>('GET', `${t}/conversations/${id(conversationId)}/context`).then((r) => r.items),
+    routing: (conversationId: string) =>
+      request<{ decisions: { kind: string; at: string; explanation: Record<string, unknown> }[] }>('GET', `${t}/conversations/${id(conversationId)}/routing`),
+    conversations: (filter: { queueId?: string | undefined; agentId?: string | undefined; state?: string | undefined; contactId?: string | undefined }) => {
       const query = new URLSearchParams({ limit: '100' });
       for (const [k, v] of Object.entries(filter)) if (v) query.set(k, v);
       return request<{ items: Conversation[] }>('GET', `${t}/conversations?${query}`).then((r) => r.items);

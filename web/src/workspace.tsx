@@ -3,6 +3,7 @@ import {
   tenantApi, type Agent, type AgentStatus, type Channel, type Contact, type Conversation, type Message, type Offer, type Queue,
   type SessionInfo, type SwitchboardEvent,
 } from './api.js';
+import { ContextPanel } from './context-panel.js';
 import { duration, errorText } from './format.js';
 import { signOutAndLeave } from './nav.js';
 import { EventStream, type StreamState } from './stream.js';
@@ -320,7 +321,7 @@ export function Workspace({ session, nav }: { session: SessionInfo; nav?: ReactN
         <main className="main">
           {openId && openInfo
             ? <ConversationView key={openId} info={openInfo} title={customerName(openInfo)} customer={openInfo.contact?.displayName ?? 'Customer'} channel={channelLabel(openInfo)} messages={messages.get(openId) ?? []} agentId={agentId} onSend={(text) => send(openId, text)}
-              queues={[...queues.values()]} colleagues={colleagues} actions={actions} />
+              queues={[...queues.values()]} colleagues={colleagues} actions={actions} context={<ContextPanel api={api} conversation={openInfo.conversation} agentId={agentId} queues={queues} />} />
             : <div className="placeholder muted"><p>{assigned.length > 0 ? 'Choose a conversation.' : 'Accepted conversations open here.'}</p></div>}
         </main>
       </div>
@@ -339,7 +340,7 @@ interface ConversationActions {
 
 function ConversationView(props: {
   info: ConversationInfo; title: string; customer: string; channel: string; messages: readonly Message[]; agentId: string; onSend: (text: string) => Promise<boolean>;
-  queues: readonly Queue[]; colleagues: readonly Agent[]; actions: ConversationActions;
+  queues: readonly Queue[]; colleagues: readonly Agent[]; actions: ConversationActions; context: ReactNode;
 }) {
   const [draft, setDraft] = useState('');
   const [sending, setSending] = useState(false);
@@ -372,6 +373,7 @@ function ConversationView(props: {
   };
 
   return (
+    <>
     <section className="conversation" aria-labelledby="conv-title">
       <header className="conv-head">
         <h2 id="conv-title">{props.title}</h2>
@@ -387,6 +389,8 @@ function ConversationView(props: {
         <button className="primary" type="submit" disabled={closed || sending || draft.trim().length === 0}>Send</button>
       </form>
     </section>
+    {props.context}
+    </>
   );
 }
 
@@ -409,7 +413,7 @@ function ConversationToolbar(props: { conversationId: string; state: string; que
       <div className="actions">
         {active && <button className="secondary small" type="button" aria-expanded={panel === 'transfer'} onClick={() => toggle('transfer')}>Transfer…</button>}
         {active && <button className="secondary small" type="button" aria-expanded={panel === 'consult'} onClick={() => toggle('consult')}>Consult…</button>}
-        {active && <button className="secondary small" type="button" onClick={() => void actions.wrapUp(conversationId)}>End and wrap up</button>}
+        {active && <button className="secondary small" type="button" onClick={() => void actions.wrapUp(conversationId)}>Wrap up</button>}
         {(active || props.state === 'wrap_up') && <button className="danger small" type="button" onClick={() => void actions.close(conversationId)}>Close</button>}
       </div>
       {panel === 'transfer' && (
