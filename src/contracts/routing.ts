@@ -5,7 +5,7 @@ import { WEEKDAYS } from '../core/routing/operating-hours.js';
 import { DECISION_KINDS, ITEM_STATUSES, OFFER_STATUSES, WAITING_ORDERS, WORKSTREAM_MODES, type QueueRouting, type Workstream } from '../core/routing/routing-model.js';
 import { Id, Name, Nullable, Timestamp, literals } from './common.js';
 import { CONTEXT_TYPES } from '../core/context-variable.js';
-import { CHANNEL_TYPES } from '../core/model.js';
+import { AGENT_KINDS, CHANNEL_TYPES } from '../core/model.js';
 
 const strict = { additionalProperties: false } as const;
 
@@ -207,8 +207,11 @@ export const QueueStatsSchema = Type.Object({
     percent: Nullable(Type.Number({ description: 'withinThreshold / answered x 100; null before the first answer.' })),
   }),
 });
-export const AgentStatusSchema = Type.Object({
+const AgentStatusFields = {
   agentId: Id, presence: PresenceSchema, presenceSince: Timestamp, capacity: Type.Integer(), usedCapacity: Type.Integer(),
   conversations: Type.Array(Type.Object({ conversationId: Id, status: Type.String(), queueId: Id })),
   pendingOffers: Type.Array(OfferSchema), missedOffers: Type.Integer(), lastAssignedAt: Nullable(Type.String()),
-});
+};
+export const AgentStatusSchema = Type.Object(AgentStatusFields);
+/** One line of the wallboard's agent list: the status with who the agent is. */
+export const AgentBoardEntrySchema = Type.Object({ ...AgentStatusFields, displayName: Type.String(), kind: literals(AGENT_KINDS) });

@@ -251,6 +251,32 @@ export function storageContract(name: string, open: () => Promise<StorageHarness
       assert.deepEqual((await r.listConversations(tenant.id, { state: ['queued', 'open'], contactId: made[0]!.contactId }, { limit: 10 })).map((c) => c.id), [made[0]!.id]);
     });
 
+    it('filters conversations by the agent taking part in them now (active agent or bot participants only)', async () => {
+      const { tenant, channel } = await world();
+      const [a, b, c] = [await conversationIn(tenant.id, channel.id), await conversationIn(tenant.id, channel.id), await conversationIn(tenant.id, channel.id)];
+      const at = new Date().toISOString();
+      const part = (conversationId: string, role: 'agent' | 'bot' | 'supervisor', refId: string) => ({
+        id: deps.ids.next('par'), tenantId: tenant.id, conversationId, role, refId, displayName: refId, audience: role === 'bot' ? 'customer' as const : 'agent' as const, joinedAt: at, leftAt: null,
+      });
+      const left = part(b.id, 'agent', 'agt_ana');
+      await harness.storage.transaction(async (tx) => {
+        await tx.insertParticipant(part(a.id, 'agent', 'agt_ana'));
+        await tx.insertParticipant(left);
+        await tx.markParticipantLeft(tenant.id, left.id, at);
+        // A supervisor whose id happens to equal the agent's is not the agent handling it.
+        await tx.insertParticipant(part(c.id, 'supervisor', 'agt_ana'));
+        await tx.insertParticipant(part(c.id, 'bot', 'agt_bot'));
+      });
+      const r = harness.storage.read;
+      const ids = async (filter: Parameters<typeof r.listConversations>[1]) => (await r.listConversations(tenant.id, filter, { limit: 10 })).map((x) => x.id);
+      assert.deepEqual(await ids({ agentId: 'agt_ana' }), [a.id]);
+      assert.deepEqual(await ids({ agentId: 'agt_bot' }), [c.id]);
+      assert.deepEqual(await ids({ agentId: 'agt_ana', state: ['closed'] }), []);
+      assert.deepEqual(await ids({ agentId: 'agt_nobody' }), []);
+      const other = await world();
+      assert.deepEqual((await r.listConversations(other.tenant.id, { agentId: 'agt_ana' }, { limit: 10 })), [], 'another tenant finds none of them');
+    });
+
     it('appends events with ids that increase in commit order, readable after an id', async () => {
       const { tenant, channel } = await world();
       const conv = await conversationIn(tenant.id, channel.id);

@@ -22,6 +22,8 @@ export interface ConversationFilter {
   readonly channelId?: string | undefined;
   readonly contactId?: string | undefined;
   readonly queueId?: string | undefined;
+  /** Only conversations this agent (human or bot) takes part in now: an active agent or bot participant. */
+  readonly agentId?: string | undefined;
   /** Only conversations in one of these queues (a queue-scoped caller's view). */
   readonly queueIds?: readonly string[] | undefined;
 }

@@ -3,7 +3,7 @@
  * statistics, an agent's status and a pick-mode queue listing. None of them writes anything.
  */
 import { checkContextVariable, type ContextVariable } from '../../core/context-variable.js';
-import type { ChannelType } from '../../core/model.js';
+import type { Agent, ChannelType } from '../../core/model.js';
 import { selectAgent, type Ineligibility, type WorkRequest } from '../../core/routing/agent-selection.js';
 import { workCost, type Offer } from '../../core/routing/routing-model.js';
 import { allowedOn, isSelf, type Caller } from '../caller.js';
@@ -12,6 +12,7 @@ import { SwitchboardError } from '../errors.js';
 import type { StoreReads } from '../ports/storage.js';
 import { computeQueueStats } from './queue-stats.js';
 import { explainPlan, type RoutingEngine } from './routing-engine.js';
+import type { TenantRoutingState } from './tenant-routing-state.js';
 
 export interface SimulateInput {
   readonly workstreamId?: string | undefined;
@@ -80,23 +81,59 @@ export async function queueStatistics(engine: RoutingEngine, caller: Caller, ten
   });
 }
 
+/** The conversations offered to or owned by an agent, as the engine holds them now. */
+function workOf(state: TenantRoutingState, agentId: string) {
+  const out = [];
+  for (const id of state.itemsOfAgent.get(agentId) ?? []) {
+    const item = state.items.get(id);
+    if (item && item.agentId === agentId) out.push({ conversationId: item.conversationId, status: item.status, queueId: item.queueId });
+  }
+  return out;
+}
+
+type AgentWork = ReturnType<typeof workOf>;
+
+function statusView(agent: Agent, conversations: AgentWork, pendingOffers: readonly Offer[]) {
+  return {
+    agentId: agent.id, presence: agent.presence, presenceSince: agent.presenceSince, capacity: agent.capacity, usedCapacity: agent.usedCapacity,
+    conversations, pendingOffers: [...pendingOffers], missedOffers: agent.missedOffers, lastAssignedAt: agent.lastAssignedAt,
+  };
+}
+
 /** An agent's live status: presence and since when, load, conversations, pending offers. */
 export async function agentStatus(engine: RoutingEngine, reads: StoreReads, caller: Caller, tenantId: string, agentId: string) {
   const permission = isSelf(caller, agentId) ? 'routing.act' : 'presence.read';
   const view = await engine.inspect(caller, tenantId, permission, (state) => {
     const agent = state.agents.get(agentId);
     if (!agent || !agentInScope(caller, permission, agentId, [...state.queues.values()])) throw new SwitchboardError('SB_ERR_AGENT_NOT_FOUND');
-    const conversations = [...state.items.values()]
-      .filter((i) => i.agentId === agentId)
-      .map((i) => ({ conversationId: i.conversationId, status: i.status, queueId: i.queueId }));
-    return { agent, conversations };
+    return { agent, conversations: workOf(state, agentId) };
   });
-  const pendingOffers: Offer[] = await reads.routing.listOffers(tenantId, { agentId, status: 'pending' });
-  const a = view.agent;
-  return {
-    agentId, presence: a.presence, presenceSince: a.presenceSince, capacity: a.capacity, usedCapacity: a.usedCapacity,
-    conversations: view.conversations, pendingOffers, missedOffers: a.missedOffers, lastAssignedAt: a.lastAssignedAt,
-  };
+  return statusView(view.agent, view.conversations, await reads.routing.listOffers(tenantId, { agentId, status: 'pending' }));
+}
+
+/**
+ * The wallboard's agent list: the status of every agent the caller may see, in creation order. It
+ * is a real-time report (`reports.read`), so an agent, who holds no reports, is refused; a
+ * supervisor scoped to queues sees the members of those queues (and themselves).
+ */
+export async function listAgentStatuses(engine: RoutingEngine, reads: StoreReads, caller: Caller, tenantId: string) {
+  const views = await engine.inspect(caller, tenantId, 'reports.read', (state) => {
+    const queues = [...state.queues.values()];
+    return [...state.agents.values()]
+      .filter((a) => agentInScope(caller, 'reports.read', a.id, queues))
+      .sort((x, y) => (x.id < y.id ? -1 : 1))
+      .map((agent) => ({ agent, conversations: workOf(state, agent.id) }));
+  });
+  // One read for every pending offer of the tenant, not one per agent.
+  const pending = new Map<string, Offer[]>();
+  for (const offer of await reads.routing.listOffers(tenantId, { status: 'pending' })) {
+    const list = pending.get(offer.agentId) ?? [];
+    list.push(offer);
+    pending.set(offer.agentId, list);
+  }
+  return views.map(({ agent, conversations }) => ({
+    ...statusView(agent, conversations, pending.get(agent.id) ?? []), displayName: agent.displayName, kind: agent.kind,
+  }));
 }
 
 /** The waiting line of a queue in serving order (what a pick-mode agent chooses from). */

@@ -171,6 +171,11 @@ export class SqlStore implements StoreTx {
         params.push(value);
       }
     }
+    if (filter.agentId !== undefined) {
+      // Correlated on the participants' conversation index: a conversation has a handful of participants.
+      where.push(`EXISTS (SELECT 1 FROM participants p WHERE p.conversation_id = conversations.id AND p.tenant_id = ? AND p.role IN ('agent', 'bot') AND p.ref_id = ? AND p.left_at IS NULL)`);
+      params.push(tenantId, filter.agentId);
+    }
     if (page.beforeId !== undefined) {
       where.push('id < ?');
       params.push(page.beforeId);

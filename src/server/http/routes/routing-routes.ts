@@ -5,13 +5,13 @@ import type { AppDeps } from '../../../app/deps.js';
 import { SwitchboardError } from '../../../app/errors.js';
 import { getConversationRouting, listAgentOffers } from '../../../app/queries/routing-queries.js';
 import type { RoutingEngine } from '../../../app/routing/routing-engine.js';
-import { agentStatus, listWaiting, queueStatistics, simulateRouting } from '../../../app/routing/routing-views.js';
+import { agentStatus, listAgentStatuses, listWaiting, queueStatistics, simulateRouting } from '../../../app/routing/routing-views.js';
 import type { RoutingItem } from '../../../core/routing/routing-model.js';
 import { OFFER_STATUSES } from '../../../core/routing/routing-model.js';
 import { ErrorBody, Id, TenantItemParams, TenantParams } from '../../../contracts/common.js';
 import { ParticipantSchema } from '../../../contracts/resources.js';
 import {
-  AgentParams, AgentStatusSchema, ConsultBody, DecisionSchema, OfferParams, OfferSchema, PickBody, QueueStatsSchema, RejectBody,
+  AgentBoardEntrySchema, AgentParams, AgentStatusSchema, ConsultBody, DecisionSchema, OfferParams, OfferSchema, PickBody, QueueStatsSchema, RejectBody,
   RouteBody, RouteResultSchema, RoutingItemSchema, SimulateBody, TransferBody,
 } from '../../../contracts/routing.js';
 
@@ -97,6 +97,13 @@ export function routingRoutes(app: FastifyInstance, deps: AppDeps, engine: Routi
   r.get(`${base}/routing/stats`, {
     schema: { tags: ['routing'], summary: 'Real-time statistics of every queue', params: TenantParams, response: { 200: Type.Object({ items: Type.Array(QueueStatsSchema) }), ...errors } },
   }, async (req) => ({ items: await queueStatistics(engine, req.caller, req.params.tenantId) }));
+
+  r.get(`${base}/routing/agents`, {
+    schema: {
+      tags: ['routing'], summary: "The wallboard's agents: each one's presence, load and work, for the agents in scope", params: TenantParams,
+      response: { 200: Type.Object({ items: Type.Array(AgentBoardEntrySchema) }), ...errors },
+    },
+  }, async (req) => ({ items: await listAgentStatuses(engine, deps.storage.read, req.caller, req.params.tenantId) }));
 
   r.post(`${base}/routing/simulate`, {
     schema: {
