@@ -27,6 +27,7 @@ export const ERROR_CODES = {
   SB_ERR_ALREADY_MEMBER: 'The agent is already a member of the queue.',
   SB_ERR_INVALID_CONTEXT: 'A context variable has an invalid name, type or value.',
   SB_ERR_NOT_ALLOWED_VISIBILITY: 'The sender may not post a message with that visibility.',
+  SB_ERR_NOT_BARGED_IN: 'A supervisor speaks to the customer only after barging in (POST .../barge); whispers need no barge.',
   SB_ERR_INVALID_CURSOR: 'The pagination cursor is malformed.',
   SB_ERR_SKILL_NOT_FOUND: 'A named skill is not defined in this tenant.',
   SB_ERR_SKILL_EXISTS: 'A skill with that name already exists in this tenant.',

@@ -14,9 +14,13 @@ export async function requireTenant(deps: AppDeps, caller: Caller, tenantId: str
   assertTenantAccess(caller, tenantId);
   const tenant = await deps.storage.read.getTenant(tenantId);
   if (!tenant) throw new SwitchboardError('SB_ERR_TENANT_NOT_FOUND');
-  if (!holds(caller, permission)) {
-    await recordDenied(deps, caller, tenantId, permission);
-    throw new SwitchboardError('SB_ERR_FORBIDDEN', `This needs the permission "${permission}".`);
-  }
+  await requirePermission(deps, caller, tenantId, permission);
   return tenant;
+}
+
+/** A second permission a use case needs beyond the one `requireTenant` checked (403, audited). */
+export async function requirePermission(deps: AppDeps, caller: Caller, tenantId: string, permission: Permission): Promise<void> {
+  if (holds(caller, permission)) return;
+  await recordDenied(deps, caller, tenantId, permission);
+  throw new SwitchboardError('SB_ERR_FORBIDDEN', `This needs the permission "${permission}".`);
 }

@@ -49,6 +49,7 @@ export const ConversationListQuery = Type.Object(
     channelId: Type.Optional(Id),
     contactId: Type.Optional(Id),
     queueId: Type.Optional(Id),
+    agentId: Type.Optional(Id),
   },
   strict,
 );
@@ -74,6 +75,18 @@ export const PostMessageBody = Type.Object(
   },
   strict,
 );
+
+/** A whisper: text for the agents only (the customer and bots never get it). The same text limit as a message. */
+export const WhisperBody = Type.Object(
+  {
+    text: Type.String({ minLength: 1, maxLength: 20_000 }),
+    idempotencyKey: Type.Optional(Type.String({ minLength: 1, maxLength: 200 })),
+  },
+  strict,
+);
+
+/** Barging in takes no input (no body, or an empty object): the supervisor joins as themselves. */
+export const BargeBody = Type.Union([Type.Object({}, strict), Type.Null()]);
 
 export const MessageListQuery = Type.Object(
   { after: Type.Optional(Type.Integer({ minimum: 0, default: 0 })), limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 500, default: 100 })) },

@@ -87,13 +87,18 @@ describe('an assist bot', () => {
       const suggestion = messages.find((m) => m.text.startsWith('Suggested reply'))!;
       assert.deepEqual([suggestion.senderRole, suggestion.visibility, suggestion.channelData?.switchboard?.kind], ['bot', 'internal', 'suggestion']);
 
+      // A supervisor's whisper is for the agent only: neither the bot nor the customer gets it.
+      await api.ok('POST', `${t}/conversations/${conversationId}/whisper`, 201, { text: 'Whisper: check the order first' });
       await api.ok('POST', `${t}/conversations/${conversationId}/messages`, 201, { senderRole: 'agent', senderId: ana.id, text: 'Let me check that order.' });
       await until(() => bot.turns.some((a) => a.text === 'Let me check that order.'), 'the assist bot hears the agent');
+      // Deliveries go out in message order, so a whisper delivered at all would be here by now.
+      assert.ok(!bot.turns.some((a) => a.text?.startsWith('Whisper')), 'the bot never hears the whisper');
       const agentTurn = bot.turns.find((a) => a.text === 'Let me check that order.')!;
       assert.equal((agentTurn.channelData as { switchboard?: { senderRole?: string } }).switchboard?.senderRole, 'agent');
       await until(() => seen.some((a) => a.text === 'Let me check that order.'), 'the customer gets the agent\'s message');
       await sb.bots.dispatcher.idle();
       assert.ok(!seen.some((a) => a.text?.startsWith('Suggested reply')), 'the customer never sees a suggestion');
+      assert.ok(!seen.some((a) => a.text?.startsWith('Whisper')), 'the customer never sees the whisper');
 
       await api.ok('POST', `${t}/conversations/${conversationId}/state`, 200, { to: 'closed' });
       await until(() => bot.turns.some((a) => a.type === 'endOfConversation' && a.conversation.id === conversationId), 'the assist bot hears the end');

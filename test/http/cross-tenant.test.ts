@@ -335,6 +335,8 @@ const BODIES: Record<string, (ids: Ids, probeKey: JsonWebKey) => unknown> = {
   'POST ~/conversations/{conversationId}/state': () => ({ to: 'closed' }),
   'POST ~/conversations/{conversationId}/participants': (ids) => ({ role: 'agent', agentId: ids.agentId }),
   'POST ~/conversations/{conversationId}/messages': () => ({ senderRole: 'customer', text: 'probe' }),
+  'POST ~/conversations/{conversationId}/whisper': () => ({ text: 'probe whisper' }),
+  'POST ~/conversations/{conversationId}/barge': () => ({}),
   'PATCH ~/conversations/{conversationId}/context': () => ({ 'order.id': { type: 'string', value: 'probe' } }),
   'POST ~/conversations/{conversationId}/route': (ids) => ({ workstreamId: ids.workstreamId }),
   'POST ~/conversations/{conversationId}/transfer': (ids) => ({ queueId: ids.pickQueueId, reason: 'probe' }),
@@ -708,7 +710,7 @@ for (const database of ['sqlite', 'postgres'] as const) {
       const A = a.ids;
       // Query parameters naming ids, filled with A's: each documented one must be listed here.
       const QUERY_IDS: Record<string, string[]> = {
-        queueId: [A.queueId], channelId: [A.channelId], contactId: [A.contactId], conversationId: [A.conversationId],
+        queueId: [A.queueId], agentId: [A.agentId], channelId: [A.channelId], contactId: [A.contactId], conversationId: [A.conversationId],
         actorId: [A.adminUserId, A.appId], targetId: [A.appId, A.userId, A.groupId, A.tenantId],
         principalId: [A.userId, A.groupId, A.appId], botId: [A.botAgentId],
       };

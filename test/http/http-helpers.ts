@@ -86,3 +86,19 @@ export async function seedTenant(api: Client, name: string): Promise<TenantFixtu
     conversationId: conversation.id, participantId: participants.items[0].id, closedConversationId: closed.id,
   };
 }
+
+/** A person's session as a browser holds it: the cookie and the CSRF token writes carry. */
+export interface SessionHeaders {
+  readonly cookie: string;
+  readonly 'x-csrf-token': string;
+}
+
+/** Signs a person in with their password and returns the headers of their session (for `client`, or a WebSocket upgrade). */
+export async function signInWithPassword(app: FastifyInstance, tenantId: string, email: string, password: string): Promise<SessionHeaders> {
+  const res = await app.inject({ method: 'POST', url: '/v1/auth/password', headers: { 'content-type': 'application/json' }, payload: JSON.stringify({ tenantId, email, password }) });
+  assert.equal(res.statusCode, 200, `sign-in of ${email}: ${res.body}`);
+  const raw = res.headers['set-cookie'];
+  const cookie = (Array.isArray(raw) ? raw : raw ? [raw] : []).find((c) => c.startsWith('sb_session='))?.split(';')[0];
+  assert.ok(cookie, 'the sign-in sets the session cookie');
+  return { cookie, 'x-csrf-token': (JSON.parse(res.body) as { csrfToken: string }).csrfToken };
+}

@@ -13,6 +13,7 @@ import { SwitchboardError } from '../errors.js';
 import type { RandomSource, Scheduler } from '../ports/scheduler.js';
 import type { StoreTx } from '../ports/storage.js';
 import { assertConversationInScope, assertQueueInScope } from '../scope.js';
+import { assertHandlesOrSupervises, auditingSupervision } from '../supervision.js';
 import { requireTenant } from '../tenant-access.js';
 import { commit, type Emit } from '../unit-of-work.js';
 import type { IndexedChoice } from './agent-index.js';
@@ -140,7 +141,7 @@ export class RoutingEngine {
   async transfer(caller: Caller, tenantId: string, conversationId: string, target: TransferTarget, reason?: string): Promise<RoutingItem> {
     await requireTenant(this.deps, caller, tenantId, 'routing.act');
     await this.assertConversationScope(caller, tenantId, conversationId);
-    return this.run(tenantId, (state) => this.doTransfer(state, caller, conversationId, target, reason ?? null));
+    return auditingSupervision(this.deps, caller, tenantId, () => this.run(tenantId, (state) => this.doTransfer(state, caller, conversationId, target, reason ?? null)));
   }
 
   async consult(caller: Caller, tenantId: string, conversationId: string, agentId: string): Promise<Participant> {
@@ -839,6 +840,8 @@ export class RoutingEngine {
     const reads = this.deps.storage.read;
     const conversation = await reads.getConversation(state.tenantId, conversationId);
     if (!conversation) throw new SwitchboardError('SB_ERR_CONVERSATION_NOT_FOUND');
+    // Inside the tenant's step, so the owner cannot change between this check and the transfer.
+    await assertHandlesOrSupervises(reads, caller, conversation);
     const item = state.items.get(conversationId);
     if (!item || item.status !== 'assigned' || !['active', 'bot'].includes(conversation.state)) {
       throw new SwitchboardError('SB_ERR_NOT_ROUTABLE', 'Only a conversation an agent or bot is handling can be transferred.', { state: conversation.state });

@@ -18,6 +18,9 @@ export async function addParticipant(
   deps: AppDeps, caller: Caller, tenantId: string, conversationId: string, input: AddParticipantInput,
 ): Promise<Participant> {
   await requireTenant(deps, caller, tenantId, 'conversations.write');
+  // A supervisor participant refers to the person (their supervisor id), not to an agent, and
+  // needs conversations.supervise: one way in, checked once.
+  if (input.role === 'supervisor') throw new SwitchboardError('SB_ERR_VALIDATION', 'A supervisor joins with POST .../barge, as themselves.');
   return commit(deps, caller, async (tx, emit, now) => {
     const conversation = await lockConversation(tx, caller, tenantId, conversationId, true);
 

@@ -5,6 +5,7 @@ import { lockConversation } from '../conversation-lock.js';
 import type { AppDeps } from '../deps.js';
 import { SwitchboardError } from '../errors.js';
 import { assertRoutingAllows, releaseOnStateChange } from '../routing/release-on-state-change.js';
+import { assertHandlesOrSupervises, auditingSupervision } from '../supervision.js';
 import { requireTenant } from '../tenant-access.js';
 import { commit } from '../unit-of-work.js';
 
@@ -19,8 +20,10 @@ export async function changeConversationState(
   deps: AppDeps, caller: Caller, tenantId: string, conversationId: string, input: ChangeStateInput,
 ): Promise<Conversation> {
   await requireTenant(deps, caller, tenantId, 'conversations.write');
-  return commit(deps, caller, async (tx, emit, now) => {
+  return auditingSupervision(deps, caller, tenantId, () => commit(deps, caller, async (tx, emit, now) => {
     const current = await lockConversation(tx, caller, tenantId, conversationId, false);
+    // On the locked row: an offer accepted meanwhile makes it someone else's before we decide.
+    await assertHandlesOrSupervises(tx, caller, current);
     if (input.expectedState !== undefined && input.expectedState !== current.state) {
       throw new SwitchboardError('SB_ERR_STATE_CONFLICT', `The conversation is ${current.state}, not ${input.expectedState}.`, { state: current.state });
     }
@@ -40,5 +43,5 @@ export async function changeConversationState(
     await emit('conversation.state_changed', tenantId, conversationId, { from: current.state, to: input.to, reason: input.reason ?? null });
     await releaseOnStateChange(tx, emit, tenantId, conversationId, input.to, now);
     return { ...current, state: input.to, updatedAt: now, closedAt: isTerminal(input.to) ? now : current.closedAt };
-  });
+  }));
 }

@@ -7,6 +7,7 @@ import type { Caller } from '../caller.js';
 import { lockConversation } from '../conversation-lock.js';
 import type { AppDeps } from '../deps.js';
 import { SwitchboardError } from '../errors.js';
+import { assertBargedIn, assertSupervises, requireSupervisorSender } from '../supervisor-sender.js';
 import { requireTenant } from '../tenant-access.js';
 import { commit } from '../unit-of-work.js';
 
@@ -45,9 +46,10 @@ export async function postMessage(
   deps: AppDeps, caller: Caller, tenantId: string, conversationId: string, input: PostMessageInput,
 ): Promise<MessagePosted> {
   await requireTenant(deps, caller, tenantId, 'conversations.write');
+  const asSupervisor = input.senderRole === 'supervisor';
   const request: MessageRequest = {
     senderRole: input.senderRole,
-    senderId: input.senderId ?? null,
+    senderId: asSupervisor ? await requireSupervisorSender(deps, caller, tenantId, input.senderId) : input.senderId ?? null,
     visibility: input.visibility ?? 'public',
     text: input.text,
     attachments: [...(input.attachments ?? []), ...(input.files ?? []).map((f) => ({ name: f.name, contentType: f.contentType, size: f.content.length }))],
@@ -63,6 +65,7 @@ export async function postMessage(
     // The row lock orders concurrent sends (and retries) to one conversation.
     // Not yet "must be open": a retry of a message sent before the close still gets its answer.
     const conversation = await lockConversation(tx, caller, tenantId, conversationId, false);
+    if (asSupervisor) assertSupervises(caller, conversation);
 
     if (input.idempotencyKey !== undefined) {
       const first = await tx.getMessageByIdempotencyKey(tenantId, conversationId, input.idempotencyKey);
@@ -72,6 +75,7 @@ export async function postMessage(
       }
     }
     if (isTerminal(conversation.state)) throw new SwitchboardError('SB_ERR_CONVERSATION_CLOSED');
+    if (asSupervisor) await assertBargedIn(tx, conversation, request.senderId!, request.visibility);
 
     const seq = await tx.nextMessageSeq(tenantId, conversationId, now);
     const stored = [...(input.attachments ?? [])];

@@ -220,9 +220,17 @@ function endOfConversation(conversationId: string, seq: number, at: string, titl
 async function viewOf(deps: WebchatDeps, channel: Channel, conversation: Conversation, messages: readonly Message[]) {
   const reads = deps.storage.read;
   const senderNames = new Map<string, string>();
-  for (const id of new Set(messages.filter((m) => m.senderRole !== 'customer' && m.senderId).map((m) => m.senderId!))) {
+  const idsOf = (keep: (m: Message) => boolean) => new Set(messages.filter((m) => keep(m) && m.senderId).map((m) => m.senderId!));
+  for (const id of idsOf((m) => m.senderRole === 'agent' || m.senderRole === 'bot')) {
     const agent = await reads.getAgent(conversation.tenantId, id);
     if (agent) senderNames.set(id, agent.displayName);
+  }
+  // A supervisor is no agent: their name is the one they barged in with (the participant's).
+  const supervisors = idsOf((m) => m.senderRole === 'supervisor');
+  if (supervisors.size > 0) {
+    for (const p of await reads.listParticipants(conversation.tenantId, conversation.id)) {
+      if (p.role === 'supervisor' && p.refId && p.displayName && supervisors.has(p.refId)) senderNames.set(p.refId, p.displayName);
+    }
   }
   const contact = await reads.getContact(conversation.tenantId, conversation.contactId);
   return {

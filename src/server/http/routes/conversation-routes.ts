@@ -5,6 +5,7 @@ import type { AppDeps } from '../../../app/deps.js';
 import { getContext, getConversation, listConversations, listMessages, listParticipants } from '../../../app/queries/conversation-queries.js';
 import { readEvents } from '../../../app/queries/event-queries.js';
 import { addParticipant } from '../../../app/use-cases/add-participant.js';
+import { bargeIn } from '../../../app/use-cases/barge-in.js';
 import { changeConversationState } from '../../../app/use-cases/change-conversation-state.js';
 import { createConversation } from '../../../app/use-cases/create-conversation.js';
 import { leaveConversation } from '../../../app/use-cases/leave-conversation.js';
@@ -12,8 +13,8 @@ import { postMessage } from '../../../app/use-cases/post-message.js';
 import { setContext } from '../../../app/use-cases/set-context.js';
 import { ErrorBody, Id, Page, TenantParams } from '../../../contracts/common.js';
 import {
-  AddParticipantBody, ChangeStateBody, ContextPatchBody, ConversationListQuery, CreateConversationBody, EventListQuery,
-  MessageListQuery, PostMessageBody,
+  AddParticipantBody, BargeBody, ChangeStateBody, ContextPatchBody, ConversationListQuery, CreateConversationBody, EventListQuery,
+  MessageListQuery, PostMessageBody, WhisperBody,
 } from '../../../contracts/requests.js';
 import { ContextVariableSchema, ConversationSchema, EventSchema, MessageSchema, ParticipantSchema } from '../../../contracts/resources.js';
 
@@ -36,8 +37,8 @@ export function conversationRoutes(app: FastifyInstance, deps: AppDeps): void {
   r.get(base, {
     schema: { tags, summary: 'List conversations, newest first, filtered', params: TenantParams, querystring: ConversationListQuery, response: { 200: Page(ConversationSchema), ...errors } },
   }, async (req) => {
-    const { limit, cursor, state, channelId, contactId, queueId } = req.query;
-    return listConversations(deps, req.caller, req.params.tenantId, { state, channelId, contactId, queueId }, limit, cursor);
+    const { limit, cursor, state, channelId, contactId, queueId, agentId } = req.query;
+    return listConversations(deps, req.caller, req.params.tenantId, { state, channelId, contactId, queueId, agentId }, limit, cursor);
   });
 
   r.get(one, {
@@ -73,6 +74,29 @@ export function conversationRoutes(app: FastifyInstance, deps: AppDeps): void {
     const idempotencyKey = req.body.idempotencyKey ?? req.headers['idempotency-key'];
     const posted = await postMessage(deps, req.caller, req.params.tenantId, req.params.conversationId, { ...req.body, idempotencyKey });
     return reply.code(posted.created ? 201 : 200).send(posted.message);
+  });
+
+  r.post(`${one}/whisper`, {
+    schema: {
+      tags: ['supervision'], summary: 'Whisper to the agents: a supervisor message the customer and bots never see (201 new, 200 idempotent retry)',
+      params: ConversationParams, headers: IdempotencyHeaders, body: WhisperBody, response: { 200: MessageSchema, 201: MessageSchema, ...errors },
+    },
+  }, async (req, reply) => {
+    const idempotencyKey = req.body.idempotencyKey ?? req.headers['idempotency-key'];
+    const posted = await postMessage(deps, req.caller, req.params.tenantId, req.params.conversationId, {
+      senderRole: 'supervisor', visibility: 'whisper', text: req.body.text, idempotencyKey,
+    });
+    return reply.code(posted.created ? 201 : 200).send(posted.message);
+  });
+
+  r.post(`${one}/barge`, {
+    schema: {
+      tags: ['supervision'], summary: 'Barge in: the supervisor joins so the customer sees them (201 joined, 200 already in)',
+      params: ConversationParams, body: BargeBody, response: { 200: ParticipantSchema, 201: ParticipantSchema, ...errors },
+    },
+  }, async (req, reply) => {
+    const barged = await bargeIn(deps, req.caller, req.params.tenantId, req.params.conversationId);
+    return reply.code(barged.created ? 201 : 200).send(barged.participant);
   });
 
   r.get(`${one}/messages`, {
