@@ -280,6 +280,17 @@ for (const database of ['sqlite', 'postgres'] as const) {
       await refused(w.sue.api, 'GET', `${w.t}/conversations?owner=${w.ana}`, undefined, 400, 'SB_ERR_VALIDATION');
     });
 
+    it('presence: a supervisor changes the presence of an agent of their queues, not of others; an agent only their own', { skip }, async () => {
+      const changed = await w.sue.api.ok('PUT', `${w.t}/agents/${w.cy}/presence`, 200, { presence: 'away' });
+      assert.equal(changed.presence, 'away');
+      await refused(w.sue.api, 'PUT', `${w.t}/agents/${w.ben}/presence`, { presence: 'away' }, 404, 'SB_ERR_AGENT_NOT_FOUND');
+      await refused(w.al.api, 'PUT', `${w.t}/agents/${w.cy}/presence`, { presence: 'available' }, 403, 'SB_ERR_FORBIDDEN');
+      const board = (await w.sue.api.ok('GET', `${w.t}/routing/agents`, 200)).items as { agentId: string; presence: string }[];
+      assert.equal(board.find((a) => a.agentId === w.cy)?.presence, 'away', 'the board shows it');
+      assert.equal((await admin.ok('GET', `${w.t}/agents/${w.ben}`, 200)).presence, 'available', 'Ben is untouched');
+      await w.sue.api.ok('PUT', `${w.t}/agents/${w.cy}/presence`, 200, { presence: 'offline' });
+    });
+
     it('a customer on Direct Line hears the barged-in supervisor by name, and never the whisper', { skip }, async () => {
       const customer = await customerOnDirectLine(base, w.secret, { id: `dl_dana_${database}`, name: 'Dana' });
       try {
