@@ -24,9 +24,9 @@ export async function assertHandlesOrSupervises(reads: StoreReads, caller: Calle
 }
 
 /**
- * Runs `work` (which checks supervision inside its transaction, on the locked row) and writes a
- * refusal to the audit log afterwards: a denial is recorded in a transaction of its own, since the
- * refused one rolls back.
+ * Runs `work`, which checks supervision where the decision is made (on the locked row of a state
+ * change, inside the tenant's routing step for a transfer), and writes a refusal to the audit log
+ * afterwards: a denial is recorded in a transaction of its own, since the refused one rolls back.
  */
 export async function auditingSupervision<T>(deps: AppDeps, caller: Caller, tenantId: string, work: () => Promise<T>): Promise<T> {
   try {

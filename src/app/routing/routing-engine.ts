@@ -359,7 +359,8 @@ export class RoutingEngine {
 
   /** Configuration changed: rebuild the tenant from the database, keep timers, serve every line. */
   private async reload(tenantId: string): Promise<void> {
-    const previous = await this.states.get(tenantId);
+    // A load that failed has nothing to carry over.
+    const previous = await this.states.get(tenantId)?.catch(() => undefined);
     const fresh = await TenantRoutingState.load(this.deps.storage.read, tenantId);
     // The statistics live only in memory: a settings change must not zero the wallboard.
     if (previous) fresh.keepCounters(previous);
