@@ -241,7 +241,7 @@ export function Supervisor({ session, onProblem }: { session: SessionInfo; onPro
               <tr key={a.agentId} data-agent={a.agentId}>
                 <th scope="row">{a.displayName}</th>
                 <td>
-                  {canSetPresence
+                  {canSetPresence && !bigScreen
                     ? (
                       <select aria-label={`Presence of ${a.displayName}`} value={a.presence}
                         onChange={(e) => void act(`Could not change the presence of ${a.displayName}`, () => api.setPresence(a.agentId, e.target.value))}>
@@ -326,8 +326,7 @@ function Monitor(props: {
   act: (what: string, action: () => Promise<unknown>) => Promise<boolean>;
 }) {
   const { api, conversationId, act } = props;
-  const [whisper, setWhisper] = useState('');
-  const [say, setSay] = useState('');
+  const [draft, setDraft] = useState('');
   const [joined, setJoined] = useState<Participant>();
   const [transferTo, setTransferTo] = useState('');
   const log = useRef<HTMLOListElement>(null);
@@ -346,12 +345,12 @@ function Monitor(props: {
   }, [props.messages.length]);
 
   const sendWhisper = async () => {
-    const text = whisper.trim();
-    if (text && (await act('The whisper was not sent', () => api.whisper(conversationId, text)))) setWhisper('');
+    const text = draft.trim();
+    if (text && (await act('The whisper was not sent', () => api.whisper(conversationId, text)))) setDraft('');
   };
   const sendToCustomer = async () => {
-    const text = say.trim();
-    if (text && (await act('Your message was not sent', () => api.sayAsSupervisor(conversationId, text)))) setSay('');
+    const text = draft.trim();
+    if (text && (await act('Your message was not sent', () => api.sayAsSupervisor(conversationId, text)))) setDraft('');
   };
 
   return (
@@ -364,19 +363,14 @@ function Monitor(props: {
       {props.canSupervise && !ended && (
         <div className="supervise">
           <form onSubmit={(e) => { e.preventDefault(); void sendWhisper(); }} className="composer">
-            <label htmlFor="whisper" className="sr-only">Whisper to the agent</label>
-            <textarea id="whisper" rows={2} value={whisper} onChange={(e) => setWhisper(e.target.value)} placeholder="Whisper to the agent (the customer never sees it)" aria-label="Whisper to the agent" />
-            <button className="secondary" type="submit" disabled={whisper.trim().length === 0}>Whisper</button>
+            <label htmlFor="supervisor-text" className="sr-only">{joined ? 'Whisper to the agent, or message the customer' : 'Whisper to the agent'}</label>
+            <textarea id="supervisor-text" rows={2} value={draft} onChange={(e) => setDraft(e.target.value)} aria-label={joined ? 'Whisper to the agent, or message the customer' : 'Whisper to the agent'}
+              placeholder={joined ? 'Whisper to the agent, or send to the customer (they see your name)' : 'Whisper to the agent (the customer never sees it)'} />
+            <div className="stack">
+              <button className="secondary" type="submit" disabled={draft.trim().length === 0}>Whisper</button>
+              {joined && <button className="primary" type="button" disabled={draft.trim().length === 0} onClick={() => void sendToCustomer()}>Send to customer</button>}
+            </div>
           </form>
-          {joined
-            ? (
-              <form onSubmit={(e) => { e.preventDefault(); void sendToCustomer(); }} className="composer">
-                <label htmlFor="say" className="sr-only">Message the customer</label>
-                <textarea id="say" rows={2} value={say} onChange={(e) => setSay(e.target.value)} placeholder="Message the customer (they see your name)" aria-label="Message the customer" />
-                <button className="primary" type="submit" disabled={say.trim().length === 0}>Send</button>
-              </form>
-            )
-            : null}
           <div className="actions wrap">
             {joined
               ? <button className="secondary" type="button" onClick={() => void act('Could not leave', async () => { await api.leave(conversationId, joined.id); setJoined(undefined); })}>Leave</button>
@@ -422,12 +416,14 @@ function LoadBar({ used, capacity }: { used: number; capacity: number }) {
   );
 }
 
-/** The number waiting over the last hour (since the board opened), as a small line chart. */
+/** The number waiting over the last hour (since the board opened), as a small step chart. */
 function Sparkline({ samples, now, label }: { samples: readonly Sample[]; now: number; label: string }) {
   const width = 140;
   const height = 28;
   const peak = Math.max(1, ...samples.map((s) => s.waiting));
-  const x = (at: number) => width - ((now - at) / HISTORY_MS) * width;
+  // The span shown grows with what was seen, from five minutes up to the hour.
+  const span = Math.min(HISTORY_MS, Math.max(5 * 60 * 1000, now - (samples[0]?.at ?? now)));
+  const x = (at: number) => width - ((now - at) / span) * width;
   const y = (v: number) => height - 2 - (v / peak) * (height - 4);
   // A step line: the count holds until the next sample, and the last one holds until now.
   let path = '';
