@@ -63,7 +63,13 @@ export interface Participant {
   readonly displayName: string | null;
   readonly leftAt: string | null;
 }
-export interface Queue { readonly id: string; readonly name: string }
+export interface Queue {
+  readonly id: string;
+  readonly name: string;
+  readonly priority?: number;
+  readonly memberIds?: readonly string[];
+  readonly routing?: { readonly assignmentMethod: string };
+}
 export interface Channel { readonly id: string; readonly name: string; readonly type: string }
 export interface Contact { readonly id: string; readonly displayName: string | null }
 
@@ -100,9 +106,16 @@ export interface SwitchboardEvent {
 }
 
 export class ApiError extends Error {
-  constructor(readonly status: number, readonly code: string, message: string) {
+  constructor(readonly status: number, readonly code: string, message: string, readonly problems: readonly string[] = []) {
     super(message);
   }
+}
+
+/** The problems a refusal lists in `details.problems` (strings, or `{path, message}` objects), as text. */
+function problemsOf(details: unknown): string[] {
+  const list = (details as { problems?: unknown } | undefined)?.problems;
+  if (!Array.isArray(list)) return [];
+  return list.map((p) => (typeof p === 'string' ? p : [(p as { path?: string }).path, (p as { message?: string }).message].filter(Boolean).join(' '))).slice(0, 20);
 }
 
 let csrfToken: string | undefined;
@@ -113,8 +126,8 @@ async function request<T>(method: string, path: string, body?: unknown): Promise
   if (method !== 'GET' && csrfToken) headers['x-csrf-token'] = csrfToken;
   const res = await fetch(path, { method, headers, credentials: 'same-origin', ...(body !== undefined ? { body: JSON.stringify(body) } : {}) });
   if (res.status === 204) return undefined as T;
-  const data = (await res.json().catch(() => undefined)) as { error?: { code?: string; message?: string } } | undefined;
-  if (!res.ok) throw new ApiError(res.status, data?.error?.code ?? 'SB_ERR_HTTP', data?.error?.message ?? `${method} ${path}: ${res.status}`);
+  const data = (await res.json().catch(() => undefined)) as { error?: { code?: string; message?: string; details?: unknown } } | undefined;
+  if (!res.ok) throw new ApiError(res.status, data?.error?.code ?? 'SB_ERR_HTTP', data?.error?.message ?? `${method} ${path}: ${res.status}`, problemsOf(data?.error?.details));
   return data as T;
 }
 
@@ -175,6 +188,17 @@ export function tenantApi(tenantId: string) {
       request<Conversation>('POST', `${t}/conversations/${id(conversationId)}/state`, { to, ...(reason ? { reason } : {}) }),
     setPresence: (agentId: string, presence: string) => request<unknown>('PUT', `${t}/agents/${id(agentId)}/presence`, { presence }),
     agents: () => request<{ items: (Agent & { kind: 'human' | 'bot' })[] }>('GET', `${t}/agents`).then((r) => r.items),
+    // The admin console's configuration calls.
+    createQueue: (body: { name: string; priority: number; memberIds: string[]; routing: { assignmentMethod: string } }) => request<Queue>('POST', `${t}/queues`, body),
+    workstreams: () => request<{ items: Record<string, unknown>[] }>('GET', `${t}/workstreams`).then((r) => r.items),
+    updateWorkstream: (workstreamId: string, body: Record<string, unknown>) => request<Record<string, unknown>>('PUT', `${t}/workstreams/${id(workstreamId)}`, body),
+    simulate: (body: { workstreamId: string; context: { name: string; type: string; value: unknown }[] }) => request<Record<string, unknown>>('POST', `${t}/routing/simulate`, body),
+    skills: () => request<{ items: { name: string }[] }>('GET', `${t}/skills`).then((r) => r.items),
+    createSkill: (name: string) => request<unknown>('POST', `${t}/skills`, { name }),
+    directLineSecrets: (channelId: string) =>
+      request<{ items: { id: string; hint: string; createdAt: string; revokedAt: string | null }[] }>('GET', `${t}/channels/${id(channelId)}/directline-secrets`).then((r) => r.items),
+    createDirectLineSecret: (channelId: string) => request<{ value: string }>('POST', `${t}/channels/${id(channelId)}/directline-secrets`, {}),
+    revokeDirectLineSecret: (channelId: string, secretId: string) => request<void>('DELETE', `${t}/channels/${id(channelId)}/directline-secrets/${id(secretId)}`),
     transferToAgent: (conversationId: string, agentId: string, reason?: string) =>
       request<unknown>('POST', `${t}/conversations/${id(conversationId)}/transfer`, { agentId, ...(reason ? { reason } : {}) }),
     consult: (conversationId: string, agentId: string) => request<Participant>('POST', `${t}/conversations/${id(conversationId)}/consult`, { agentId }),

@@ -2,6 +2,7 @@ import { StrictMode, useEffect, useState, type ReactNode } from 'react';
 import { createRoot } from 'react-dom/client';
 import { fetchSession, signinUrl, type SessionInfo } from './api.js';
 import { availableViews, signOutAndLeave, useView, ViewNav } from './nav.js';
+import { Admin } from './admin.js';
 import { Supervisor } from './supervisor.js';
 import { Workspace } from './workspace.js';
 import './styles.css';
@@ -61,11 +62,13 @@ function SignedIn({ session }: { session: SessionInfo }) {
   const views = availableViews(session);
   const view = useView(views);
   const nav = <ViewNav views={views} current={view} />;
-  if (view === 'wallboard') return <SupervisorShell session={session} nav={nav} />;
+  if (view === 'wallboard') return <ViewShell session={session} nav={nav} render={(onProblem) => <Supervisor session={session} onProblem={onProblem} />} />;
+  if (view === 'admin') return <ViewShell session={session} nav={nav} render={(onProblem) => <Admin session={session} onProblem={onProblem} />} />;
   return <Workspace session={session} nav={nav} />;
 }
 
-function SupervisorShell({ session, nav }: { session: SessionInfo; nav: ReactNode }) {
+/** The frame of the wallboard and the console: the top bar, the problem banner, the view. */
+function ViewShell({ session, nav, render }: { session: SessionInfo; nav: ReactNode; render: (onProblem: (text: string | undefined) => void) => ReactNode }) {
   const [problem, setProblem] = useState<string>();
   return (
     <div className="shell">
@@ -78,7 +81,7 @@ function SupervisorShell({ session, nav }: { session: SessionInfo; nav: ReactNod
         <button className="secondary small" type="button" onClick={() => void signOutAndLeave(session.tenant.id)}>Sign out</button>
       </header>
       {problem && <p className="banner error" role="alert">{problem} <button className="link" type="button" onClick={() => setProblem(undefined)}>Dismiss</button></p>}
-      <Supervisor session={session} onProblem={setProblem} />
+      {render(setProblem)}
     </div>
   );
 }

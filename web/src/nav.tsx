@@ -1,13 +1,14 @@
 import { useEffect, useState } from 'react';
 import { signOut, signinUrl, type SessionInfo } from './api.js';
 
-export type View = 'workspace' | 'wallboard';
+export type View = 'workspace' | 'wallboard' | 'admin';
 
-/** Which views the signed-in person has: the workspace needs an agent record, the wallboard the supervisor's reads. */
+/** Which views the signed-in person has: the workspace needs an agent record, the wallboard the supervisor's reads, the console configuration rights. */
 export function availableViews(session: SessionInfo): View[] {
   const views: View[] = [];
   if (session.user.agentId) views.push('workspace');
   if (session.permissions.includes('reports.read') && session.permissions.includes('queues.read')) views.push('wallboard');
+  if (session.permissions.includes('queues.write') && session.permissions.includes('routing.write')) views.push('admin');
   return views;
 }
 
@@ -26,7 +27,7 @@ export function useView(views: readonly View[]): View {
   return view;
 }
 
-const LABEL: Record<View, string> = { workspace: 'Workspace', wallboard: 'Wallboard' };
+const LABEL: Record<View, string> = { workspace: 'Workspace', wallboard: 'Wallboard', admin: 'Admin' };
 
 /** Links between the views, shown only when there is more than one. */
 export function ViewNav({ views, current }: { views: readonly View[]; current: View }) {

@@ -1,0 +1,131 @@
+import assert from 'node:assert/strict';
+import { mkdirSync } from 'node:fs';
+import type { AddressInfo } from 'node:net';
+import { after, before, describe, it } from 'node:test';
+import { build } from 'vite';
+import { SYSTEM_CALLER } from '../../src/app/caller.js';
+import { inviteUser } from '../../src/app/identity/user-admin.js';
+import { createAgent } from '../../src/app/use-cases/create-agent.js';
+import { createChannel } from '../../src/app/use-cases/create-channel.js';
+import { createQueue } from '../../src/app/use-cases/create-queue.js';
+import { createTenant } from '../../src/app/use-cases/create-tenant.js';
+import { createWorkstream } from '../../src/app/use-cases/create-workstream.js';
+import { browserSkip, useBrowser } from '../support/browser.js';
+import { startTestServer, type TestServer } from '../support/test-server.js';
+
+const root = new URL('../..', import.meta.url).pathname;
+const ADMIN = { email: 'ada@acme.example', name: 'Ada Admin' };
+const PASSWORD = 'correct horse battery staple';
+
+async function shoot(page: { screenshot(options: { path: string }): Promise<unknown> }, name: string): Promise<void> {
+  if (process.env.SWITCHBOARD_SCREENSHOTS !== '1') return;
+  mkdirSync(`${root}docs/screenshots`, { recursive: true });
+  await page.screenshot({ path: `${root}docs/screenshots/${name}` });
+}
+
+/**
+ * The admin console in Chromium against a real Switchboard on SQLite: an administrator creates a
+ * queue, writes a route rule (the editor points at a syntax error while typing and refuses to add
+ * it, then takes the corrected rule), tries it in the dry run, and a new conversation with that
+ * context is routed to the new queue; the web chat channel shows its widget snippet and makes a
+ * Direct Line secret that works.
+ */
+describe('the admin console in a real browser', { skip: browserSkip() }, () => {
+  const browser = useBrowser({ timeoutMs: 15_000 });
+  let sb: TestServer;
+  let base: string;
+  let tenantId: string;
+  let channelId: string;
+
+  before(async () => {
+    await build({ configFile: `${root}vite.web.config.ts`, logLevel: 'silent' });
+    sb = await startTestServer();
+    await sb.app.listen({ host: '127.0.0.1', port: 0 });
+    base = `http://127.0.0.1:${(sb.app.server.address() as AddressInfo).port}`;
+    tenantId = (await createTenant(sb.deps, SYSTEM_CALLER, { name: 'Acme' })).id;
+    channelId = (await createChannel(sb.deps, SYSTEM_CALLER, tenantId, { type: 'webchat', name: 'Website chat', config: { title: 'Acme Support' } })).id;
+    const alice = (await createAgent(sb.deps, SYSTEM_CALLER, tenantId, { kind: 'human', displayName: 'Alice Agent', email: 'alice@acme.example', capacity: 2, skills: {} })).id;
+    await createAgent(sb.deps, SYSTEM_CALLER, tenantId, { kind: 'human', displayName: 'Victor VIP', email: 'victor@acme.example', capacity: 2, skills: {} });
+    const general = await createQueue(sb.deps, SYSTEM_CALLER, tenantId, { name: 'General', priority: 1, memberIds: [alice], routing: { assignmentMethod: 'longest-idle' } });
+    await createWorkstream(sb.deps, SYSTEM_CALLER, tenantId, { name: 'Website chat', channelTypes: ['webchat'], fallbackQueueId: general.id, classificationRules: [], routeRules: [] });
+    await inviteUser(sb.identity, SYSTEM_CALLER, tenantId, { email: ADMIN.email, displayName: ADMIN.name, password: PASSWORD, roles: [{ role: 'administrator' }] });
+  });
+  after(() => sb?.stop());
+
+  const api = async (method: 'GET' | 'POST', url: string, body?: unknown) => {
+    const res = await sb.app.inject({
+      method, url: `/v1/tenants/${tenantId}${url}`, headers: { ...sb.auth, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
+      ...(body === undefined ? {} : { payload: JSON.stringify(body) }),
+    });
+    return res.json() as Record<string, unknown>;
+  };
+
+  it('creates a queue and a rule, tries it in the dry run, and a new conversation follows it', async () => {
+    const { page } = browser;
+    await page.setViewportSize({ width: 1280, height: 720 });
+    await page.goto(`${base}/app/?tenant=${tenantId}`);
+    await page.waitForURL((url) => url.pathname === `/login/${tenantId}/signin`);
+    await page.getByLabel('E-mail address').fill(ADMIN.email);
+    await page.getByLabel('Password').fill(PASSWORD);
+    await page.getByLabel('Password').press('Enter');
+    await page.waitForURL(`${base}/app/?tenant=${tenantId}`);
+    await page.getByRole('navigation', { name: 'Views' }).getByRole('link', { name: 'Admin' }).click();
+
+    // A queue with a member.
+    const form = page.getByRole('region', { name: 'New queue' });
+    await form.getByLabel('Name').fill('VIP desk');
+    await form.getByLabel('Assignment method').selectOption('round-robin');
+    await form.getByLabel('Victor VIP').check();
+    await form.getByRole('button', { name: 'Create queue' }).click();
+    await page.getByRole('status').filter({ hasText: 'Queue "VIP desk" created: done.' }).waitFor();
+    const row = page.getByRole('region', { name: 'Queues' }).getByRole('row').filter({ hasText: 'VIP desk' });
+    assert.match(await row.innerText(), /round-robin\s+Victor VIP/);
+
+    // A route rule: the editor shows where the condition is wrong and will not add it.
+    await page.getByRole('navigation', { name: 'Settings' }).getByRole('button', { name: 'Routing rules' }).click();
+    const ruleForm = page.getByRole('form', { name: 'New route rule' });
+    await ruleForm.getByLabel('Rule id').fill('gold-to-vip');
+    const condition = ruleForm.getByLabel('Condition');
+    await condition.fill('customer.tier = "gold"');
+    await ruleForm.getByText(/^Line 1, column \d+:/).waitFor();
+    assert.equal(await condition.getAttribute('aria-invalid'), 'true');
+    await ruleForm.getByLabel('Send to queue').selectOption({ label: 'VIP desk' });
+    assert.equal(await ruleForm.getByRole('button', { name: 'Add rule' }).isDisabled(), true, 'an invalid condition cannot be added');
+    await condition.fill('customer.tier == "gold"');
+    await ruleForm.getByText('Valid; reads customer.tier').waitFor();
+    await ruleForm.getByRole('button', { name: 'Add rule' }).click();
+    await page.getByRole('status').filter({ hasText: 'Rule "gold-to-vip" added: done.' }).waitFor();
+    assert.match(await page.getByRole('region', { name: 'Route-to-queue rules' }).getByRole('row').filter({ hasText: 'gold-to-vip' }).innerText(), /customer\.tier == "gold"\s+VIP desk/);
+
+    // The dry run with a gold customer names the new queue and the rule.
+    const dry = page.getByRole('region', { name: 'Dry run' });
+    await dry.getByRole('button', { name: 'Simulate' }).click();
+    await dry.getByTestId('simulated-queue').filter({ hasText: 'VIP desk' }).waitFor();
+    assert.match(await dry.getByRole('definition').nth(1).innerText(), /gold-to-vip/);
+    await shoot(page, 'admin-routing-rules.png');
+
+    // A new conversation with that context is routed to the new queue.
+    const created = await api('POST', '/conversations', {
+      channelId, customer: { address: 'visitor-gold', displayName: 'Gina Gold' }, context: { 'customer.tier': { type: 'string', value: 'gold' } },
+    });
+    const conversationId = (created.id ?? (created.conversation as { id: string }).id) as string;
+    await api('POST', `/conversations/${conversationId}/route`, {});
+    const routing = await api('GET', `/conversations/${conversationId}/routing`);
+    const vip = ((await api('GET', '/queues')).items as { id: string; name: string }[]).find((q) => q.name === 'VIP desk')!;
+    assert.equal((routing.item as { queueId: string }).queueId, vip.id);
+
+    // The web chat channel: its widget snippet, and a new Direct Line secret that works.
+    await page.getByRole('navigation', { name: 'Settings' }).getByRole('button', { name: 'Channels' }).click();
+    const channel = page.getByRole('article', { name: 'Channel Website chat' });
+    assert.match(await channel.getByLabel(/Widget snippet/).inputValue(), new RegExp(`<script src="${base}/webchat/widget.js" data-channel="${channelId}" async></script>`));
+    await channel.getByRole('button', { name: 'New secret' }).click();
+    const secret = (await channel.getByRole('status').filter({ hasText: 'shown only now' }).locator('code').innerText()).trim();
+    const generated = await fetch(`${base}/v3/directline/tokens/generate`, { method: 'POST', headers: { authorization: `Bearer ${secret}` } });
+    assert.equal(generated.status, 200, 'the new secret works');
+    await channel.getByRole('listitem').filter({ hasText: secret.slice(0, 8) }).first().waitFor();
+
+    const { pageErrors, failedRequests, errorResponses } = browser.problems;
+    assert.deepEqual({ pageErrors, failedRequests }, { pageErrors: [], failedRequests: [] });
+    assert.deepEqual(errorResponses, [`GET ${base}/v1/session: 401`]);
+  });
+});

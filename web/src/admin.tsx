@@ -1,0 +1,379 @@
+import { useCallback, useEffect, useMemo, useState, type ReactNode } from 'react';
+// The rule language's own parser, the one the server runs at save time: the editor points at the
+// same line and column the server would refuse, while the administrator types.
+import { parseExpression } from '../../src/core/rules/expression-parser.js';
+import { ApiError, tenantApi, type Agent, type Channel, type Queue, type SessionInfo } from './api.js';
+import { errorText } from './format.js';
+
+type Section = 'queues' | 'routing' | 'channels' | 'skills';
+const SECTIONS: readonly { id: Section; label: string }[] = [
+  { id: 'queues', label: 'Queues' }, { id: 'routing', label: 'Routing rules' }, { id: 'channels', label: 'Channels' }, { id: 'skills', label: 'Skills' },
+];
+const METHODS = ['longest-idle', 'round-robin', 'highest-capacity', 'best-skill', 'custom'] as const;
+const CONTEXT_TYPES = ['string', 'number', 'boolean'] as const;
+
+type Api = ReturnType<typeof tenantApi>;
+type Act = (what: string, work: () => Promise<unknown>) => Promise<boolean>;
+
+/** A server refusal as the administrator should read it: the message and each listed problem. */
+function refusal(error: unknown): string {
+  if (error instanceof ApiError && error.problems.length > 0) return `${error.message} ${error.problems.join('; ')}`;
+  return errorText(error);
+}
+
+/**
+ * The admin console: queues and their members, a workstream's classification and route rules
+ * (edited with live validation of the rule language and tried with the dry run), web chat
+ * channels (the widget snippet and Direct Line secrets) and skills. Everything goes through the
+ * public API, which validates again and refuses what the person may not do.
+ */
+export function Admin({ session, onProblem }: { session: SessionInfo; onProblem: (text: string | undefined) => void }) {
+  const api = useMemo(() => tenantApi(session.tenant.id), [session.tenant.id]);
+  const [section, setSection] = useState<Section>('queues');
+  const [queues, setQueues] = useState<readonly Queue[]>([]);
+  const [agents, setAgents] = useState<readonly (Agent & { kind: 'human' | 'bot' })[]>([]);
+  const [notice, setNotice] = useState<string>();
+
+  const reload = useCallback(async () => {
+    const [q, a] = await Promise.all([api.queues(), api.agents()]);
+    setQueues(q);
+    setAgents(a);
+  }, [api]);
+  useEffect(() => {
+    reload().catch((error: unknown) => onProblem(`Could not load the configuration: ${errorText(error)}`));
+  }, [reload, onProblem]);
+
+  const act: Act = async (what, work) => {
+    try {
+      onProblem(undefined);
+      setNotice(undefined);
+      await work();
+      await reload();
+      setNotice(`${what}: done.`);
+      return true;
+    } catch (error) {
+      onProblem(`${what}: ${refusal(error)}`);
+      return false;
+    }
+  };
+
+  return (
+    <div className="admin">
+      <nav className="admin-nav" aria-label="Settings">
+        {SECTIONS.map((s) => (
+          <button key={s.id} type="button" className={section === s.id ? 'selected' : ''} aria-current={section === s.id ? 'page' : undefined} onClick={() => setSection(s.id)}>{s.label}</button>
+        ))}
+      </nav>
+      <main className="admin-main">
+        {notice && <p className="notice" role="status">{notice}</p>}
+        {section === 'queues' && <QueuesAdmin queues={queues} agents={agents} api={api} act={act} />}
+        {section === 'routing' && <RoutingAdmin queues={queues} agents={agents} api={api} act={act} onProblem={onProblem} />}
+        {section === 'channels' && <ChannelsAdmin api={api} act={act} />}
+        {section === 'skills' && <SkillsAdmin api={api} act={act} />}
+      </main>
+    </div>
+  );
+}
+
+function Panel({ title, children }: { title: string; children: ReactNode }) {
+  const id = `panel-${title.toLowerCase().replace(/[^a-z0-9]+/g, '-')}`;
+  return <section className="panel" aria-labelledby={id}><h2 id={id}>{title}</h2>{children}</section>;
+}
+
+function QueuesAdmin({ queues, agents, api, act }: { queues: readonly Queue[]; agents: readonly Agent[]; api: Api; act: Act }) {
+  const [name, setName] = useState('');
+  const [priority, setPriority] = useState(1);
+  const [method, setMethod] = useState<(typeof METHODS)[number]>('longest-idle');
+  const [members, setMembers] = useState<ReadonlySet<string>>(new Set());
+  const names = new Map(agents.map((a) => [a.id, a.displayName]));
+  const toggle = (id: string) => setMembers((m) => {
+    const next = new Set(m);
+    if (next.has(id)) next.delete(id);
+    else next.add(id);
+    return next;
+  });
+  return (
+    <>
+      <Panel title="Queues">
+        <table className="grid">
+          <thead><tr><th scope="col">Name</th><th scope="col">Priority</th><th scope="col">Assignment</th><th scope="col">Members</th></tr></thead>
+          <tbody>
+            {queues.map((q) => (
+              <tr key={q.id}><th scope="row">{q.name}</th><td className="num">{q.priority ?? '–'}</td><td>{q.routing?.assignmentMethod ?? '–'}</td>
+                <td>{(q.memberIds ?? []).map((id) => names.get(id) ?? id).join(', ') || '–'}</td></tr>
+            ))}
+          </tbody>
+        </table>
+      </Panel>
+      <Panel title="New queue">
+        <form className="form" onSubmit={(e) => {
+          e.preventDefault();
+          void act(`Queue "${name.trim()}" created`, () => api.createQueue({ name: name.trim(), priority, memberIds: [...members], routing: { assignmentMethod: method } })).then((ok) => {
+            if (ok) {
+              setName('');
+              setMembers(new Set());
+            }
+          });
+        }}>
+          <label>Name<input value={name} onChange={(e) => setName(e.target.value)} required maxLength={200} /></label>
+          <label>Priority (higher first)<input type="number" min={0} max={100} value={priority} onChange={(e) => setPriority(Number(e.target.value))} /></label>
+          <label>Assignment method
+            <select value={method} onChange={(e) => setMethod(e.target.value as (typeof METHODS)[number])}>{METHODS.map((m) => <option key={m} value={m}>{m}</option>)}</select>
+          </label>
+          <fieldset>
+            <legend>Members</legend>
+            {agents.map((a) => <label key={a.id} className="check"><input type="checkbox" checked={members.has(a.id)} onChange={() => toggle(a.id)} />{a.displayName}</label>)}
+          </fieldset>
+          <button className="primary" type="submit" disabled={name.trim() === ''}>Create queue</button>
+        </form>
+      </Panel>
+    </>
+  );
+}
+
+interface RouteRule { readonly id: string; readonly condition: string; readonly queueId?: string; readonly split?: readonly { queueId: string; percent: number }[] }
+interface ClassificationRule { readonly id: string; readonly condition: string; readonly set: Record<string, unknown> }
+interface Workstream {
+  readonly id: string; readonly name: string; readonly version: number; readonly fallbackQueueId: string;
+  readonly routeRules: readonly RouteRule[]; readonly classificationRules: readonly ClassificationRule[];
+  readonly [field: string]: unknown;
+}
+
+/** What PUT takes back: every setting of the workstream as it is, without the server's own fields. */
+function settingsOf(ws: Workstream): Record<string, unknown> {
+  const { id: _id, tenantId: _t, version: _v, createdAt: _c, updatedAt: _u, ...fields } = ws as Workstream & { tenantId?: unknown; createdAt?: unknown; updatedAt?: unknown };
+  return fields;
+}
+
+function ConditionInput({ value, onChange, label }: { value: string; onChange: (v: string) => void; label: string }) {
+  const parsed = value.trim() === '' ? undefined : parseExpression(value);
+  const invalid = parsed !== undefined && !parsed.ok;
+  return (
+    <label className="condition">{label}
+      <textarea rows={2} value={value} onChange={(e) => onChange(e.target.value)} aria-invalid={invalid} aria-describedby="condition-check" spellCheck={false} required />
+      <span id="condition-check" className={invalid ? 'check-bad' : 'check-ok'} role="status">
+        {parsed === undefined ? 'Write a condition, e.g. customer.tier == "gold" and page.url contains "/billing"'
+          : parsed.ok ? `Valid; reads ${parsed.variables.join(', ') || 'no variables'}`
+            : `Line ${parsed.error.line}, column ${parsed.error.column}: ${parsed.error.message}`}
+      </span>
+    </label>
+  );
+}
+
+function RoutingAdmin({ queues, api, act, onProblem }: { queues: readonly Queue[]; agents: readonly Agent[]; api: Api; act: Act; onProblem: (t: string | undefined) => void }) {
+  const [workstreams, setWorkstreams] = useState<readonly Workstream[]>([]);
+  const [selected, setSelected] = useState<string>();
+  const [ruleId, setRuleId] = useState('');
+  const [condition, setCondition] = useState('');
+  const [target, setTarget] = useState('');
+  const queueName = (id: string | undefined) => (id ? queues.find((q) => q.id === id)?.name ?? id : '–');
+
+  const load = useCallback(async () => {
+    const items = (await api.workstreams()) as unknown as Workstream[];
+    setWorkstreams(items);
+    setSelected((s) => s ?? items[0]?.id);
+  }, [api]);
+  useEffect(() => {
+    load().catch((error: unknown) => onProblem(`Could not load the workstreams: ${errorText(error)}`));
+  }, [load, onProblem]);
+  const ws = workstreams.find((w) => w.id === selected);
+
+  const save = async (what: string, change: (ws: Workstream) => Record<string, unknown>): Promise<boolean> => {
+    if (!ws) return false;
+    return act(what, async () => {
+      await api.updateWorkstream(ws.id, { ...change(ws), expectedVersion: ws.version });
+      await load();
+    });
+  };
+  const valid = parseExpression(condition).ok && ruleId.trim() !== '' && target !== '';
+
+  return (
+    <>
+      <Panel title="Workstream">
+        <label className="inline">Workstream
+          <select value={selected ?? ''} onChange={(e) => setSelected(e.target.value)}>{workstreams.map((w) => <option key={w.id} value={w.id}>{w.name}</option>)}</select>
+        </label>
+        {ws && <p className="muted small">Version {ws.version} · no rule matches: <strong>{queueName(ws.fallbackQueueId)}</strong> (the fallback queue)</p>}
+      </Panel>
+      {ws && (
+        <Panel title="Route-to-queue rules">
+          <p className="muted small">The first rule whose condition holds picks the queue.</p>
+          <table className="grid">
+            <thead><tr><th scope="col">#</th><th scope="col">Rule</th><th scope="col">Condition</th><th scope="col">Queue</th><th scope="col"><span className="sr-only">Actions</span></th></tr></thead>
+            <tbody>
+              {ws.routeRules.length === 0 && <tr><td colSpan={5} className="muted">No rules: everything goes to the fallback queue.</td></tr>}
+              {ws.routeRules.map((r, i) => (
+                <tr key={r.id}>
+                  <td className="num">{i + 1}</td><th scope="row">{r.id}</th><td><code>{r.condition}</code></td>
+                  <td>{r.queueId ? queueName(r.queueId) : (r.split ?? []).map((s) => `${s.percent}% ${queueName(s.queueId)}`).join(', ')}</td>
+                  <td className="row-actions">
+                    <button className="secondary small" type="button" disabled={i === 0} aria-label={`Move ${r.id} up`}
+                      onClick={() => void save(`Rule "${r.id}" moved up`, (w) => ({ ...settingsOf(w), routeRules: swap(w.routeRules, i, i - 1) }))}>↑</button>
+                    <button className="secondary small" type="button" aria-label={`Delete ${r.id}`}
+                      onClick={() => void save(`Rule "${r.id}" deleted`, (w) => ({ ...settingsOf(w), routeRules: w.routeRules.filter((x) => x.id !== r.id) }))}>Delete</button>
+                  </td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+          <form className="form" aria-label="New route rule" onSubmit={(e) => {
+            e.preventDefault();
+            if (!valid) return;
+            void save(`Rule "${ruleId.trim()}" added`, (w) => ({ ...settingsOf(w), routeRules: [...w.routeRules, { id: ruleId.trim(), condition, queueId: target }] })).then((ok) => {
+              if (ok) {
+                setRuleId('');
+                setCondition('');
+              }
+            });
+          }}>
+            <h3>New rule</h3>
+            <label>Rule id<input value={ruleId} onChange={(e) => setRuleId(e.target.value)} maxLength={64} required placeholder="gold-customers" /></label>
+            <ConditionInput value={condition} onChange={setCondition} label="Condition" />
+            <label>Send to queue
+              <select value={target} onChange={(e) => setTarget(e.target.value)} required>
+                <option value="">Choose…</option>
+                {queues.map((q) => <option key={q.id} value={q.id}>{q.name}</option>)}
+              </select>
+            </label>
+            <button className="primary" type="submit" disabled={!valid}>Add rule</button>
+          </form>
+        </Panel>
+      )}
+      {ws && <DryRun api={api} workstreamId={ws.id} queueName={queueName} />}
+    </>
+  );
+}
+
+function swap<T>(items: readonly T[], a: number, b: number): T[] {
+  const next = [...items];
+  const first = next[a]!;
+  next[a] = next[b]!;
+  next[b] = first;
+  return next;
+}
+
+interface SimulationResult {
+  readonly queueId: string;
+  readonly agentId: string | null;
+  readonly assignmentMethod: string | null;
+  readonly eligibleCount: number;
+  readonly ineligibleByReason: Record<string, number>;
+  readonly plan: { readonly matchedRule: string | null; readonly priority: number };
+}
+
+/** The dry run: a context tried against the live rules and agents; nothing is written. */
+function DryRun({ api, workstreamId, queueName }: { api: Api; workstreamId: string; queueName: (id: string | undefined) => string }) {
+  const [rows, setRows] = useState<{ name: string; type: (typeof CONTEXT_TYPES)[number]; value: string }[]>([{ name: 'customer.tier', type: 'string', value: 'gold' }]);
+  const [result, setResult] = useState<SimulationResult>();
+  const [problem, setProblem] = useState<string>();
+  const typed = (r: (typeof rows)[number]): unknown => (r.type === 'number' ? Number(r.value) : r.type === 'boolean' ? r.value === 'true' : r.value);
+  const run = async () => {
+    setProblem(undefined);
+    try {
+      setResult(await api.simulate({ workstreamId, context: rows.filter((r) => r.name.trim()).map((r) => ({ name: r.name.trim(), type: r.type, value: typed(r) })) }) as unknown as SimulationResult);
+    } catch (error) {
+      setResult(undefined);
+      setProblem(refusal(error));
+    }
+  };
+  const setRow = (i: number, patch: Partial<(typeof rows)[number]>) => setRows((rs) => rs.map((r, j) => (j === i ? { ...r, ...patch } : r)));
+  return (
+    <Panel title="Dry run">
+      <p className="muted small">Try a conversation's context against the rules and agents as they are now. Nothing is changed.</p>
+      <form className="form" aria-label="Dry run" onSubmit={(e) => { e.preventDefault(); void run(); }}>
+        {rows.map((r, i) => (
+          <div className="ctx-row" key={i}>
+            <input aria-label={`Variable ${i + 1} name`} value={r.name} onChange={(e) => setRow(i, { name: e.target.value })} placeholder="customer.tier" />
+            <select aria-label={`Variable ${i + 1} type`} value={r.type} onChange={(e) => setRow(i, { type: e.target.value as (typeof CONTEXT_TYPES)[number] })}>
+              {CONTEXT_TYPES.map((t) => <option key={t} value={t}>{t}</option>)}
+            </select>
+            <input aria-label={`Variable ${i + 1} value`} value={r.value} onChange={(e) => setRow(i, { value: e.target.value })} />
+          </div>
+        ))}
+        <div className="actions">
+          <button className="secondary small" type="button" onClick={() => setRows((rs) => [...rs, { name: '', type: 'string', value: '' }])}>Add variable</button>
+          <button className="primary" type="submit">Simulate</button>
+        </div>
+      </form>
+      {problem && <p className="error small" role="alert">{problem}</p>}
+      {result && (
+        <dl className="kv result" aria-label="Simulation result">
+          <dt>Queue</dt><dd data-testid="simulated-queue">{queueName(result.queueId)}</dd>
+          <dt>Matched rule</dt><dd>{result.plan.matchedRule ?? 'none (fallback queue)'}</dd>
+          <dt>Priority</dt><dd>{result.plan.priority}</dd>
+          <dt>Would offer to</dt><dd>{result.agentId ?? 'nobody now'}{result.assignmentMethod ? ` (${result.assignmentMethod})` : ''}</dd>
+          <dt>Eligible agents</dt><dd>{result.eligibleCount}{Object.keys(result.ineligibleByReason).length > 0 ? `; ruled out: ${Object.entries(result.ineligibleByReason).map(([k, v]) => `${v} ${k}`).join(', ')}` : ''}</dd>
+        </dl>
+      )}
+    </Panel>
+  );
+}
+
+interface SecretInfo { readonly id: string; readonly hint: string; readonly createdAt: string; readonly revokedAt: string | null }
+
+function ChannelsAdmin({ api, act }: { api: Api; act: Act }) {
+  const [channels, setChannels] = useState<readonly Channel[]>([]);
+  const [secrets, setSecrets] = useState<ReadonlyMap<string, readonly SecretInfo[]>>(new Map());
+  const [fresh, setFresh] = useState<{ channelId: string; value: string }>();
+  const load = useCallback(async () => {
+    const items = await api.channels();
+    setChannels(items);
+    const lists = await Promise.all(items.filter((c) => c.type === 'webchat').map(async (c) => [c.id, await api.directLineSecrets(c.id).catch(() => [])] as const));
+    setSecrets(new Map(lists));
+  }, [api]);
+  useEffect(() => {
+    void load().catch(() => undefined);
+  }, [load]);
+  return (
+    <Panel title="Channels">
+      {channels.map((c) => (
+        <article key={c.id} className="channel" aria-label={`Channel ${c.name}`}>
+          <h3>{c.name} <span className="pill">{c.type}</span></h3>
+          {c.type === 'webchat' && (
+            <>
+              <label className="snippet">Widget snippet (paste it into any page of a trusted origin)
+                <textarea readOnly rows={2} value={`<script src="${location.origin}/webchat/widget.js" data-channel="${c.id}" async></script>`} onFocus={(e) => e.target.select()} />
+              </label>
+              <h4>Direct Line secrets</h4>
+              <ul className="secrets">
+                {(secrets.get(c.id) ?? []).map((s) => (
+                  <li key={s.id}>
+                    <code>{s.hint}…</code> <span className="muted small">created {new Date(s.createdAt).toLocaleDateString()}{s.revokedAt ? ' · revoked' : ''}</span>
+                    {!s.revokedAt && <button className="secondary small" type="button" onClick={() => void act('Secret revoked', async () => { await api.revokeDirectLineSecret(c.id, s.id); await load(); })}>Revoke</button>}
+                  </li>
+                ))}
+              </ul>
+              {fresh?.channelId === c.id && <p className="notice" role="status">New secret, shown only now: <code>{fresh.value}</code></p>}
+              <button className="secondary small" type="button" onClick={() => void act('Secret created', async () => {
+                const created = await api.createDirectLineSecret(c.id);
+                setFresh({ channelId: c.id, value: created.value });
+                await load();
+              })}>New secret</button>
+            </>
+          )}
+        </article>
+      ))}
+    </Panel>
+  );
+}
+
+function SkillsAdmin({ api, act }: { api: Api; act: Act }) {
+  const [skills, setSkills] = useState<readonly { name: string }[]>([]);
+  const [name, setName] = useState('');
+  const load = useCallback(async () => setSkills(await api.skills()), [api]);
+  useEffect(() => {
+    void load().catch(() => undefined);
+  }, [load]);
+  return (
+    <Panel title="Skills">
+      <ul className="tags">{skills.map((s) => <li key={s.name}>{s.name}</li>)}</ul>
+      <form className="form inline-form" onSubmit={(e) => {
+        e.preventDefault();
+        void act(`Skill "${name.trim()}" created`, async () => { await api.createSkill(name.trim()); await load(); }).then((ok) => ok && setName(''));
+      }}>
+        <label>New skill<input value={name} onChange={(e) => setName(e.target.value)} required maxLength={64} /></label>
+        <button className="primary" type="submit" disabled={name.trim() === ''}>Add</button>
+      </form>
+    </Panel>
+  );
+}
