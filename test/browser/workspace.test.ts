@@ -124,7 +124,11 @@ describe('the agent workspace in a real browser', { skip: browserSkip() }, () =>
       const reply = page.getByRole('textbox', { name: 'Reply' });
       await reply.waitFor();
       assert.equal(await page.evaluate(() => document.activeElement?.id), 'reply');
+      // Typing both ways: the customer's shows in the workspace, the agent's reaches the customer.
+      await customer.typing();
+      await page.getByText('Dana is typing…').waitFor();
       await page.keyboard.type('Hi! I am Alice. Which order is it?');
+      await eventually(() => assert.ok(customer.seen.some((a) => a.type === 'typing' && a.from.name === 'Alice Agent'), 'the customer sees the agent typing'));
       await page.keyboard.press('Enter');
       await transcript.getByText('Hi! I am Alice. Which order is it?').waitFor();
       assert.equal(await reply.inputValue(), '', 'the box empties after sending');

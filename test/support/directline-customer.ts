@@ -54,6 +54,7 @@ export async function customerOnDirectLine(base: string, secret: string, user: {
   return {
     seen,
     say: (text: string) => new Promise<string>((resolve, reject) => dl.postActivity({ type: 'message', from: { id: user.id, name: user.name }, text } as never).subscribe({ next: resolve, error: reject })),
+    typing: () => new Promise<string>((resolve, reject) => dl.postActivity({ type: 'typing', from: { id: user.id, name: user.name } } as never).subscribe({ next: resolve, error: reject })),
     /** Resolves with the first message activity with this text, or fails after 10 s. */
     async received(text: string): Promise<ReceivedActivity> {
       const deadline = Date.now() + 10_000;

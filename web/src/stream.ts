@@ -37,6 +37,8 @@ export class EventStream {
     private readonly onState: (state: StreamState) => void,
     /** Called after every (re)subscription: the caller refreshes what it shows from the API. */
     private readonly onSubscribed: () => void,
+    /** A web chat customer is typing in a conversation the person may read (never stored). */
+    private readonly onTyping?: (conversationId: string) => void,
   ) {
     this.connect();
   }
@@ -54,7 +56,7 @@ export class EventStream {
       socket.send(JSON.stringify(frame));
     };
     socket.onmessage = (message) => {
-      let frame: { type?: string; id?: string; after?: number; event?: SwitchboardEvent; result?: unknown; error?: { code: string; message: string } };
+      let frame: { type?: string; id?: string; after?: number; event?: SwitchboardEvent; result?: unknown; error?: { code: string; message: string }; conversationId?: string };
       try {
         frame = JSON.parse(String(message.data));
       } catch {
@@ -67,6 +69,8 @@ export class EventStream {
       } else if (frame.type === 'event' && frame.event) {
         this.lastEventId = frame.event.id;
         this.onEvent(frame.event);
+      } else if (frame.type === 'typing' && typeof frame.conversationId === 'string') {
+        this.onTyping?.(frame.conversationId);
       } else if (frame.type === 'result' && frame.id) {
         this.pending.get(frame.id)?.resolve(frame.result);
         this.pending.delete(frame.id);

@@ -18,6 +18,11 @@ const PRESENCE_CHOICES: readonly { value: string; label: string }[] = [
   { value: 'offline', label: 'Offline' },
 ];
 
+/** How long "is typing" shows after the customer's last typing signal. */
+const TYPING_SHOWN_MS = 5_000;
+/** At most one typing signal to the customer per this many milliseconds. */
+const TYPING_SIGNAL_MS = 3_000;
+
 interface ConversationInfo {
   readonly conversation: Conversation;
   readonly contact: Contact | undefined;
@@ -36,6 +41,7 @@ export function Workspace({ session, nav }: { session: SessionInfo; nav?: ReactN
   const [infos, setInfos] = useState<ReadonlyMap<string, ConversationInfo>>(new Map());
   const [messages, setMessages] = useState<ReadonlyMap<string, readonly Message[]>>(new Map());
   const [unread, setUnread] = useState<ReadonlyMap<string, number>>(new Map());
+  const [typingUntil, setTypingUntil] = useState<ReadonlyMap<string, number>>(new Map());
   const [openId, setOpenId] = useState<string>();
   const [streamState, setStreamState] = useState<StreamState>('connecting');
   const [problem, setProblem] = useState<string>();
@@ -121,6 +127,14 @@ export function Workspace({ session, nav }: { session: SessionInfo; nav?: ReactN
       const message = p.message as Message | undefined;
       if (!message || !event.conversationId) return;
       addMessages(message.conversationId, [message]);
+      if (message.senderRole === 'customer') {
+        setTypingUntil((m) => {
+          if (!m.has(message.conversationId)) return m;
+          const next = new Map(m);
+          next.delete(message.conversationId);
+          return next;
+        });
+      }
       if (openRef.current !== message.conversationId && message.senderRole !== 'agent') {
         setUnread((u) => new Map(u).set(message.conversationId, (u.get(message.conversationId) ?? 0) + 1));
       }
@@ -147,7 +161,8 @@ export function Workspace({ session, nav }: { session: SessionInfo; nav?: ReactN
     api.queues().then((items) => setQueues(new Map(items.map((q) => [q.id, q]))), () => undefined);
     api.channels().then((items) => setChannels(new Map(items.map((c) => [c.id, c]))), () => undefined);
     api.agents().then((items) => setColleagues(items.filter((a) => a.kind === 'human' && a.id !== agentId)), () => undefined);
-    const s = new EventStream(tenantId, agentId, (e) => onEventRef.current(e), setStreamState, () => void refreshRef.current());
+    const s = new EventStream(tenantId, agentId, (e) => onEventRef.current(e), setStreamState, () => void refreshRef.current(),
+      (conversationId) => setTypingUntil((m) => new Map(m).set(conversationId, Date.now() + TYPING_SHOWN_MS)));
     stream.current = s;
     return () => s.close();
   }, [api, tenantId, agentId]);
@@ -321,6 +336,7 @@ export function Workspace({ session, nav }: { session: SessionInfo; nav?: ReactN
         <main className="main">
           {openId && openInfo
             ? <ConversationView key={openId} info={openInfo} title={customerName(openInfo)} customer={openInfo.contact?.displayName ?? 'Customer'} channel={channelLabel(openInfo)} messages={messages.get(openId) ?? []} agentId={agentId} onSend={(text) => send(openId, text)}
+              customerTyping={(typingUntil.get(openId) ?? 0) > now} onTyping={() => void stream.current?.command('typing', { conversationId: openId }).catch(() => undefined)}
               queues={[...queues.values()]} colleagues={colleagues} actions={actions} context={<ContextPanel api={api} conversation={openInfo.conversation} agentId={agentId} queues={queues} />} />
             : <div className="placeholder muted"><p>{assigned.length > 0 ? 'Choose a conversation.' : 'Accepted conversations open here.'}</p></div>}
         </main>
@@ -341,7 +357,9 @@ interface ConversationActions {
 function ConversationView(props: {
   info: ConversationInfo; title: string; customer: string; channel: string; messages: readonly Message[]; agentId: string; onSend: (text: string) => Promise<boolean>;
   queues: readonly Queue[]; colleagues: readonly Agent[]; actions: ConversationActions; context: ReactNode;
+  customerTyping: boolean; onTyping: () => void;
 }) {
+  const typingSent = useRef(0);
   const [draft, setDraft] = useState('');
   const [sending, setSending] = useState(false);
   const log = useRef<HTMLOListElement>(null);
@@ -382,10 +400,18 @@ function ConversationView(props: {
         <ConversationToolbar conversationId={props.info.conversation.id} state={props.info.conversation.state} queues={props.queues} colleagues={props.colleagues} actions={props.actions} />
       </header>
       <Transcript ref={log} messages={props.messages} customer={props.customer} selfAgentId={props.agentId} />
+      <p className="typing" aria-live="polite">{props.customerTyping ? `${props.customer} is typing…` : ''}</p>
       <form className="composer" onSubmit={(e) => { e.preventDefault(); void submit(); }}>
         <label htmlFor="reply" className="sr-only">Reply</label>
         <textarea id="reply" ref={input} rows={3} value={draft} placeholder={closed ? 'This conversation has ended.' : 'Write a reply (Enter sends, Shift+Enter for a new line)'}
-          onChange={(e) => setDraft(e.target.value)} onKeyDown={onKey} disabled={closed} aria-label="Reply" />
+          onChange={(e) => {
+            setDraft(e.target.value);
+            // The customer sees "typing" for a few seconds per signal: one every few seconds is enough.
+            if (Date.now() - typingSent.current > TYPING_SIGNAL_MS) {
+              typingSent.current = Date.now();
+              props.onTyping();
+            }
+          }} onKeyDown={onKey} disabled={closed} aria-label="Reply" />
         <button className="primary" type="submit" disabled={closed || sending || draft.trim().length === 0}>Send</button>
       </form>
     </section>

@@ -7,8 +7,9 @@ import { isSwitchboardError, type ErrorCode } from '../../app/errors.js';
 import { getConversation } from '../../app/queries/conversation-queries.js';
 import { readEventPage, type EventPage } from '../../app/queries/event-queries.js';
 import { getTenant } from '../../app/queries/tenant-queries.js';
+import { assertConversationInScope } from '../../app/scope.js';
 import type { RoutingEngine } from '../../app/routing/routing-engine.js';
-import type { SwitchboardEvent } from '../../core/model.js';
+import type { Conversation, SwitchboardEvent } from '../../core/model.js';
 import { runAgentCommand, type CommandFrame } from './agent-commands.js';
 
 const PAGE = 500;
@@ -23,6 +24,15 @@ interface SubscribeFrame {
   tenantId: string;
   conversationId?: string;
   after?: number;
+}
+
+/** Tells the scoped tenant-wide subscriptions that may read the conversation; a failed read tells nobody. */
+async function typingInScope(deps: AppDeps, subs: readonly Subscription[], tenantId: string, conversationId: string, userId: string): Promise<void> {
+  const conversation = await deps.storage.read.getConversation(tenantId, conversationId).catch(() => undefined);
+  if (!conversation) return;
+  for (const sub of subs) {
+    if (await sub.mayRead(conversation)) sub.typing(conversationId, userId);
+  }
 }
 
 /**
@@ -50,6 +60,15 @@ class Subscription {
   /** Tenant-wide subscriptions of callers scoped to some queues must not hear about the others. */
   get readsEverything(): boolean {
     return queueScope(this.caller, 'conversations.read') === 'all';
+  }
+
+  async mayRead(conversation: Conversation): Promise<boolean> {
+    try {
+      await assertConversationInScope(this.deps.storage.read, this.caller, 'conversations.read', conversation);
+      return true;
+    } catch {
+      return false;
+    }
   }
 
   typing(conversationId: string, userId: string): void {
@@ -111,11 +130,15 @@ export function registerEventGateway(app: FastifyInstance, deps: AppDeps, engine
   const byTenant = new Map<string, Set<Subscription>>();
 
   // A web chat customer typing: told to the subscriptions that may read the conversation (one
-  // naming it, or a tenant-wide one of a caller who reads every conversation), never stored.
+  // naming it, a tenant-wide one of a caller who reads every conversation, or a tenant-wide one of
+  // a scoped caller, an agent's workspace, once the conversation is found in its scope), never stored.
   const offTyping = feed?.onCustomerTyping((tenantId, conversationId, userId) => {
+    const scoped: Subscription[] = [];
     for (const sub of byTenant.get(tenantId) ?? []) {
       if (sub.conversationId === conversationId || (sub.conversationId === undefined && sub.readsEverything)) sub.typing(conversationId, userId);
+      else if (sub.conversationId === undefined) scoped.push(sub);
     }
+    if (scoped.length > 0) void typingInScope(deps, scoped, tenantId, conversationId, userId);
   });
   app.addHook('onClose', async () => offTyping?.());
 
