@@ -18,6 +18,8 @@ const PRESENCE_CHOICES: readonly { value: string; label: string }[] = [
   { value: 'offline', label: 'Offline' },
 ];
 
+const REJECT_REASONS = ['Busy with another customer', 'Not my skill', 'Going on a break'] as const;
+
 /** How long "is typing" shows after the customer's last typing signal. */
 const TYPING_SHOWN_MS = 5_000;
 /** At most one typing signal to the customer per this many milliseconds. */
@@ -42,6 +44,7 @@ export function Workspace({ session, nav }: { session: SessionInfo; nav?: ReactN
   const [messages, setMessages] = useState<ReadonlyMap<string, readonly Message[]>>(new Map());
   const [unread, setUnread] = useState<ReadonlyMap<string, number>>(new Map());
   const [typingUntil, setTypingUntil] = useState<ReadonlyMap<string, number>>(new Map());
+  const [rejectReasons, setRejectReasons] = useState<ReadonlyMap<string, string>>(new Map());
   const [openId, setOpenId] = useState<string>();
   const [streamState, setStreamState] = useState<StreamState>('connecting');
   const [problem, setProblem] = useState<string>();
@@ -100,7 +103,11 @@ export function Workspace({ session, nav }: { session: SessionInfo; nav?: ReactN
     try {
       const next = await api.agentStatus(agentId);
       setStatus(next);
-      for (const offer of next.pendingOffers) void loadInfo(offer.conversationId).catch(() => undefined);
+      for (const offer of next.pendingOffers) {
+        void loadInfo(offer.conversationId).catch(() => undefined);
+        // The offered agent may read the conversation: the bot's escalation summary shows on the offer.
+        void loadMessages(offer.conversationId).catch(() => undefined);
+      }
       for (const c of next.conversations) {
         if (c.status !== 'assigned') continue;
         void loadInfo(c.conversationId).catch(() => undefined);
@@ -193,8 +200,8 @@ export function Workspace({ session, nav }: { session: SessionInfo; nav?: ReactN
       void refresh();
     }
   };
-  const reject = async (offer: Offer) => {
-    const result = await run('Could not reject the offer', 'reject', { offerId: offer.id });
+  const reject = async (offer: Offer, reason: string) => {
+    const result = await run('Could not reject the offer', 'reject', { offerId: offer.id, ...(reason ? { reason } : {}) });
     if (result) void refresh();
   };
   const send = async (conversationId: string, text: string): Promise<boolean> => {
@@ -282,10 +289,12 @@ export function Workspace({ session, nav }: { session: SessionInfo; nav?: ReactN
       <div className="columns">
         <nav className="side" aria-label="Work">
           <section aria-labelledby="offers-h" className="offers" aria-live="polite">
-            <h2 id="offers-h">Offers <span className="count">{offers.length}</span></h2>
+            <h2 id="offers-h">Offers <span className="count">{offers.length}</span>
+              {(status?.missedOffers ?? 0) > 0 && <span className="missed" data-testid="missed">{status!.missedOffers} missed</span>}</h2>
             {offers.length === 0 && <p className="muted empty">{status?.presence === 'available' ? 'Waiting for work.' : 'Set yourself available to get offers.'}</p>}
             {offers.map((offer) => {
               const info = infos.get(offer.conversationId);
+              const summary = [...(messages.get(offer.conversationId) ?? [])].reverse().find((m) => m.channelData?.switchboard?.kind === 'escalation-summary');
               const left = (Date.parse(offer.expiresAt) - now) / 1000;
               const total = (Date.parse(offer.expiresAt) - Date.parse(offer.createdAt)) / 1000;
               return (
@@ -296,13 +305,19 @@ export function Workspace({ session, nav }: { session: SessionInfo; nav?: ReactN
                     <dt>Queue</dt><dd>{queues.get(offer.queueId)?.name ?? offer.queueId}</dd>
                     <dt>Waiting</dt><dd>{info ? duration((now - Date.parse(info.conversation.createdAt)) / 1000) : '…'}</dd>
                   </dl>
+                  {summary && <p className="summary"><span className="badge">Bot summary</span> {summary.text}</p>}
                   <div className="countdown" role="timer" aria-label="Time left to answer">
                     <progress max={Math.max(1, total)} value={Math.max(0, left)} />
                     <span>{left > 0 ? `${Math.min(Math.ceil(left), Math.round(total))} s left` : 'Expiring…'}</span>
                   </div>
                   <div className="actions">
                     <button className="primary" type="button" onClick={() => void accept(offer)}>Accept</button>
-                    <button className="secondary" type="button" onClick={() => void reject(offer)}>Reject</button>
+                    <button className="secondary" type="button" onClick={() => void reject(offer, rejectReasons.get(offer.id) ?? '')}>Reject</button>
+                    <select aria-label="Reason for rejecting" className="reason" value={rejectReasons.get(offer.id) ?? ''}
+                      onChange={(e) => setRejectReasons((m) => new Map(m).set(offer.id, e.target.value))}>
+                      <option value="">Reason (optional)</option>
+                      {REJECT_REASONS.map((r) => <option key={r} value={r}>{r}</option>)}
+                    </select>
                   </div>
                 </article>
               );
