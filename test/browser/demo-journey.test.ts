@@ -1,0 +1,84 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { build } from 'vite';
+import { SYSTEM_CALLER } from '../../src/app/caller.js';
+import { ensureDemoPeople } from '../../src/app/use-cases/seed-demo-people.js';
+import { seedDemo } from '../../src/app/use-cases/seed-demo.js';
+import { ensureDemoBot } from '../../src/app/use-cases/seed-demo-bot.js';
+import { createDirectLineSecret } from '../../src/app/webchat/directline-secrets.js';
+import { DEMO_BOT_PATH, demoBotRoutes } from '../../src/server/demo/demo-bot.js';
+import { browserSkip, useBrowser } from '../support/browser.js';
+import { customerOnDirectLine } from '../support/directline-customer.js';
+import { startTestServer, type TestServer } from '../support/test-server.js';
+
+const root = new URL('../..', import.meta.url).pathname;
+
+/**
+ * The README's "try it" as a newcomer walks it, on the demo `npm start` seeds: Bob signs in to the
+ * workspace with the printed demo password and goes available (the waiting demo conversation is
+ * offered at once); a customer on the demo web chat asks the demo bot (a real botbuilder bot in
+ * the process) a billing question, the bot hands over, and Bob's next offer carries the bot's
+ * escalation summary; Bob accepts and answers, and the customer reads it.
+ */
+describe('the demo, from customer to agent, in a real browser', { skip: browserSkip() }, () => {
+  const browser = useBrowser({ timeoutMs: 20_000 });
+  let sb: TestServer;
+  let base: string;
+  let tenantId: string;
+  let secret: string;
+  let password: string;
+
+  before(async () => {
+    await build({ configFile: `${root}vite.web.config.ts`, logLevel: 'silent' });
+    sb = await startTestServer();
+    const demo = await seedDemo(sb.deps, sb.routing);
+    tenantId = demo.tenant.id;
+    await demoBotRoutes(sb.app);
+    base = await sb.app.listen({ host: '127.0.0.1', port: 0 });
+    await ensureDemoBot(sb.deps, `http://127.0.0.1:${new URL(base).port}${DEMO_BOT_PATH}`);
+    password = (await ensureDemoPeople(sb.identity, tenantId, null)).password;
+    secret = (await createDirectLineSecret(sb.webchat.deps, SYSTEM_CALLER, tenantId, demo.channel!.id)).value;
+  });
+  after(() => sb?.stop());
+
+  it('answers a customer the demo bot handed over, with the bot\'s summary on the offer', async () => {
+    const { page } = browser;
+    await page.setViewportSize({ width: 1280, height: 720 });
+    await page.goto(`${base}/app/?tenant=${tenantId}`);
+    await page.waitForURL((url) => url.pathname === `/login/${tenantId}/signin`);
+    await page.getByLabel('E-mail address').fill('bob@demo.example');
+    await page.getByLabel('Password').fill(password);
+    await page.getByLabel('Password').press('Enter');
+    await page.getByRole('status').filter({ hasText: 'Live' }).waitFor();
+
+    // Available: the demo conversation waiting in Billing is offered; Bob takes it and finishes it.
+    await page.getByRole('combobox', { name: 'Presence' }).selectOption('available');
+    const seeded = page.getByRole('article', { name: 'Offer from Dana Customer' });
+    await seeded.waitFor();
+    await seeded.getByRole('button', { name: 'Accept' }).click();
+    await page.getByRole('log', { name: 'Transcript' }).getByText('Hello, I was charged twice for order 1042.').waitFor();
+    await page.getByRole('button', { name: 'Close' }).click();
+    await page.waitForFunction(() => document.querySelector('#convs-h .count')?.textContent === '0');
+
+    // A customer asks the bot a billing question; the bot hands over with its summary.
+    const customer = await customerOnDirectLine(base, secret, { id: 'dl_erin', name: 'Erin' });
+    try {
+      await customer.say('I was charged twice on my invoice');
+      const offer = page.getByRole('article', { name: /^Offer from/ }).filter({ hasText: 'Bot summary' });
+      await offer.waitFor();
+      assert.match(await offer.innerText(), /Billing question from the customer/);
+      assert.match(await offer.innerText(), /Billing/);
+      await offer.getByRole('button', { name: 'Accept' }).click();
+      const transcript = page.getByRole('log', { name: 'Transcript' });
+      await transcript.getByText('I was charged twice on my invoice', { exact: true }).waitFor();
+      await page.getByRole('textbox', { name: 'Reply' }).fill('Hi Erin, Bob from billing here. I am refunding the second charge.');
+      await page.getByRole('textbox', { name: 'Reply' }).press('Enter');
+      await customer.received('Hi Erin, Bob from billing here. I am refunding the second charge.');
+      assert.ok(!customer.seen.some((a) => a.text?.startsWith('Billing question from the customer')), 'the summary is for the agent only');
+    } finally {
+      customer.end();
+    }
+    const { pageErrors, failedRequests } = browser.problems;
+    assert.deepEqual({ pageErrors, failedRequests }, { pageErrors: [], failedRequests: [] });
+  });
+});
