@@ -1,27 +1,16 @@
 import assert from 'node:assert/strict';
-import { mkdirSync } from 'node:fs';
-import type { AddressInfo } from 'node:net';
 import { after, before, describe, it } from 'node:test';
-import { build } from 'vite';
 import { SYSTEM_CALLER } from '../../src/app/caller.js';
 import { inviteUser } from '../../src/app/identity/user-admin.js';
 import { createAgent } from '../../src/app/use-cases/create-agent.js';
-import { createChannel } from '../../src/app/use-cases/create-channel.js';
 import { createQueue } from '../../src/app/use-cases/create-queue.js';
-import { createTenant } from '../../src/app/use-cases/create-tenant.js';
 import { createWorkstream } from '../../src/app/use-cases/create-workstream.js';
 import { browserSkip, useBrowser } from '../support/browser.js';
-import { startTestServer, type TestServer } from '../support/test-server.js';
+import type { TestServer } from '../support/test-server.js';
+import { acmeWithWebChat, adminApi, shoot, signInToApp, startWebAppServer } from '../support/web-app.js';
 
-const root = new URL('../..', import.meta.url).pathname;
 const ADMIN = { email: 'ada@acme.example', name: 'Ada Admin' };
 const PASSWORD = 'correct horse battery staple';
-
-async function shoot(page: { screenshot(options: { path: string }): Promise<unknown> }, name: string): Promise<void> {
-  if (process.env.SWITCHBOARD_SCREENSHOTS !== '1') return;
-  mkdirSync(`${root}docs/screenshots`, { recursive: true });
-  await page.screenshot({ path: `${root}docs/screenshots/${name}` });
-}
 
 /**
  * The admin console in Chromium against a real Switchboard on SQLite: an administrator creates a
@@ -38,12 +27,8 @@ describe('the admin console in a real browser', { skip: browserSkip() }, () => {
   let channelId: string;
 
   before(async () => {
-    await build({ configFile: `${root}vite.web.config.ts`, logLevel: 'silent' });
-    sb = await startTestServer();
-    await sb.app.listen({ host: '127.0.0.1', port: 0 });
-    base = `http://127.0.0.1:${(sb.app.server.address() as AddressInfo).port}`;
-    tenantId = (await createTenant(sb.deps, SYSTEM_CALLER, { name: 'Acme' })).id;
-    channelId = (await createChannel(sb.deps, SYSTEM_CALLER, tenantId, { type: 'webchat', name: 'Website chat', config: { title: 'Acme Support' } })).id;
+    ({ sb, base } = await startWebAppServer());
+    ({ tenantId, channelId } = await acmeWithWebChat(sb));
     const alice = (await createAgent(sb.deps, SYSTEM_CALLER, tenantId, { kind: 'human', displayName: 'Alice Agent', email: 'alice@acme.example', capacity: 2, skills: {} })).id;
     await createAgent(sb.deps, SYSTEM_CALLER, tenantId, { kind: 'human', displayName: 'Victor VIP', email: 'victor@acme.example', capacity: 2, skills: {} });
     const general = await createQueue(sb.deps, SYSTEM_CALLER, tenantId, { name: 'General', priority: 1, memberIds: [alice], routing: { assignmentMethod: 'longest-idle' } });
@@ -52,23 +37,11 @@ describe('the admin console in a real browser', { skip: browserSkip() }, () => {
   });
   after(() => sb?.stop());
 
-  const api = async (method: 'GET' | 'POST', url: string, body?: unknown) => {
-    const res = await sb.app.inject({
-      method, url: `/v1/tenants/${tenantId}${url}`, headers: { ...sb.auth, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
-      ...(body === undefined ? {} : { payload: JSON.stringify(body) }),
-    });
-    return res.json() as Record<string, unknown>;
-  };
+  const api = async (method: 'GET' | 'POST', url: string, body?: unknown) => (await adminApi(sb, tenantId)(method, url, body)).body as Record<string, unknown>;
 
   it('creates a queue and a rule, tries it in the dry run, and a new conversation follows it', async () => {
     const { page } = browser;
-    await page.setViewportSize({ width: 1280, height: 720 });
-    await page.goto(`${base}/app/?tenant=${tenantId}`);
-    await page.waitForURL((url) => url.pathname === `/login/${tenantId}/signin`);
-    await page.getByLabel('E-mail address').fill(ADMIN.email);
-    await page.getByLabel('Password').fill(PASSWORD);
-    await page.getByLabel('Password').press('Enter');
-    await page.waitForURL(`${base}/app/?tenant=${tenantId}`);
+    await signInToApp(page, base, tenantId, ADMIN.email, PASSWORD);
     await page.getByRole('navigation', { name: 'Views' }).getByRole('link', { name: 'Admin' }).click();
 
     // A queue with a member.

@@ -1,6 +1,5 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { build } from 'vite';
 import { SYSTEM_CALLER } from '../../src/app/caller.js';
 import { ensureDemoPeople } from '../../src/app/use-cases/seed-demo-people.js';
 import { seedDemo } from '../../src/app/use-cases/seed-demo.js';
@@ -9,9 +8,8 @@ import { createDirectLineSecret } from '../../src/app/webchat/directline-secrets
 import { DEMO_BOT_PATH, demoBotRoutes } from '../../src/server/demo/demo-bot.js';
 import { browserSkip, useBrowser } from '../support/browser.js';
 import { customerOnDirectLine } from '../support/directline-customer.js';
-import { startTestServer, type TestServer } from '../support/test-server.js';
-
-const root = new URL('../..', import.meta.url).pathname;
+import type { TestServer } from '../support/test-server.js';
+import { signInToApp, startWebAppServer } from '../support/web-app.js';
 
 /**
  * The README's "try it" as a newcomer walks it, on the demo `npm start` seeds: Bob signs in to the
@@ -29,26 +27,22 @@ describe('the demo, from customer to agent, in a real browser', { skip: browserS
   let password: string;
 
   before(async () => {
-    await build({ configFile: `${root}vite.web.config.ts`, logLevel: 'silent' });
-    sb = await startTestServer();
-    const demo = await seedDemo(sb.deps, sb.routing);
-    tenantId = demo.tenant.id;
-    await demoBotRoutes(sb.app);
-    base = await sb.app.listen({ host: '127.0.0.1', port: 0 });
+    let channelId = '';
+    ({ sb, base } = await startWebAppServer(async (server) => {
+      const demo = await seedDemo(server.deps, server.routing);
+      tenantId = demo.tenant.id;
+      channelId = demo.channel!.id;
+      await demoBotRoutes(server.app);
+    }));
     await ensureDemoBot(sb.deps, `http://127.0.0.1:${new URL(base).port}${DEMO_BOT_PATH}`);
     password = (await ensureDemoPeople(sb.identity, tenantId, null)).password;
-    secret = (await createDirectLineSecret(sb.webchat.deps, SYSTEM_CALLER, tenantId, demo.channel!.id)).value;
+    secret = (await createDirectLineSecret(sb.webchat.deps, SYSTEM_CALLER, tenantId, channelId)).value;
   });
   after(() => sb?.stop());
 
   it('answers a customer the demo bot handed over, with the bot\'s summary on the offer', async () => {
     const { page } = browser;
-    await page.setViewportSize({ width: 1280, height: 720 });
-    await page.goto(`${base}/app/?tenant=${tenantId}`);
-    await page.waitForURL((url) => url.pathname === `/login/${tenantId}/signin`);
-    await page.getByLabel('E-mail address').fill('bob@demo.example');
-    await page.getByLabel('Password').fill(password);
-    await page.getByLabel('Password').press('Enter');
+    await signInToApp(page, base, tenantId, 'bob@demo.example', password);
     await page.getByRole('status').filter({ hasText: 'Live' }).waitFor();
 
     // Available: the demo conversation waiting in Billing is offered; Bob takes it and finishes it.

@@ -1,30 +1,18 @@
 import assert from 'node:assert/strict';
-import { mkdirSync } from 'node:fs';
-import type { AddressInfo } from 'node:net';
 import { after, before, describe, it } from 'node:test';
-import { build } from 'vite';
 import { SYSTEM_CALLER } from '../../src/app/caller.js';
 import { inviteUser } from '../../src/app/identity/user-admin.js';
 import { createAgent } from '../../src/app/use-cases/create-agent.js';
-import { createChannel } from '../../src/app/use-cases/create-channel.js';
 import { createQueue } from '../../src/app/use-cases/create-queue.js';
-import { createTenant } from '../../src/app/use-cases/create-tenant.js';
 import { createWorkstream } from '../../src/app/use-cases/create-workstream.js';
-import { createDirectLineSecret } from '../../src/app/webchat/directline-secrets.js';
 import { browserSkip, useBrowser } from '../support/browser.js';
 import { customerOnDirectLine } from '../support/directline-customer.js';
 import { eventually } from '../support/eventually.js';
-import { startTestServer, type TestServer } from '../support/test-server.js';
+import type { TestServer } from '../support/test-server.js';
+import { acmeWithWebChat, adminApi, shoot, signInToApp, startWebAppServer } from '../support/web-app.js';
 
-const root = new URL('../..', import.meta.url).pathname;
 const SUPERVISOR = { email: 'sam@acme.example', name: 'Sam Supervisor' };
 const PASSWORD = 'correct horse battery staple';
-
-async function shoot(page: { screenshot(options: { path: string }): Promise<unknown> }, name: string): Promise<void> {
-  if (process.env.SWITCHBOARD_SCREENSHOTS !== '1') return;
-  mkdirSync(`${root}docs/screenshots`, { recursive: true });
-  await page.screenshot({ path: `${root}docs/screenshots/${name}` });
-}
 
 /**
  * The supervisor's wallboard in Chromium against a real Switchboard on SQLite: a supervisor scoped
@@ -43,13 +31,8 @@ describe('the supervisor wallboard in a real browser', { skip: browserSkip() }, 
   let secret: string;
 
   before(async () => {
-    await build({ configFile: `${root}vite.web.config.ts`, logLevel: 'silent' });
-    sb = await startTestServer();
-    await sb.app.listen({ host: '127.0.0.1', port: 0 });
-    base = `http://127.0.0.1:${(sb.app.server.address() as AddressInfo).port}`;
-    tenantId = (await createTenant(sb.deps, SYSTEM_CALLER, { name: 'Acme' })).id;
-    const channel = await createChannel(sb.deps, SYSTEM_CALLER, tenantId, { type: 'webchat', name: 'Website chat', config: { title: 'Acme Support' } });
-    secret = (await createDirectLineSecret(sb.webchat.deps, SYSTEM_CALLER, tenantId, channel.id)).value;
+    ({ sb, base } = await startWebAppServer());
+    ({ tenantId, secret } = await acmeWithWebChat(sb));
     agentId = (await createAgent(sb.deps, SYSTEM_CALLER, tenantId, { kind: 'human', displayName: 'Alice Agent', email: 'alice@acme.example', capacity: 2, skills: {} })).id;
     const other = (await createAgent(sb.deps, SYSTEM_CALLER, tenantId, { kind: 'human', displayName: 'Oscar Other', email: 'oscar@acme.example', capacity: 2, skills: {} })).id;
     const general = await createQueue(sb.deps, SYSTEM_CALLER, tenantId, { name: 'General', priority: 1, memberIds: [agentId], routing: { assignmentMethod: 'longest-idle' } });
@@ -61,23 +44,11 @@ describe('the supervisor wallboard in a real browser', { skip: browserSkip() }, 
   });
   after(() => sb?.stop());
 
-  const api = async (method: string, url: string, body?: unknown) => {
-    const res = await sb.app.inject({
-      method: method as 'GET', url: `/v1/tenants/${tenantId}${url}`,
-      headers: { ...sb.auth, ...(body === undefined ? {} : { 'content-type': 'application/json' }) }, ...(body === undefined ? {} : { payload: JSON.stringify(body) }),
-    });
-    return { status: res.statusCode, body: res.body === '' ? undefined : res.json() };
-  };
+  const api = (method: 'GET' | 'POST' | 'PUT', url: string, body?: unknown) => adminApi(sb, tenantId)(method, url, body);
 
   it('watches the queues live, changes presence, monitors, whispers and barges', async (t) => {
     const { page } = browser;
-    await page.setViewportSize({ width: 1280, height: 720 });
-    await page.goto(`${base}/app/?tenant=${tenantId}`);
-    await page.waitForURL((url) => url.pathname === `/login/${tenantId}/signin`);
-    await page.getByLabel('E-mail address').fill(SUPERVISOR.email);
-    await page.getByLabel('Password').fill(PASSWORD);
-    await page.getByLabel('Password').press('Enter');
-    await page.waitForURL(`${base}/app/?tenant=${tenantId}`);
+    await signInToApp(page, base, tenantId, SUPERVISOR.email, PASSWORD);
 
     // No agent record: the wallboard is the view. Only the queue in scope is listed.
     await page.getByRole('heading', { name: 'Wallboard' }).waitFor();

@@ -1,32 +1,16 @@
 import assert from 'node:assert/strict';
-import { mkdirSync } from 'node:fs';
-import type { AddressInfo } from 'node:net';
 import { after, before, describe, it } from 'node:test';
-import { build } from 'vite';
 import { SYSTEM_CALLER } from '../../src/app/caller.js';
 import { inviteUser } from '../../src/app/identity/user-admin.js';
 import { createAgent } from '../../src/app/use-cases/create-agent.js';
-import { createChannel } from '../../src/app/use-cases/create-channel.js';
 import { createQueue } from '../../src/app/use-cases/create-queue.js';
-import { createTenant } from '../../src/app/use-cases/create-tenant.js';
 import { createWorkstream } from '../../src/app/use-cases/create-workstream.js';
-import { createDirectLineSecret } from '../../src/app/webchat/directline-secrets.js';
 import { browserSkip, useBrowser } from '../support/browser.js';
 import { customerOnDirectLine } from '../support/directline-customer.js';
 import { eventually } from '../support/eventually.js';
-import { startTestServer, type TestServer } from '../support/test-server.js';
+import type { TestServer } from '../support/test-server.js';
+import { acmeWithWebChat, shoot, startWebAppServer } from '../support/web-app.js';
 
-/**
- * The docs' screenshots are taken by this journey when SWITCHBOARD_SCREENSHOTS=1 (so an ordinary
- * test run leaves the tree as it was): `SWITCHBOARD_SCREENSHOTS=1 node --import tsx --test test/browser/workspace.test.ts`.
- */
-async function shoot(page: { screenshot(options: { path: string }): Promise<unknown> }, name: string): Promise<void> {
-  if (process.env.SWITCHBOARD_SCREENSHOTS !== '1') return;
-  mkdirSync(`${root}docs/screenshots`, { recursive: true });
-  await page.screenshot({ path: `${root}docs/screenshots/${name}` });
-}
-
-const root = new URL('../..', import.meta.url).pathname;
 const EMAIL = 'alice@demo.example';
 const PASSWORD = 'correct horse battery staple';
 const XSS = '<img src=x onerror=alert(1)>';
@@ -48,14 +32,8 @@ describe('the agent workspace in a real browser', { skip: browserSkip() }, () =>
   let secret: string;
 
   before(async () => {
-    // The files the routes serve, built as `npm run build` builds them.
-    await build({ configFile: `${root}vite.web.config.ts`, logLevel: 'silent' });
-    sb = await startTestServer();
-    await sb.app.listen({ host: '127.0.0.1', port: 0 });
-    base = `http://127.0.0.1:${(sb.app.server.address() as AddressInfo).port}`;
-    tenantId = (await createTenant(sb.deps, SYSTEM_CALLER, { name: 'Acme' })).id;
-    const channel = await createChannel(sb.deps, SYSTEM_CALLER, tenantId, { type: 'webchat', name: 'Website chat', config: { title: 'Acme Support' } });
-    secret = (await createDirectLineSecret(sb.webchat.deps, SYSTEM_CALLER, tenantId, channel.id)).value;
+    ({ sb, base } = await startWebAppServer());
+    ({ tenantId, secret } = await acmeWithWebChat(sb));
     agentId = (await createAgent(sb.deps, SYSTEM_CALLER, tenantId, { kind: 'human', displayName: 'Alice Agent', email: EMAIL, capacity: 2, skills: {} })).id;
     bobId = (await createAgent(sb.deps, SYSTEM_CALLER, tenantId, { kind: 'human', displayName: 'Bob Agent', email: 'bob@demo.example', capacity: 2, skills: {} })).id;
     const queue = await createQueue(sb.deps, SYSTEM_CALLER, tenantId, { name: 'General', priority: 1, memberIds: [agentId, bobId], routing: { assignmentMethod: 'longest-idle' } });

@@ -1,8 +1,12 @@
 /**
  * The public API as the web app uses it: same-origin requests with the session cookie (HttpOnly:
  * the page never sees it) and, on anything but GET, the session's CSRF token in X-CSRF-Token.
- * Wire shapes are the subset of the server's responses the app reads.
+ * Wire shapes are the subset of the server's responses the app reads, or the server's own
+ * schemas where the app reads the whole of a response (type-only imports: nothing of the server
+ * is bundled).
  */
+import type { Static } from 'typebox';
+import type { QueueStatsSchema } from '../../src/contracts/routing.js';
 
 export interface SessionInfo {
   readonly user: { readonly id: string; readonly email: string; readonly displayName: string; readonly agentId: string | null };
@@ -40,21 +44,8 @@ export interface AgentBoardEntry extends AgentStatus {
   readonly kind: 'human' | 'bot';
 }
 
-/** One queue's real-time figures (GET /routing/stats, `routing.queue_stats` events). */
-export interface QueueStats {
-  readonly queueId: string;
-  readonly name: string;
-  readonly waiting: number;
-  readonly offered: number;
-  readonly longestWaitSeconds: number;
-  readonly averageWaitSeconds: number | null;
-  readonly estimatedWaitSeconds: number;
-  readonly open: boolean;
-  readonly agentsByPresence: Readonly<Record<string, number>>;
-  readonly offers: { readonly made: number; readonly accepted: number; readonly rejected: number; readonly timedOut: number };
-  readonly assignedDirectly: number;
-  readonly serviceLevel?: { readonly thresholdSeconds: number; readonly answered: number; readonly withinThreshold: number; readonly percent: number | null };
-}
+/** One queue's real-time figures (GET /routing/stats, `routing.queue_stats` events): the server's own schema. */
+export type QueueStats = Static<typeof QueueStatsSchema>;
 
 export interface Participant {
   readonly id: string;
