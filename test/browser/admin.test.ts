@@ -17,7 +17,7 @@ const PASSWORD = 'correct horse battery staple';
  * queue, writes a route rule (the editor points at a syntax error while typing and refuses to add
  * it, then takes the corrected rule), tries it in the dry run, and a new conversation with that
  * context is routed to the new queue; the web chat channel shows its widget snippet and makes a
- * Direct Line secret that works.
+ * Direct Line secret that works; a classification rule, and a supervisor of the new queue invited.
  */
 describe('the admin console in a real browser', { skip: browserSkip() }, () => {
   const browser = useBrowser({ timeoutMs: 15_000 });
@@ -86,6 +86,27 @@ describe('the admin console in a real browser', { skip: browserSkip() }, () => {
     const routing = await api('GET', `/conversations/${conversationId}/routing`);
     const vip = ((await api('GET', '/queues')).items as { id: string; name: string }[]).find((q) => q.name === 'VIP desk')!;
     assert.equal((routing.item as { queueId: string }).queueId, vip.id);
+
+    // A classification rule next to it, checked the same way.
+    const classForm = page.getByRole('form', { name: 'New classification rule' });
+    await classForm.getByLabel('Rule id').fill('gold-first');
+    await classForm.getByLabel('Condition').fill('customer.tier == "gold"');
+    await classForm.getByLabel('Set priority to').fill('7');
+    await classForm.getByRole('button', { name: 'Add rule' }).click();
+    await page.getByRole('status').filter({ hasText: 'Rule "gold-first" added: done.' }).waitFor();
+    assert.match(await page.getByRole('region', { name: 'Classification rules' }).getByRole('row').filter({ hasText: 'gold-first' }).innerText(), /priority: 7/);
+
+    // A supervisor of the new queue, invited from the console with a password.
+    await page.getByRole('navigation', { name: 'Settings' }).getByRole('button', { name: 'People' }).click();
+    const invite = page.getByRole('region', { name: 'Invite someone' });
+    await invite.getByLabel('Name').fill('Sam Supervisor');
+    await invite.getByLabel('E-mail').fill('sam@acme.example');
+    await invite.getByLabel('Role').selectOption('supervisor');
+    await invite.getByLabel('VIP desk').check();
+    await invite.getByLabel(/^Password/).fill('another long passphrase');
+    await invite.getByRole('button', { name: 'Invite' }).click();
+    await page.getByRole('status').filter({ hasText: 'Sam Supervisor invited: done.' }).waitFor();
+    assert.match(await page.getByRole('region', { name: 'People' }).getByRole('row').filter({ hasText: 'sam@acme.example' }).innerText(), /active\s+supervisor \(VIP desk\)/);
 
     // The web chat channel: its widget snippet, and a new Direct Line secret that works.
     await page.getByRole('navigation', { name: 'Settings' }).getByRole('button', { name: 'Channels' }).click();

@@ -2,13 +2,15 @@ import { useCallback, useEffect, useMemo, useState, type ReactNode } from 'react
 // The rule language's own parser, the one the server runs at save time: the editor points at the
 // same line and column the server would refuse, while the administrator types.
 import { parseExpression } from '../../src/core/rules/expression-parser.js';
-import { ApiError, tenantApi, type Agent, type Channel, type Queue, type SessionInfo } from './api.js';
+import { ApiError, tenantApi, type Agent, type Bot, type Channel, type Queue, type RoleAssignment, type SessionInfo, type User } from './api.js';
 import { errorText } from './format.js';
 
-type Section = 'queues' | 'routing' | 'channels' | 'skills';
+type Section = 'queues' | 'routing' | 'channels' | 'skills' | 'people' | 'bots';
 const SECTIONS: readonly { id: Section; label: string }[] = [
   { id: 'queues', label: 'Queues' }, { id: 'routing', label: 'Routing rules' }, { id: 'channels', label: 'Channels' }, { id: 'skills', label: 'Skills' },
+  { id: 'people', label: 'People' }, { id: 'bots', label: 'Bots' },
 ];
+const ROLES = ['agent', 'supervisor', 'administrator', 'reporting-reader'] as const;
 const METHODS = ['longest-idle', 'round-robin', 'highest-capacity', 'best-skill', 'custom'] as const;
 const CONTEXT_TYPES = ['string', 'number', 'boolean'] as const;
 
@@ -24,7 +26,8 @@ function refusal(error: unknown): string {
 /**
  * The admin console: queues and their members, a workstream's classification and route rules
  * (edited with live validation of the rule language and tried with the dry run), web chat
- * channels (the widget snippet and Direct Line secrets) and skills. Everything goes through the
+ * channels (the widget snippet and Direct Line secrets), skills, people with their roles, and
+ * bots (connected or not, healthy or not). Everything goes through the
  * public API, which validates again and refuses what the person may not do.
  */
 export function Admin({ session, onProblem }: { session: SessionInfo; onProblem: (text: string | undefined) => void }) {
@@ -70,6 +73,8 @@ export function Admin({ session, onProblem }: { session: SessionInfo; onProblem:
         {section === 'routing' && <RoutingAdmin queues={queues} agents={agents} api={api} act={act} onProblem={onProblem} />}
         {section === 'channels' && <ChannelsAdmin api={api} act={act} />}
         {section === 'skills' && <SkillsAdmin api={api} act={act} />}
+        {section === 'people' && <PeopleAdmin api={api} act={act} queues={queues} agents={agents} />}
+        {section === 'bots' && <BotsAdmin api={api} act={act} />}
       </main>
     </div>
   );
@@ -239,6 +244,7 @@ function RoutingAdmin({ queues, api, act, onProblem }: { queues: readonly Queue[
           </form>
         </Panel>
       )}
+      {ws && <ClassificationRules ws={ws} save={save} />}
       {ws && <DryRun api={api} workstreamId={ws.id} queueName={queueName} />}
     </>
   );
@@ -374,6 +380,161 @@ function SkillsAdmin({ api, act }: { api: Api; act: Act }) {
         <label>New skill<input value={name} onChange={(e) => setName(e.target.value)} required maxLength={64} /></label>
         <button className="primary" type="submit" disabled={name.trim() === ''}>Add</button>
       </form>
+    </Panel>
+  );
+}
+
+/** Classification rules: run first, in order; each that holds may set the priority (the console edits that part). */
+function ClassificationRules({ ws, save }: { ws: Workstream; save: (what: string, change: (ws: Workstream) => Record<string, unknown>) => Promise<boolean> }) {
+  const [ruleId, setRuleId] = useState('');
+  const [condition, setCondition] = useState('');
+  const [priority, setPriority] = useState(5);
+  const valid = ruleId.trim() !== '' && parseExpression(condition).ok;
+  const describe = (set: Record<string, unknown>) => Object.entries(set).map(([k, v]) => `${k}: ${typeof v === 'object' ? JSON.stringify(v) : String(v)}`).join('; ');
+  return (
+    <Panel title="Classification rules">
+      <p className="muted small">Every rule whose condition holds applies, in order, before the queue is chosen.</p>
+      <table className="grid">
+        <thead><tr><th scope="col">Rule</th><th scope="col">Condition</th><th scope="col">Sets</th><th scope="col"><span className="sr-only">Actions</span></th></tr></thead>
+        <tbody>
+          {ws.classificationRules.length === 0 && <tr><td colSpan={4} className="muted">No classification rules.</td></tr>}
+          {ws.classificationRules.map((r) => (
+            <tr key={r.id}>
+              <th scope="row">{r.id}</th><td><code>{r.condition}</code></td><td>{describe(r.set)}</td>
+              <td><button className="secondary small" type="button" aria-label={`Delete ${r.id}`}
+                onClick={() => void save(`Rule "${r.id}" deleted`, (w) => ({ ...settingsOf(w), classificationRules: w.classificationRules.filter((x) => x.id !== r.id) }))}>Delete</button></td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+      <form className="form" aria-label="New classification rule" onSubmit={(e) => {
+        e.preventDefault();
+        if (!valid) return;
+        void save(`Rule "${ruleId.trim()}" added`, (w) => ({ ...settingsOf(w), classificationRules: [...w.classificationRules, { id: ruleId.trim(), condition, set: { priority } }] })).then((ok) => {
+          if (ok) {
+            setRuleId('');
+            setCondition('');
+          }
+        });
+      }}>
+        <h3>New rule</h3>
+        <label>Rule id<input value={ruleId} onChange={(e) => setRuleId(e.target.value)} maxLength={64} required placeholder="vip-first" /></label>
+        <ConditionInput value={condition} onChange={setCondition} label="Condition" />
+        <label>Set priority to<input type="number" min={0} max={100} value={priority} onChange={(e) => setPriority(Number(e.target.value))} /></label>
+        <button className="primary" type="submit" disabled={!valid}>Add rule</button>
+      </form>
+    </Panel>
+  );
+}
+
+function PeopleAdmin({ api, act, queues, agents }: { api: Api; act: Act; queues: readonly Queue[]; agents: readonly (Agent & { kind: 'human' | 'bot' })[] }) {
+  const [users, setUsers] = useState<readonly User[]>([]);
+  const [assignments, setAssignments] = useState<readonly RoleAssignment[]>([]);
+  const [email, setEmail] = useState('');
+  const [name, setName] = useState('');
+  const [role, setRole] = useState<(typeof ROLES)[number]>('agent');
+  const [scope, setScope] = useState<ReadonlySet<string>>(new Set());
+  const [agentId, setAgentId] = useState('');
+  const [password, setPassword] = useState('');
+  const load = useCallback(async () => {
+    const [u, a] = await Promise.all([api.users(), api.roleAssignments()]);
+    setUsers(u);
+    setAssignments(a);
+  }, [api]);
+  useEffect(() => {
+    void load().catch(() => undefined);
+  }, [load]);
+  const queueName = (id: string) => queues.find((q) => q.id === id)?.name ?? id;
+  const rolesOf = (userId: string) => assignments.filter((a) => a.principalType === 'user' && a.principalId === userId)
+    .map((a) => (a.queueIds ? `${a.role} (${a.queueIds.map(queueName).join(', ')})` : a.role)).join(', ');
+  const agentName = (id: string | null) => (id ? agents.find((a) => a.id === id)?.displayName ?? id : '–');
+  const linked = new Set(users.map((u) => u.agentId).filter(Boolean));
+  return (
+    <>
+      <Panel title="People">
+        <table className="grid">
+          <thead><tr><th scope="col">Name</th><th scope="col">E-mail</th><th scope="col">Status</th><th scope="col">Roles</th><th scope="col">Works as agent</th></tr></thead>
+          <tbody>
+            {users.map((u) => <tr key={u.id}><th scope="row">{u.displayName}</th><td>{u.email}</td><td>{u.status}</td><td>{rolesOf(u.id) || '–'}</td><td>{agentName(u.agentId)}</td></tr>)}
+          </tbody>
+        </table>
+      </Panel>
+      <Panel title="Invite someone">
+        <form className="form" onSubmit={(e) => {
+          e.preventDefault();
+          const roles = [{ role, ...(role === 'supervisor' && scope.size > 0 ? { queueIds: [...scope] } : {}) }];
+          void act(`${name.trim()} invited`, async () => {
+            await api.inviteUser({ email: email.trim(), displayName: name.trim(), agentId: agentId || null, roles, ...(password ? { password } : {}) });
+            await load();
+          }).then((ok) => {
+            if (ok) {
+              setEmail('');
+              setName('');
+              setPassword('');
+              setScope(new Set());
+            }
+          });
+        }}>
+          <label>Name<input value={name} onChange={(e) => setName(e.target.value)} required maxLength={200} /></label>
+          <label>E-mail<input type="email" value={email} onChange={(e) => setEmail(e.target.value)} required maxLength={254} /></label>
+          <label>Role
+            <select value={role} onChange={(e) => setRole(e.target.value as (typeof ROLES)[number])}>{ROLES.map((r) => <option key={r} value={r}>{r}</option>)}</select>
+          </label>
+          {role === 'supervisor' && (
+            <fieldset>
+              <legend>Supervises (none ticked: every queue)</legend>
+              {queues.map((q) => (
+                <label key={q.id} className="check"><input type="checkbox" checked={scope.has(q.id)} onChange={() => setScope((s0) => {
+                  const next = new Set(s0);
+                  if (next.has(q.id)) next.delete(q.id);
+                  else next.add(q.id);
+                  return next;
+                })} />{q.name}</label>
+              ))}
+            </fieldset>
+          )}
+          <label>Works as agent
+            <select value={agentId} onChange={(e) => setAgentId(e.target.value)}>
+              <option value="">No agent record</option>
+              {agents.filter((a) => a.kind === 'human' && !linked.has(a.id)).map((a) => <option key={a.id} value={a.id}>{a.displayName}</option>)}
+            </select>
+          </label>
+          <label>Password (optional: without one they sign in with the organisation's SSO)
+            <input type="password" value={password} onChange={(e) => setPassword(e.target.value)} minLength={12} maxLength={1024} autoComplete="new-password" />
+          </label>
+          <button className="primary" type="submit" disabled={!email.trim() || !name.trim()}>Invite</button>
+        </form>
+      </Panel>
+    </>
+  );
+}
+
+function BotsAdmin({ api, act }: { api: Api; act: Act }) {
+  const [bots, setBots] = useState<readonly Bot[]>([]);
+  const load = useCallback(async () => setBots(await api.bots()), [api]);
+  useEffect(() => {
+    void load().catch(() => undefined);
+  }, [load]);
+  return (
+    <Panel title="Bots">
+      <p className="muted small">Bots are registered through the API (docs/BOTS.md). Disconnecting one stops all traffic to it at once and hands its open conversations to people.</p>
+      <table className="grid">
+        <thead><tr><th scope="col">Bot</th><th scope="col">Role</th><th scope="col">Endpoint</th><th scope="col">State</th><th scope="col">Health</th><th scope="col"><span className="sr-only">Actions</span></th></tr></thead>
+        <tbody>
+          {bots.length === 0 && <tr><td colSpan={6} className="muted">No bots.</td></tr>}
+          {bots.map((b) => (
+            <tr key={b.id}>
+              <th scope="row">{b.displayName}</th><td>{b.role}</td><td className="small">{b.messagingEndpoint}</td><td>{b.state}</td>
+              <td>{b.health.status}{b.health.lastError ? ` (${b.health.lastError})` : ''}</td>
+              <td>
+                {b.state === 'active'
+                  ? <button className="secondary small" type="button" onClick={() => void act(`${b.displayName} disconnected`, async () => { await api.setBotState(b.id, 'disconnected'); await load(); })}>Disconnect</button>
+                  : <button className="primary small" type="button" onClick={() => void act(`${b.displayName} connected`, async () => { await api.setBotState(b.id, 'active'); await load(); })}>Connect</button>}
+              </td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
     </Panel>
   );
 }

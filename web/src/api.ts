@@ -47,6 +47,32 @@ export interface AgentBoardEntry extends AgentStatus {
 /** One queue's real-time figures (GET /routing/stats, `routing.queue_stats` events): the server's own schema. */
 export type QueueStats = Static<typeof QueueStatsSchema>;
 
+export interface User {
+  readonly id: string;
+  readonly email: string;
+  readonly displayName: string;
+  readonly status: string;
+  readonly agentId: string | null;
+}
+
+export interface RoleAssignment {
+  readonly id: string;
+  readonly principalType: string;
+  readonly principalId: string;
+  readonly role: string;
+  readonly queueIds: readonly string[] | null;
+}
+
+export interface Bot {
+  readonly id: string;
+  readonly displayName: string;
+  readonly appId: string | null;
+  readonly messagingEndpoint: string;
+  readonly state: 'active' | 'disconnected';
+  readonly role: string;
+  readonly health: { readonly status: 'healthy' | 'unhealthy'; readonly consecutiveFailures: number; readonly lastError: string | null };
+}
+
 export interface Participant {
   readonly id: string;
   readonly role: 'customer' | 'bot' | 'agent' | 'supervisor';
@@ -192,6 +218,12 @@ export function tenantApi(tenantId: string) {
       request<{ items: { id: string; hint: string; createdAt: string; revokedAt: string | null }[] }>('GET', `${t}/channels/${id(channelId)}/directline-secrets`).then((r) => r.items),
     createDirectLineSecret: (channelId: string) => request<{ value: string }>('POST', `${t}/channels/${id(channelId)}/directline-secrets`, {}),
     revokeDirectLineSecret: (channelId: string, secretId: string) => request<void>('DELETE', `${t}/channels/${id(channelId)}/directline-secrets/${id(secretId)}`),
+    users: () => request<{ items: User[] }>('GET', `${t}/users?limit=200`).then((r) => r.items),
+    roleAssignments: () => request<{ items: RoleAssignment[] }>('GET', `${t}/role-assignments`).then((r) => r.items),
+    inviteUser: (body: { email: string; displayName: string; agentId: string | null; roles: { role: string; queueIds?: string[] | null }[]; password?: string }) =>
+      request<User>('POST', `${t}/users`, body),
+    bots: () => request<{ items: Bot[] }>('GET', `${t}/bots`).then((r) => r.items),
+    setBotState: (botId: string, state: 'active' | 'disconnected') => request<Bot>('PATCH', `${t}/bots/${id(botId)}`, { state }),
     transferToAgent: (conversationId: string, agentId: string, reason?: string) =>
       request<unknown>('POST', `${t}/conversations/${id(conversationId)}/transfer`, { agentId, ...(reason ? { reason } : {}) }),
     consult: (conversationId: string, agentId: string) => request<Participant>('POST', `${t}/conversations/${id(conversationId)}/consult`, { agentId }),
