@@ -119,6 +119,23 @@ describe('the agent workspace in a real browser', { skip: browserSkip() }, () =>
       t.diagnostic(`customer message shown in the workspace ${Date.now() - sentAt} ms after the customer pressed Enter`);
       assert.equal(await transcript.locator('img').count(), 0, 'no img element in the transcript');
 
+      // Attachments show as download links, and only for web addresses: a javascript: URL stays text.
+      const conversationForFiles = (await sb.app.inject({ method: 'GET', url: `/v1/tenants/${tenantId}/conversations`, headers: sb.auth })).json().items[0].id as string;
+      const files = await sb.app.inject({
+        method: 'POST', url: `/v1/tenants/${tenantId}/conversations/${conversationForFiles}/messages`, headers: { ...sb.auth, 'content-type': 'application/json' },
+        payload: JSON.stringify({ senderRole: 'customer', text: 'Here are the files', attachments: [
+          { name: 'invoice.pdf', contentType: 'application/pdf', size: 12_345, url: 'javascript:alert(1)' },
+          { name: 'photo.png', contentType: 'image/png', size: 2_048_000, url: 'https://files.acme.example/photo.png' },
+        ] }),
+      });
+      assert.equal(files.statusCode, 201, files.body);
+      const withFiles = transcript.getByRole('listitem').filter({ hasText: 'Here are the files' });
+      await withFiles.waitFor();
+      assert.equal(await withFiles.getByRole('link', { name: 'invoice.pdf' }).count(), 0, 'no link for a javascript: URL');
+      await withFiles.getByText('invoice.pdf').waitFor();
+      assert.equal(await withFiles.getByRole('link', { name: 'photo.png' }).getAttribute('href'), 'https://files.acme.example/photo.png');
+      assert.match(await withFiles.innerText(), /image\/png, 2\.0 MB/);
+
       // An internal note (posted as the agent through the API) is marked as agent-only.
       const conversationId = (await sb.app.inject({ method: 'GET', url: `/v1/tenants/${tenantId}/conversations`, headers: sb.auth })).json().items[0].id as string;
       const note = await sb.app.inject({

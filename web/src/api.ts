@@ -110,6 +110,7 @@ export interface Message {
   readonly senderId: string | null;
   readonly visibility: 'public' | 'internal' | 'whisper';
   readonly text: string;
+  readonly attachments?: readonly { readonly name: string; readonly contentType: string; readonly size?: number; readonly url?: string }[];
   /** `switchboard.kind` marks Switchboard's own messages, e.g. `escalation-summary` from a bot's handoff. */
   readonly channelData?: { readonly switchboard?: { readonly kind?: string } } | null;
   readonly createdAt: string;

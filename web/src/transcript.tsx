@@ -2,12 +2,28 @@ import { forwardRef } from 'react';
 import type { Message } from './api.js';
 import { time } from './format.js';
 
+/** Only this server's attachment paths and web addresses become links; anything else (javascript:, data:) stays text. */
+function safeUrl(url: string | undefined): string | undefined {
+  if (!url) return undefined;
+  if (url.startsWith('/attachments/')) return url;
+  try {
+    const parsed = new URL(url);
+    return parsed.protocol === 'https:' || parsed.protocol === 'http:' ? parsed.href : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+function formatSize(bytes: number): string {
+  return bytes >= 1024 * 1024 ? `${(bytes / 1024 / 1024).toFixed(1)} MB` : bytes >= 1024 ? `${Math.round(bytes / 1024)} KB` : `${bytes} B`;
+}
+
 const ROLE_LABEL: Record<Message['senderRole'], string> = { customer: 'Customer', bot: 'Bot', agent: 'Agent', supervisor: 'Supervisor', system: 'System' };
 
 /**
  * A conversation's messages as the agent side sees them: customer, bot, agent and supervisor turns
- * distinct, notes and whispers marked as agent-only. Text is rendered as text, never as HTML
- * (React escapes it; CSS keeps the line breaks), whoever wrote it.
+ * distinct, notes and whispers marked as agent-only, attachments as download links. Text is
+ * rendered as text, never as HTML (React escapes it; CSS keeps the line breaks), whoever wrote it.
  */
 export const Transcript = forwardRef<HTMLOListElement, {
   messages: readonly Message[];
@@ -33,7 +49,19 @@ export const Transcript = forwardRef<HTMLOListElement, {
               <time dateTime={m.createdAt}>{time(m.createdAt)}</time>
               {agentSide && <span className="badge">{m.visibility === 'whisper' ? 'Whisper · ' : 'Note · '}only agents see this</span>}
             </span>
-            <span className="text">{m.text}</span>
+            {m.text && <span className="text">{m.text}</span>}
+            {(m.attachments ?? []).length > 0 && (
+              <ul className="attachments">
+                {m.attachments!.map((a, i) => (
+                  <li key={i}>
+                    {safeUrl(a.url)
+                      ? <a href={safeUrl(a.url)} target="_blank" rel="noopener noreferrer" download={a.name}>{a.name}</a>
+                      : <span>{a.name}</span>}
+                    <span className="muted small"> {a.contentType}{a.size !== undefined ? `, ${formatSize(a.size)}` : ''}</span>
+                  </li>
+                ))}
+              </ul>
+            )}
           </li>
         );
       })}
