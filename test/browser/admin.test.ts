@@ -54,6 +54,29 @@ describe('the admin console in a real browser', { skip: browserSkip() }, () => {
     const row = page.getByRole('region', { name: 'Queues' }).getByRole('row').filter({ hasText: 'VIP desk' });
     assert.match(await row.innerText(), /round-robin\s+Victor VIP/);
 
+    // Its settings afterwards: service level, operating hours on weekdays, and a second member.
+    const settings = page.getByRole('region', { name: 'Queue settings' });
+    await settings.getByLabel('Queue to edit').selectOption({ label: 'VIP desk' });
+    await settings.getByLabel(/Service level/).fill('30');
+    await settings.getByLabel(/^Operating hours/).check();
+    await settings.getByLabel('Time zone').fill('Europe/Paris');
+    await settings.getByLabel('Monday closes').fill('18:30');
+    await settings.getByRole('button', { name: 'Save queue' }).click();
+    await page.getByRole('status').filter({ hasText: 'Queue "VIP desk" saved: done.' }).waitFor();
+    await settings.getByLabel('Agent to add').selectOption({ label: 'Alice Agent' });
+    await settings.getByRole('button', { name: 'Add member' }).click();
+    await page.getByRole('status').filter({ hasText: 'Alice Agent added to VIP desk: done.' }).waitFor();
+    const saved = ((await api('GET', '/queues')).items as { name: string; memberIds: string[]; routing: { serviceLevelSeconds: number; operatingHours: { timeZone: string; weekly: { day: string; open: string; close: string }[] } } }[])
+      .find((q) => q.name === 'VIP desk')!;
+    assert.equal(saved.routing.serviceLevelSeconds, 30);
+    assert.equal(saved.routing.operatingHours.timeZone, 'Europe/Paris');
+    assert.deepEqual(saved.routing.operatingHours.weekly.map((w) => `${w.day} ${w.open}-${w.close}`), ['mon 09:00-18:30', 'tue 09:00-17:00', 'wed 09:00-17:00', 'thu 09:00-17:00', 'fri 09:00-17:00']);
+    assert.equal(saved.memberIds.length, 2);
+    // Back to always open, so the routing below does not depend on the time of day the test runs.
+    await settings.getByLabel(/^Operating hours/).uncheck();
+    await settings.getByRole('button', { name: 'Save queue' }).click();
+    await page.getByRole('status').filter({ hasText: 'Queue "VIP desk" saved: done.' }).waitFor();
+
     // A route rule: the editor shows where the condition is wrong and will not add it.
     await page.getByRole('navigation', { name: 'Settings' }).getByRole('button', { name: 'Routing rules' }).click();
     const ruleForm = page.getByRole('form', { name: 'New route rule' });

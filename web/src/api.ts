@@ -85,7 +85,17 @@ export interface Queue {
   readonly name: string;
   readonly priority?: number;
   readonly memberIds?: readonly string[];
-  readonly routing?: { readonly assignmentMethod: string };
+  readonly routing?: {
+    readonly assignmentMethod: string;
+    readonly serviceLevelSeconds?: number;
+    readonly operatingHours?: OperatingHours | null;
+  };
+}
+
+export interface OperatingHours {
+  readonly timeZone: string;
+  readonly weekly: readonly { readonly day: string; readonly open: string; readonly close: string }[];
+  readonly holidays: readonly { readonly date: string; readonly name?: string }[];
 }
 export interface Channel { readonly id: string; readonly name: string; readonly type: string }
 export interface Contact { readonly id: string; readonly displayName: string | null }
@@ -210,6 +220,9 @@ export function tenantApi(tenantId: string) {
     agents: () => request<{ items: (Agent & { kind: 'human' | 'bot' })[] }>('GET', `${t}/agents`).then((r) => r.items),
     // The admin console's configuration calls.
     createQueue: (body: { name: string; priority: number; memberIds: string[]; routing: { assignmentMethod: string } }) => request<Queue>('POST', `${t}/queues`, body),
+    updateQueue: (queueId: string, body: Record<string, unknown>) => request<Queue>('PATCH', `${t}/queues/${id(queueId)}`, body),
+    addQueueMember: (queueId: string, agentId: string) => request<unknown>('POST', `${t}/queues/${id(queueId)}/members`, { agentId }),
+    removeQueueMember: (queueId: string, agentId: string) => request<void>('DELETE', `${t}/queues/${id(queueId)}/members/${id(agentId)}`),
     workstreams: () => request<{ items: Record<string, unknown>[] }>('GET', `${t}/workstreams`).then((r) => r.items),
     updateWorkstream: (workstreamId: string, body: Record<string, unknown>) => request<Record<string, unknown>>('PUT', `${t}/workstreams/${id(workstreamId)}`, body),
     simulate: (body: { workstreamId: string; context: { name: string; type: string; value: unknown }[] }) => request<Record<string, unknown>>('POST', `${t}/routing/simulate`, body),
