@@ -79,6 +79,10 @@ describe('the admin console in a real browser', { skip: browserSkip() }, () => {
 
     // A route rule: the editor shows where the condition is wrong and will not add it.
     await page.getByRole('navigation', { name: 'Settings' }).getByRole('button', { name: 'Routing rules' }).click();
+    const wsForm = page.getByRole('form', { name: 'Workstream settings' });
+    await wsForm.getByLabel('Offer timeout (seconds)').fill('45');
+    await wsForm.getByRole('button', { name: 'Save workstream' }).click();
+    await page.getByRole('status').filter({ hasText: 'Workstream "Website chat" saved: done.' }).waitFor();
     const ruleForm = page.getByRole('form', { name: 'New route rule' });
     await ruleForm.getByLabel('Rule id').fill('gold-to-vip');
     const condition = ruleForm.getByLabel('Condition');
@@ -105,6 +109,8 @@ describe('the admin console in a real browser', { skip: browserSkip() }, () => {
       channelId, customer: { address: 'visitor-gold', displayName: 'Gina Gold' }, context: { 'customer.tier': { type: 'string', value: 'gold' } },
     });
     const conversationId = (created.id ?? (created.conversation as { id: string }).id) as string;
+    const workstream = ((await api('GET', '/workstreams')).items as { offerTimeoutSeconds: number; routeRules: unknown[]; classificationRules: unknown[] }[])[0]!;
+    assert.deepEqual([workstream.offerTimeoutSeconds, workstream.routeRules.length, workstream.classificationRules.length], [45, 1, 0], 'every change kept (the classification rule comes next)');
     await api('POST', `/conversations/${conversationId}/route`, {});
     const routing = await api('GET', `/conversations/${conversationId}/routing`);
     const vip = ((await api('GET', '/queues')).items as { id: string; name: string }[]).find((q) => q.name === 'VIP desk')!;

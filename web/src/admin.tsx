@@ -201,6 +201,7 @@ function RoutingAdmin({ queues, api, act, onProblem }: { queues: readonly Queue[
         </label>
         {ws && <p className="muted small">Version {ws.version} · no rule matches: <strong>{queueName(ws.fallbackQueueId)}</strong> (the fallback queue)</p>}
       </Panel>
+      {ws && <WorkstreamSettings key={`${ws.id}:${ws.version}`} ws={ws} queues={queues} save={save} />}
       {ws && (
         <Panel title="Route-to-queue rules">
           <p className="muted small">The first rule whose condition holds picks the queue.</p>
@@ -627,4 +628,48 @@ function daysOf(hours: OperatingHours | null): Record<string, DayHours> {
     days[d] = period ? { open: true, from: period.open, to: period.close } : { open: hours === null && d !== 'sat' && d !== 'sun', from: '09:00', to: '17:00' };
   }
   return days;
+}
+
+/** The workstream's own settings: how work is handed out, how long an offer lasts, what happens after declines. */
+function WorkstreamSettings({ ws, queues, save }: { ws: Workstream; queues: readonly Queue[]; save: (what: string, change: (ws: Workstream) => Record<string, unknown>) => Promise<boolean> }) {
+  const [fields, setFields] = useState({
+    mode: String(ws.mode ?? 'push'), offerTimeoutSeconds: Number(ws.offerTimeoutSeconds ?? 30), rejectionSkipSeconds: Number(ws.rejectionSkipSeconds ?? 0),
+    missedOffersBeforeAway: Number(ws.missedOffersBeforeAway ?? 0), waitingOrder: String(ws.waitingOrder ?? 'queue-entry'), skillMatch: String(ws.skillMatch ?? 'exact'),
+    fallbackQueueId: ws.fallbackQueueId,
+  });
+  const set = (patch: Partial<typeof fields>) => setFields((f) => ({ ...f, ...patch }));
+  return (
+    <Panel title="Workstream settings">
+      <form className="form grid-form" aria-label="Workstream settings" onSubmit={(e) => {
+        e.preventDefault();
+        void save(`Workstream "${ws.name}" saved`, (w) => ({ ...settingsOf(w), ...fields }));
+      }}>
+        <label>Mode
+          <select value={fields.mode} onChange={(e) => set({ mode: e.target.value })}>
+            <option value="push">push: the engine offers work to agents</option>
+            <option value="pick">pick: agents take work from the queue</option>
+          </select>
+        </label>
+        <label>Offer timeout (seconds)<input type="number" min={5} max={3600} value={fields.offerTimeoutSeconds} onChange={(e) => set({ offerTimeoutSeconds: Number(e.target.value) })} /></label>
+        <label>Skip an agent who declined for (seconds)<input type="number" min={0} max={86400} value={fields.rejectionSkipSeconds} onChange={(e) => set({ rejectionSkipSeconds: Number(e.target.value) })} /></label>
+        <label>Missed offers before "away" (0: never)<input type="number" min={0} max={100} value={fields.missedOffersBeforeAway} onChange={(e) => set({ missedOffersBeforeAway: Number(e.target.value) })} /></label>
+        <label>Waiting order
+          <select value={fields.waitingOrder} onChange={(e) => set({ waitingOrder: e.target.value })}>
+            <option value="queue-entry">by time entering the queue</option>
+            <option value="last-customer-message">by the customer's last message</option>
+          </select>
+        </label>
+        <label>Skill matching
+          <select value={fields.skillMatch} onChange={(e) => set({ skillMatch: e.target.value })}>
+            <option value="exact">exact: every minimum met</option>
+            <option value="closest">closest: the nearest fit if nobody meets them all</option>
+          </select>
+        </label>
+        <label>Fallback queue (no route rule matches)
+          <select value={fields.fallbackQueueId} onChange={(e) => set({ fallbackQueueId: e.target.value })}>{queues.map((q) => <option key={q.id} value={q.id}>{q.name}</option>)}</select>
+        </label>
+        <button className="primary" type="submit">Save workstream</button>
+      </form>
+    </Panel>
+  );
 }
