@@ -34,7 +34,7 @@ export const ERROR_CODES = {
   SB_ERR_INVALID_SKILLS: 'Skill proficiencies must be whole numbers from 1 to 10.',
   SB_ERR_WORKSTREAM_NOT_FOUND: 'The workstream does not exist in this tenant.',
   SB_ERR_INVALID_RULE: 'A routing rule is invalid (expression, target, split or settings); details say which and where.',
-  SB_ERR_INVALID_QUEUE_SETTINGS: 'Queue routing settings are invalid (assignment order, operating hours or overflow rules).',
+  SB_ERR_INVALID_QUEUE_SETTINGS: 'Queue routing settings are invalid (assignment order, operating hours, overflow rules or wrap-up codes).',
   SB_ERR_INVALID_WORKSTREAM: 'Workstream settings are invalid or clash with another workstream.',
   SB_ERR_QUEUE_IN_USE: 'The queue is still named by a routing rule, a fallback or an overflow rule.',
   SB_ERR_VERSION_CONFLICT: 'The resource changed since the version given; read it again and retry.',

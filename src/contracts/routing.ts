@@ -4,6 +4,7 @@ import { ASSIGNMENT_METHODS, PRESENCES } from '../core/routing/agent-selection.j
 import { WEEKDAYS } from '../core/routing/operating-hours.js';
 import { DECISION_KINDS, ITEM_STATUSES, OFFER_STATUSES, WAITING_ORDERS, WORKSTREAM_MODES, type QueueRouting, type Workstream } from '../core/routing/routing-model.js';
 import { Id, Name, Nullable, Timestamp, literals } from './common.js';
+import { MAX_WRAP_UP_CODES, MAX_WRAP_UP_SECONDS } from '../core/workspace/wrap-up.js';
 import { CONTEXT_TYPES } from '../core/context-variable.js';
 import { AGENT_KINDS, CHANNEL_TYPES } from '../core/model.js';
 
@@ -68,12 +69,17 @@ const OverflowRuleSchema = Type.Object(
   },
   strict,
 );
+export const WrapUpCodeSchema = Type.Object(
+  { code: Type.String({ minLength: 1, maxLength: 64, pattern: '^[A-Za-z0-9][A-Za-z0-9_.:-]*$' }), label: Type.String({ minLength: 1, maxLength: 200 }) }, strict,
+);
 const QueueRoutingFields = {
   assignmentMethod: literals(ASSIGNMENT_METHODS),
   customOrder: Type.Array(OrderKeySchema, { maxItems: 10 }),
   operatingHours: Type.Union([OperatingHoursSchema, Type.Null()]),
   overflow: Type.Array(OverflowRuleSchema, { maxItems: 20 }),
   serviceLevelSeconds: Type.Integer({ minimum: 1, maximum: 86_400, description: 'Answered within this many seconds counts toward the service level (default 20).' }),
+  wrapUpSeconds: Type.Integer({ minimum: 0, maximum: MAX_WRAP_UP_SECONDS, description: 'Wrap-up closes by itself after this many seconds (default 60); 0: the agent ends it.' }),
+  wrapUpCodes: Type.Array(WrapUpCodeSchema, { maxItems: MAX_WRAP_UP_CODES, description: 'The codes an agent picks from when wrapping up (one is then required); empty: none.' }),
 };
 /** Typed as the core's QueueRouting (readonly arrays) so handlers return model values unchanged. */
 export const QueueRoutingSchema = Type.Unsafe<QueueRouting>(Type.Object(QueueRoutingFields));
@@ -84,6 +90,8 @@ export const QueueRoutingPatch = Type.Object(
     operatingHours: Type.Optional(QueueRoutingFields.operatingHours),
     overflow: Type.Optional(QueueRoutingFields.overflow),
     serviceLevelSeconds: Type.Optional(QueueRoutingFields.serviceLevelSeconds),
+    wrapUpSeconds: Type.Optional(QueueRoutingFields.wrapUpSeconds),
+    wrapUpCodes: Type.Optional(QueueRoutingFields.wrapUpCodes),
   },
   strict,
 );

@@ -32,9 +32,13 @@ export function isContextType(value: string): value is ContextType {
   return (CONTEXT_TYPES as readonly string[]).includes(value);
 }
 
+export function isContextVariableName(name: string): boolean {
+  return NAME_PATTERN.test(name) && name.length <= MAX_CONTEXT_NAME_LENGTH;
+}
+
 /** Validates a name/type/value triple and returns the normalised variable (datetimes in UTC). */
 export function checkContextVariable(name: string, type: string, value: unknown): ContextCheck {
-  if (!NAME_PATTERN.test(name) || name.length > MAX_CONTEXT_NAME_LENGTH) {
+  if (!isContextVariableName(name)) {
     return { ok: false, problem: `invalid variable name "${name.slice(0, 120)}": use letters, digits, _ and dots, at most ${MAX_CONTEXT_NAME_LENGTH} characters` };
   }
   if (!isContextType(type)) {

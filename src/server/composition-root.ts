@@ -14,6 +14,7 @@ import type { Clock } from '../app/ports/clock.js';
 import type { Ids } from '../app/ports/ids.js';
 import type { RandomSource, Scheduler } from '../app/ports/scheduler.js';
 import { RoutingEngine } from '../app/routing/routing-engine.js';
+import { WrapUpTimers } from '../app/workspace/wrap-up-timers.js';
 import type { Storage } from '../app/ports/storage.js';
 import { JoseTokenCrypto } from '../adapters/identity/jose-token-crypto.js';
 import { InProcessBus } from '../adapters/bus/in-process/in-process-bus.js';
@@ -52,6 +53,8 @@ export interface Switchboard {
   readonly webchat: { readonly deps: WebchatDeps; readonly feed: ConversationFeed };
   readonly bots: { readonly deps: BotDeps; readonly dispatcher: BotDispatcher };
   readonly routing: RoutingEngine;
+  /** The automatic end of wrap-up (tests wait on its `idle()` after moving a manual clock). */
+  readonly wrapUps: WrapUpTimers;
   readonly logger: Logger;
   close(): Promise<void>;
 }
@@ -108,6 +111,9 @@ export async function assemble(config: Config, overrides: AssembleOverrides = {}
   });
   // Before serving: offers pending when the process stopped resume (or expire) now.
   await routing.start();
+  // After routing, which must hear the capacity a wrap-up that ran out while down gives back.
+  const wrapUps = new WrapUpTimers({ ...deps, scheduler, onError: (error, context) => logger.error({ err: error, context }, 'wrap-up timer failed') });
+  await wrapUps.start();
   const authenticator = new ApiKeyAuthenticator(deps);
   // One key set per process, shared by the token endpoint (signing) and the API (verifying).
   const signingKeys = new SigningKeys(identity);
@@ -168,6 +174,7 @@ export async function assemble(config: Config, overrides: AssembleOverrides = {}
     deps,
     identity,
     routing,
+    wrapUps,
     logger,
     webchat: { deps: webchat, feed },
     bots: { deps: bots, dispatcher },
@@ -177,6 +184,7 @@ export async function assemble(config: Config, overrides: AssembleOverrides = {}
       await app.close();
       feed.close();
       announcer.close();
+      await wrapUps.close();
       await routing.close();
       scheduler.close();
       await bus.close();

@@ -4,6 +4,7 @@ import { botStorageContract } from './bot-storage-contract.js';
 import { identityStorageContract } from './identity-storage-contract.js';
 import { routingStorageContract } from './routing-storage-contract.js';
 import { storageContract, type StorageHarness } from './storage-contract.js';
+import { workspaceStorageContract } from './workspace-storage-contract.js';
 
 const open = async (): Promise<StorageHarness> => {
   const schema = freshSchema();
@@ -18,3 +19,4 @@ storageContract('PostgreSQL', open, skip);
 routingStorageContract('PostgreSQL', open, skip);
 identityStorageContract('PostgreSQL', open, skip);
 botStorageContract('PostgreSQL', open, skip);
+workspaceStorageContract('PostgreSQL', open, skip);

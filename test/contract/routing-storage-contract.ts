@@ -346,7 +346,7 @@ export function routingStorageContract(name: string, open: () => Promise<Storage
         assignmentMethod: 'custom', customOrder: [{ key: 'seniority', direction: 'desc' }, { key: 'freeCapacity', direction: 'asc' }],
         operatingHours: { timeZone: 'Europe/Paris', weekly: [{ day: 'mon', open: '09:00', close: '17:30' }], holidays: [{ date: '2026-12-25', name: 'Noël' }] },
         overflow: [{ id: 'slow', when: { kind: 'wait-exceeds', seconds: 300 }, then: { kind: 'transfer', queueId: target.id } }],
-        serviceLevelSeconds: 45,
+        serviceLevelSeconds: 45, wrapUpSeconds: 0, wrapUpCodes: [{ code: 'refund', label: 'Remboursé' }, { code: 'info', label: 'Information' }],
       };
       assert.equal(await write((r) => r.updateQueue(w.tenantId, q.id, { routing }, 1, at(10))), true);
       assert.deepEqual(await harness.storage.read.getQueue(w.tenantId, q.id), { ...q, routing, version: 2 });

@@ -6,6 +6,7 @@ import { botStorageContract } from './bot-storage-contract.js';
 import { identityStorageContract } from './identity-storage-contract.js';
 import { routingStorageContract } from './routing-storage-contract.js';
 import { storageContract, type StorageHarness } from './storage-contract.js';
+import { workspaceStorageContract } from './workspace-storage-contract.js';
 
 const file = async (): Promise<StorageHarness> => {
   const dir = mkdtempSync(join(tmpdir(), 'sb-contract-'));
@@ -28,3 +29,5 @@ identityStorageContract('SQLite (file, WAL)', file);
 identityStorageContract('SQLite (in memory)', memory);
 botStorageContract('SQLite (file, WAL)', file);
 botStorageContract('SQLite (in memory)', memory);
+workspaceStorageContract('SQLite (file, WAL)', file);
+workspaceStorageContract('SQLite (in memory)', memory);

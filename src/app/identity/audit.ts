@@ -56,15 +56,17 @@ export function recordDenied(deps: Pick<AppDeps, 'storage' | 'clock'>, caller: C
 const ADMINISTRATIVE_EVENTS: ReadonlySet<EventType> = new Set<EventType>([
   'tenant.created', 'channel.created', 'channel.updated', 'channel.secret_created', 'channel.secret_revoked', 'agent.created', 'agent.updated', 'queue.created', 'queue.updated',
   'queue.deleted', 'queue.member_added', 'queue.member_removed', 'skill.created', 'workstream.created',
-  'workstream.updated', 'workstream.deleted',
+  'workstream.updated', 'workstream.deleted', 'quick_reply.created', 'quick_reply.updated', 'quick_reply.deleted',
 ]);
 
 /** The audit entry an event implies, or undefined when it is not an administrative change. */
 export function auditForEvent(type: EventType, payload: Readonly<Record<string, unknown>>): AuditRecord | undefined {
   if (!ADMINISTRATIVE_EVENTS.has(type)) return undefined;
   const [noun] = type.split('.') as [string];
-  const subject = (payload[noun] ?? payload) as Record<string, unknown>;
-  const ownId = payload[`${noun}Id`];
+  // Event nouns are snake_case (quick_reply), payload keys camelCase (quickReply).
+  const field = noun.replace(/_([a-z])/g, (_, c: string) => c.toUpperCase());
+  const subject = (payload[field] ?? payload) as Record<string, unknown>;
+  const ownId = payload[`${field}Id`];
   const targetId = typeof subject.id === 'string' ? subject.id
     : typeof ownId === 'string' ? ownId
     : typeof subject.name === 'string' ? subject.name : null;

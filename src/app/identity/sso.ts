@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import type { Group, OidcConnection, User } from '../../core/identity/identity-model.js';
 import { isBuiltInRole } from '../../core/identity/roles.js';
+import { secretHint } from '../../core/secret-hint.js';
 import type { Caller, Origin } from '../caller.js';
 import { SwitchboardError } from '../errors.js';
 import { OidcRelyingPartyError, type OidcRelyingParty } from '../ports/oidc-client.js';
@@ -55,13 +56,9 @@ function invalid(problems: { path: string; message: string }[]): never {
   throw new SwitchboardError('SB_ERR_INVALID_OIDC_CONNECTION', `The single sign-on settings are invalid: ${problems.map((p) => `${p.path} ${p.message}`).join('; ')}.`, { problems });
 }
 
-/** The first 3 characters (as Entra ID shows its secrets); nothing of a secret too short to spare them. */
-const HINT_LENGTH = 3;
-const HINT_MIN_SECRET = 16;
-
 function view(c: OidcConnection): SsoSettingsView {
   const { clientSecret, ...rest } = c;
-  const clientSecretHint = clientSecret === null ? null : clientSecret.length >= HINT_MIN_SECRET ? `${clientSecret.slice(0, HINT_LENGTH)}…` : '…';
+  const clientSecretHint = clientSecret === null ? null : secretHint(clientSecret);
   return { ...rest, hasClientSecret: clientSecret !== null, clientSecretHint };
 }
 

@@ -7,6 +7,7 @@ import type { IdentityReads, IdentityTx } from './identity-storage.js';
 import type { WebchatReads, WebchatTx } from './webchat-storage.js';
 import type { BotReads, BotTx } from './bot-storage.js';
 import type { RoutingReads, RoutingTx } from './routing-storage.js';
+import type { WorkspaceReads, WorkspaceTx } from './workspace-storage.js';
 
 export interface ApiKeyRecord {
   readonly id: string;
@@ -54,6 +55,8 @@ export interface StoreReads {
   readonly webchat: WebchatReads;
   /** Bot registrations, bots' conversations, the delivery outbox. */
   readonly bots: BotReads;
+  /** Wrap-up records, quick replies, the CRM lookup. */
+  readonly workspace: WorkspaceReads;
   getTenant(id: string): Promise<Tenant | undefined>;
   listTenants(): Promise<Tenant[]>;
   countApiKeys(): Promise<number>;
@@ -97,6 +100,7 @@ export interface StoreTx extends StoreReads {
   readonly identity: IdentityTx;
   readonly webchat: WebchatTx;
   readonly bots: BotTx;
+  readonly workspace: WorkspaceTx;
   insertTenant(tenant: Tenant): Promise<void>;
   insertApiKey(key: ApiKeyRecord): Promise<void>;
   insertChannel(channel: Channel): Promise<void>;

@@ -10,7 +10,7 @@ import { requireTenant } from '../tenant-access.js';
 export const MAX_MESSAGES_PER_READ = 500;
 
 export async function getConversation(deps: AppDeps, caller: Caller, tenantId: string, id: string): Promise<Conversation> {
-  return readable(deps, caller, tenantId, id);
+  return readableConversation(deps, caller, tenantId, id);
 }
 
 export async function listConversations(
@@ -23,7 +23,7 @@ export async function listConversations(
 }
 
 export async function listParticipants(deps: AppDeps, caller: Caller, tenantId: string, conversationId: string): Promise<Participant[]> {
-  await readable(deps, caller, tenantId, conversationId);
+  await readableConversation(deps, caller, tenantId, conversationId);
   return deps.storage.read.listParticipants(tenantId, conversationId);
 }
 
@@ -31,18 +31,18 @@ export async function listParticipants(deps: AppDeps, caller: Caller, tenantId: 
 export async function listMessages(
   deps: AppDeps, caller: Caller, tenantId: string, conversationId: string, afterSeq = 0, limit = 100,
 ): Promise<{ items: Message[]; lastSeq: number }> {
-  const conversation = await readable(deps, caller, tenantId, conversationId);
+  const conversation = await readableConversation(deps, caller, tenantId, conversationId);
   const items = await deps.storage.read.listMessages(tenantId, conversationId, afterSeq, Math.min(Math.max(limit, 1), MAX_MESSAGES_PER_READ));
   return { items, lastSeq: conversation.lastSeq };
 }
 
 export async function getContext(deps: AppDeps, caller: Caller, tenantId: string, conversationId: string): Promise<ContextVariable[]> {
-  await readable(deps, caller, tenantId, conversationId);
+  await readableConversation(deps, caller, tenantId, conversationId);
   return deps.storage.read.getContext(tenantId, conversationId);
 }
 
-/** The conversation, if it exists in the tenant and in the caller's scope; missing otherwise. */
-async function readable(deps: AppDeps, caller: Caller, tenantId: string, id: string): Promise<Conversation> {
+/** The conversation, if it exists in the tenant and in the caller's scope for reading; missing otherwise. */
+export async function readableConversation(deps: AppDeps, caller: Caller, tenantId: string, id: string): Promise<Conversation> {
   await requireTenant(deps, caller, tenantId, 'conversations.read');
   const conversation = await deps.storage.read.getConversation(tenantId, id);
   if (!conversation) throw new SwitchboardError('SB_ERR_CONVERSATION_NOT_FOUND');

@@ -11,6 +11,7 @@ import { checkOverflowRules } from '../../core/routing/overflow.js';
 import { checkSplit, type RouteRule } from '../../core/routing/route-to-queue.js';
 import type { QueueRouting, Workstream } from '../../core/routing/routing-model.js';
 import { parseExpression } from '../../core/rules/expression-parser.js';
+import { checkWrapUpCodes } from '../../core/workspace/wrap-up.js';
 import type { Expression } from '../../core/rules/expression-ast.js';
 import { SwitchboardError } from '../errors.js';
 import type { StoreReads } from '../ports/storage.js';
@@ -42,6 +43,8 @@ export function checkQueueRouting(routing: QueueRouting, queueId: string, knownQ
   }
   const overflowProblem = checkOverflowRules(routing.overflow, queueId, knownQueueIds);
   if (overflowProblem) throw fail(`overflow: ${overflowProblem}`);
+  const codesProblem = checkWrapUpCodes(routing.wrapUpCodes);
+  if (codesProblem) throw fail(`wrapUpCodes: ${codesProblem}`);
 }
 
 /** The queues a queue's overflow rules send conversations to (kept so such a queue cannot be deleted). */

@@ -8,6 +8,7 @@ import type { ContextVariable } from '../context-variable.js';
 import type { AssignmentMethod, OrderKey, Presence, Relaxation, SkillRequirement } from './agent-selection.js';
 import type { OperatingHours } from './operating-hours.js';
 import type { OverflowRule } from './overflow.js';
+import { DEFAULT_WRAP_UP_SECONDS, type WrapUpCode } from '../workspace/wrap-up.js';
 
 export interface Skill {
   readonly tenantId: string;
@@ -88,6 +89,10 @@ export interface QueueRouting {
   readonly overflow: readonly OverflowRule[];
   /** Service level: a conversation answered within this many seconds of entering the queue counts as within target. */
   readonly serviceLevelSeconds: number;
+  /** How long wrap-up lasts before the conversation closes by itself; 0: until the agent ends it. */
+  readonly wrapUpSeconds: number;
+  /** The dispositions an agent picks from when wrapping up; empty: none asked. */
+  readonly wrapUpCodes: readonly WrapUpCode[];
 }
 
 /** The common contact-centre target ("80% answered in 20 s") names 20 seconds; queues may set their own. */
@@ -99,6 +104,8 @@ export const DEFAULT_QUEUE_ROUTING: QueueRouting = Object.freeze({
   operatingHours: null,
   overflow: [],
   serviceLevelSeconds: DEFAULT_SERVICE_LEVEL_SECONDS,
+  wrapUpSeconds: DEFAULT_WRAP_UP_SECONDS,
+  wrapUpCodes: [],
 });
 
 /** Where a conversation stands in routing; one per conversation that entered routing. */

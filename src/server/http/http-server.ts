@@ -15,6 +15,7 @@ import './fastify-types.js';
 import { routingConfigRoutes } from './routes/routing-config-routes.js';
 import { routingRoutes } from './routes/routing-routes.js';
 import { conversationRoutes } from './routes/conversation-routes.js';
+import { wrapUpRoutes } from './routes/wrap-up-routes.js';
 import { directoryRoutes } from './routes/directory-routes.js';
 import { healthRoutes } from './routes/health-routes.js';
 import { tenantRoutes } from './routes/tenant-routes.js';
@@ -114,6 +115,7 @@ export async function buildHttpServer(options: HttpServerOptions): Promise<Fasti
   tenantRoutes(app, options.deps);
   directoryRoutes(app, options.deps);
   conversationRoutes(app, options.deps);
+  wrapUpRoutes(app, options.deps);
   routingConfigRoutes(app, options.deps);
   routingRoutes(app, options.deps, options.routing);
   identityRoutes(app, options.identity);

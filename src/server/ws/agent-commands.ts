@@ -7,6 +7,8 @@ import { postMessage } from '../../app/use-cases/post-message.js';
 import { setAgentPresence } from '../../app/use-cases/set-agent-presence.js';
 import type { ConversationFeed } from '../../app/webchat/conversation-feed.js';
 import { announceAgentTyping } from '../../app/webchat/typing.js';
+import { finishWrapUp } from '../../app/workspace/finish-wrap-up.js';
+import { MAX_WRAP_UP_NOTES } from '../../core/workspace/wrap-up.js';
 import { PRESENCES, type Presence } from '../../core/routing/agent-selection.js';
 import { MESSAGE_VISIBILITIES, type MessageVisibility } from '../../core/message-visibility.js';
 
@@ -16,18 +18,22 @@ import { MESSAGE_VISIBILITIES, type MessageVisibility } from '../../core/message
  *   {"type":"command","id":"c1","tenantId","agentId","action":"accept","offerId"}
  * Actions: presence {presence}, accept {offerId}, reject {offerId, reason?},
  * message {conversationId, text, visibility?, idempotencyKey?}, wrap-up {conversationId},
- * close {conversationId}, typing {conversationId} (relayed to the customer, not stored). The answer is {"type":"result","id","result"} or an error frame. Each
- * action runs the same use case as its REST route, with the same checks and errors.
+ * finish-wrap-up {conversationId, code?, notes?} (POST .../wrap-up), close {conversationId},
+ * typing {conversationId} (relayed to the customer, not stored). The answer is
+ * {"type":"result","id","result"} or an error frame. Each action runs the same use case as its
+ * REST route, with the same checks and errors.
  */
 export type CommandFrame = Record<string, unknown> & { readonly id: string };
 
-const text = (frame: CommandFrame, field: string, max = 200): string => {
-  const value = frame[field];
-  if (typeof value !== 'string' || value.length === 0 || value.length > max) {
-    throw new SwitchboardError('SB_ERR_VALIDATION', `"${field}" must be a string of 1-${max} characters.`);
+function checked(value: unknown, field: string, min: number, max: number): string {
+  if (typeof value !== 'string' || value.length < min || value.length > max) {
+    throw new SwitchboardError('SB_ERR_VALIDATION', `"${field}" must be a string of ${min}-${max} characters.`);
   }
   return value;
-};
+}
+const text = (frame: CommandFrame, field: string, max = 200): string => checked(frame[field], field, 1, max);
+const optionalText = (frame: CommandFrame, field: string, max: number, min = 1): string | undefined =>
+  frame[field] === undefined ? undefined : checked(frame[field], field, min, max);
 
 export async function runAgentCommand(deps: AppDeps, engine: RoutingEngine, caller: Caller, frame: CommandFrame, feed?: ConversationFeed): Promise<unknown> {
   const tenantId = text(frame, 'tenantId', 64);
@@ -43,7 +49,7 @@ export async function runAgentCommand(deps: AppDeps, engine: RoutingEngine, call
     case 'accept':
       return engine.accept(caller, tenantId, text(frame, 'offerId', 64), agentId);
     case 'reject': {
-      const reason = frame.reason === undefined ? undefined : text(frame, 'reason', 500);
+      const reason = optionalText(frame, 'reason', 500);
       return engine.reject(caller, tenantId, text(frame, 'offerId', 64), agentId, reason);
     }
     case 'message': {
@@ -51,7 +57,7 @@ export async function runAgentCommand(deps: AppDeps, engine: RoutingEngine, call
       if (typeof visibility !== 'string' || !(MESSAGE_VISIBILITIES as readonly string[]).includes(visibility)) {
         throw new SwitchboardError('SB_ERR_VALIDATION', `"visibility" must be one of ${MESSAGE_VISIBILITIES.join(', ')}.`);
       }
-      const idempotencyKey = frame.idempotencyKey === undefined ? undefined : text(frame, 'idempotencyKey', 200);
+      const idempotencyKey = optionalText(frame, 'idempotencyKey', 200);
       const posted = await postMessage(deps, caller, tenantId, text(frame, 'conversationId', 64), {
         senderRole: 'agent', senderId: agentId, visibility: visibility as MessageVisibility, text: text(frame, 'text', 20_000), idempotencyKey,
       });
@@ -59,6 +65,10 @@ export async function runAgentCommand(deps: AppDeps, engine: RoutingEngine, call
     }
     case 'wrap-up':
       return changeConversationState(deps, caller, tenantId, text(frame, 'conversationId', 64), { to: 'wrap_up', reason: `wrap-up by ${agentId}` });
+    case 'finish-wrap-up':
+      return finishWrapUp(deps, caller, tenantId, text(frame, 'conversationId', 64), {
+        code: optionalText(frame, 'code', 64), notes: optionalText(frame, 'notes', MAX_WRAP_UP_NOTES, 0),
+      });
     case 'close':
       return changeConversationState(deps, caller, tenantId, text(frame, 'conversationId', 64), { to: 'closed', reason: `closed by ${agentId}` });
     case 'typing':
@@ -66,6 +76,6 @@ export async function runAgentCommand(deps: AppDeps, engine: RoutingEngine, call
       await announceAgentTyping(deps, feed, caller, tenantId, text(frame, 'conversationId', 64), agentId);
       return { relayed: true };
     default:
-      throw new SwitchboardError('SB_ERR_VALIDATION', '"action" must be one of presence, accept, reject, message, wrap-up, close, typing.');
+      throw new SwitchboardError('SB_ERR_VALIDATION', '"action" must be one of presence, accept, reject, message, wrap-up, finish-wrap-up, close, typing.');
   }
 }

@@ -319,6 +319,27 @@ export const MIGRATIONS: readonly Migration[] = [
       `CREATE INDEX bot_deliveries_conversation ON bot_deliveries (tenant_id, conversation_id, id)`,
     ],
   },
+  {
+    version: 10,
+    name: 'agent workspace: wrap-up records, quick replies, the CRM lookup',
+    // wrap_ups has no foreign key to queues: it records where the work was, and a queue may go.
+    // A conversation wraps up once at most (wrap_up -> closed is its only way out), hence the key.
+    statements: () => [
+      `CREATE TABLE wrap_ups (
+        tenant_id TEXT NOT NULL REFERENCES tenants(id), conversation_id TEXT NOT NULL REFERENCES conversations(id),
+        queue_id TEXT, agent_id TEXT, started_at BIGINT NOT NULL, due_at BIGINT, ended_at BIGINT, end_reason TEXT,
+        code TEXT, label TEXT, notes TEXT, ended_by_kind TEXT, ended_by_id TEXT,
+        PRIMARY KEY (tenant_id, conversation_id))`,
+      `CREATE INDEX wrap_ups_pending ON wrap_ups (tenant_id, ended_at, started_at)`,
+      `CREATE TABLE quick_replies (
+        id TEXT PRIMARY KEY, tenant_id TEXT NOT NULL REFERENCES tenants(id), queue_id TEXT NOT NULL REFERENCES queues(id),
+        title TEXT NOT NULL, text TEXT NOT NULL, created_at BIGINT NOT NULL, updated_at BIGINT NOT NULL)`,
+      `CREATE INDEX quick_replies_queue ON quick_replies (tenant_id, queue_id, id)`,
+      `CREATE TABLE crm_lookups (
+        tenant_id TEXT PRIMARY KEY REFERENCES tenants(id), url TEXT NOT NULL, headers TEXT NOT NULL,
+        timeout_ms INTEGER NOT NULL, updated_at BIGINT NOT NULL)`,
+    ],
+  },
 ];
 
 export const LATEST_VERSION = MIGRATIONS[MIGRATIONS.length - 1]!.version;

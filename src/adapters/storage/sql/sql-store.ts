@@ -10,6 +10,7 @@ import { SqlIdentityStore } from './sql-identity-store.js';
 import { SqlWebchatStore } from './sql-webchat-store.js';
 import { SqlBotStore } from './sql-bot-store.js';
 import { SqlRoutingStore } from './sql-routing-store.js';
+import { SqlWorkspaceStore } from './sql-workspace-store.js';
 
 const ms = (iso: string): number => Date.parse(iso);
 const iso = (value: unknown): string => new Date(Number(value)).toISOString();
@@ -37,12 +38,14 @@ export class SqlStore implements StoreTx {
   readonly identity: SqlIdentityStore;
   readonly webchat: SqlWebchatStore;
   readonly bots: SqlBotStore;
+  readonly workspace: SqlWorkspaceStore;
 
   constructor(private readonly db: SqlExecutor, private readonly dialect: SqlDialect) {
     this.routing = new SqlRoutingStore(db);
     this.identity = new SqlIdentityStore(db);
     this.webchat = new SqlWebchatStore(db);
     this.bots = new SqlBotStore(db);
+    this.workspace = new SqlWorkspaceStore(db);
   }
 
   /**
