@@ -102,6 +102,11 @@ describe('the admin console in a real browser', { skip: browserSkip() }, () => {
     await dry.getByRole('button', { name: 'Simulate' }).click();
     await dry.getByTestId('simulated-queue').filter({ hasText: 'VIP desk' }).waitFor();
     assert.match(await dry.getByRole('definition').nth(1).innerText(), /gold-to-vip/);
+    await page.evaluate(`(() => {
+      const main = document.querySelector('.admin-main');
+      const rules = document.querySelector('[aria-labelledby="panel-route-to-queue-rules"]');
+      main.scrollTop += rules.getBoundingClientRect().top - main.getBoundingClientRect().top - 8;
+    })()`);
     await shoot(page, 'admin-routing-rules.png');
 
     // A new conversation with that context is routed to the new queue.

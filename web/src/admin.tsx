@@ -201,7 +201,6 @@ function RoutingAdmin({ queues, api, act, onProblem }: { queues: readonly Queue[
         </label>
         {ws && <p className="muted small">Version {ws.version} · no rule matches: <strong>{queueName(ws.fallbackQueueId)}</strong> (the fallback queue)</p>}
       </Panel>
-      {ws && <WorkstreamSettings key={`${ws.id}:${ws.version}`} ws={ws} queues={queues} save={save} />}
       {ws && (
         <Panel title="Route-to-queue rules">
           <p className="muted small">The first rule whose condition holds picks the queue.</p>
@@ -246,8 +245,9 @@ function RoutingAdmin({ queues, api, act, onProblem }: { queues: readonly Queue[
           </form>
         </Panel>
       )}
-      {ws && <ClassificationRules ws={ws} save={save} />}
       {ws && <DryRun api={api} workstreamId={ws.id} queueName={queueName} />}
+      {ws && <ClassificationRules ws={ws} save={save} />}
+      {ws && <WorkstreamSettings key={`${ws.id}:${ws.version}`} ws={ws} queues={queues} save={save} />}
     </>
   );
 }
