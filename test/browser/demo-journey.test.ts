@@ -9,12 +9,12 @@ import { DEMO_BOT_PATH, demoBotRoutes } from '../../src/server/demo/demo-bot.js'
 import { browserSkip, useBrowser } from '../support/browser.js';
 import { customerOnDirectLine } from '../support/directline-customer.js';
 import type { TestServer } from '../support/test-server.js';
-import { signInToApp, startWebAppServer } from '../support/web-app.js';
+import { adminApi, signInToApp, startWebAppServer } from '../support/web-app.js';
 
 /**
  * The README's "try it" as a newcomer walks it, on the demo `npm start` seeds: Bob signs in to the
  * workspace with the printed demo password and goes available (the waiting demo conversation is
- * offered at once); a customer on the demo web chat asks the demo bot (a real botbuilder bot in
+ * offered at once; he wraps it up with one of the Billing queue's outcome codes); a customer on the demo web chat asks the demo bot (a real botbuilder bot in
  * the process) a billing question, the bot hands over, and Bob's next offer carries the bot's
  * escalation summary; Bob accepts and answers, and the customer reads it.
  */
@@ -25,17 +25,21 @@ describe('the demo, from customer to agent, in a real browser', { skip: browserS
   let tenantId: string;
   let secret: string;
   let password: string;
+  let seeded: string;
 
   before(async () => {
     let channelId = '';
+    let seededId = '';
     ({ sb, base } = await startWebAppServer(async (server) => {
       const demo = await seedDemo(server.deps, server.routing);
       tenantId = demo.tenant.id;
       channelId = demo.channel!.id;
+      seededId = demo.conversation!.id;
       await demoBotRoutes(server.app);
     }));
     await ensureDemoBot(sb.deps, `http://127.0.0.1:${new URL(base).port}${DEMO_BOT_PATH}`);
     password = (await ensureDemoPeople(sb.identity, tenantId, null)).password;
+    seeded = seededId;
     secret = (await createDirectLineSecret(sb.webchat.deps, SYSTEM_CALLER, tenantId, channelId)).value;
   });
   after(() => sb?.stop());
@@ -47,12 +51,21 @@ describe('the demo, from customer to agent, in a real browser', { skip: browserS
 
     // Available: the demo conversation waiting in Billing is offered; Bob takes it and finishes it.
     await page.getByRole('combobox', { name: 'Presence' }).selectOption('available');
-    const seeded = page.getByRole('article', { name: 'Offer from Dana Customer' });
-    await seeded.waitFor();
-    await seeded.getByRole('button', { name: 'Accept' }).click();
+    const seededOffer = page.getByRole('article', { name: 'Offer from Dana Customer' });
+    await seededOffer.waitFor();
+    await seededOffer.getByRole('button', { name: 'Accept' }).click();
     await page.getByRole('log', { name: 'Transcript' }).getByText('Hello, I was charged twice for order 1042.').waitFor();
-    await page.getByRole('button', { name: 'Close' }).click();
+    // Wrap up with the Billing queue's outcome codes: one is required, then the chat closes.
+    await page.getByRole('button', { name: 'Wrap up' }).click();
+    const wrapUp = page.getByRole('region', { name: 'Wrap-up' });
+    await wrapUp.getByRole('timer').waitFor();
+    assert.equal(await wrapUp.getByRole('button', { name: 'Finish wrap-up' }).isDisabled(), true, 'a code is required');
+    await wrapUp.getByLabel('Wrap-up code').selectOption({ label: 'Refund issued' });
+    await wrapUp.getByLabel('Wrap-up notes').fill('Refunded the duplicate charge on order 1042');
+    await wrapUp.getByRole('button', { name: 'Finish wrap-up' }).click();
     await page.waitForFunction(() => document.querySelector('#convs-h .count')?.textContent === '0');
+    const recorded = (await adminApi(sb, tenantId)('GET', `/conversations/${seeded}/wrap-up`)).body.wrapUp;
+    assert.deepEqual([recorded.code, recorded.notes, recorded.endReason], ['refund-issued', 'Refunded the duplicate charge on order 1042', 'finished']);
 
     // A customer asks the bot a billing question; the bot hands over with its summary.
     const customer = await customerOnDirectLine(base, secret, { id: 'dl_erin', name: 'Erin' });

@@ -7,6 +7,7 @@
  */
 import type { Static } from 'typebox';
 import type { QueueStatsSchema } from '../../src/contracts/routing.js';
+import type { ConversationWrapUpSchema } from '../../src/contracts/workspace.js';
 
 export interface SessionInfo {
   readonly user: { readonly id: string; readonly email: string; readonly displayName: string; readonly agentId: string | null };
@@ -46,6 +47,9 @@ export interface AgentBoardEntry extends AgentStatus {
 
 /** One queue's real-time figures (GET /routing/stats, `routing.queue_stats` events): the server's own schema. */
 export type QueueStats = Static<typeof QueueStatsSchema>;
+
+/** A conversation's wrap-up: its queue's codes and time, and the record once started (GET .../wrap-up). */
+export type ConversationWrapUp = Static<typeof ConversationWrapUpSchema>;
 
 export interface User {
   readonly id: string;
@@ -241,6 +245,8 @@ export function tenantApi(tenantId: string) {
     transferToAgent: (conversationId: string, agentId: string, reason?: string) =>
       request<unknown>('POST', `${t}/conversations/${id(conversationId)}/transfer`, { agentId, ...(reason ? { reason } : {}) }),
     consult: (conversationId: string, agentId: string) => request<Participant>('POST', `${t}/conversations/${id(conversationId)}/consult`, { agentId }),
+    wrapUp: (conversationId: string) => request<ConversationWrapUp>('GET', `${t}/conversations/${id(conversationId)}/wrap-up`),
+    finishWrapUp: (conversationId: string, body: { code?: string; notes?: string }) => request<unknown>('POST', `${t}/conversations/${id(conversationId)}/wrap-up`, body),
   };
 }
 export type TenantApi = ReturnType<typeof tenantApi>;

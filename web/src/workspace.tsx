@@ -4,6 +4,7 @@ import {
   type SessionInfo, type SwitchboardEvent,
 } from './api.js';
 import { ContextPanel } from './context-panel.js';
+import { WrapUpPanel } from './wrap-up-panel.js';
 import { duration, errorText } from './format.js';
 import { signOutAndLeave } from './nav.js';
 import { EventStream, type StreamState } from './stream.js';
@@ -351,6 +352,9 @@ export function Workspace({ session, nav }: { session: SessionInfo; nav?: ReactN
         <main className="main">
           {openId && openInfo
             ? <ConversationView key={openId} info={openInfo} title={customerName(openInfo)} customer={openInfo.contact?.displayName ?? 'Customer'} channel={channelLabel(openInfo)} messages={messages.get(openId) ?? []} agentId={agentId} onSend={(text) => send(openId, text)}
+              wrapUp={openInfo.conversation.state === 'wrap_up'
+                ? <WrapUpPanel api={api} conversationId={openId} now={now} onProblem={setProblem} onFinished={() => { void refresh(); void loadInfo(openId); }} />
+                : null}
               customerTyping={(typingUntil.get(openId) ?? 0) > now} onTyping={() => void stream.current?.command('typing', { conversationId: openId }).catch(() => undefined)}
               queues={[...queues.values()]} colleagues={colleagues} actions={actions} context={<ContextPanel api={api} conversation={openInfo.conversation} agentId={agentId} queues={queues} />} />
             : <div className="placeholder muted"><p>{assigned.length > 0 ? 'Choose a conversation.' : 'Accepted conversations open here.'}</p></div>}
@@ -372,7 +376,7 @@ interface ConversationActions {
 function ConversationView(props: {
   info: ConversationInfo; title: string; customer: string; channel: string; messages: readonly Message[]; agentId: string; onSend: (text: string) => Promise<boolean>;
   queues: readonly Queue[]; colleagues: readonly Agent[]; actions: ConversationActions; context: ReactNode;
-  customerTyping: boolean; onTyping: () => void;
+  customerTyping: boolean; onTyping: () => void; wrapUp: ReactNode;
 }) {
   const typingSent = useRef(0);
   const [draft, setDraft] = useState('');
@@ -415,6 +419,7 @@ function ConversationView(props: {
         <ConversationToolbar conversationId={props.info.conversation.id} state={props.info.conversation.state} queues={props.queues} colleagues={props.colleagues} actions={props.actions} />
       </header>
       <Transcript ref={log} messages={props.messages} customer={props.customer} selfAgentId={props.agentId} />
+      {props.wrapUp}
       <p className="typing" aria-live="polite">{props.customerTyping ? `${props.customer} is typing…` : ''}</p>
       <form className="composer" onSubmit={(e) => { e.preventDefault(); void submit(); }}>
         <label htmlFor="reply" className="sr-only">Reply</label>

@@ -58,7 +58,13 @@ export async function seedDemo(deps: AppDeps, router: DemoRouter): Promise<DemoD
   const alice = await createAgent(deps, c, tenant.id, { kind: 'human', displayName: 'Alice Agent', email: 'alice@demo.example', capacity: 3, skills: { english: 9, french: 6 } });
   const bob = await createAgent(deps, c, tenant.id, { kind: 'human', displayName: 'Bob Agent', email: 'bob@demo.example', capacity: 2, skills: { english: 7, billing: 8 } });
   const general = await createQueue(deps, c, tenant.id, { name: 'General support', priority: 1, memberIds: [alice.id, bob.id], routing: { assignmentMethod: 'longest-idle' } });
-  const billing = await createQueue(deps, c, tenant.id, { name: 'Billing', priority: 2, memberIds: [bob.id], routing: { assignmentMethod: 'best-skill' } });
+  const billing = await createQueue(deps, c, tenant.id, {
+    name: 'Billing', priority: 2, memberIds: [bob.id],
+    routing: {
+      assignmentMethod: 'best-skill', wrapUpSeconds: 120,
+      wrapUpCodes: [{ code: 'refund-issued', label: 'Refund issued' }, { code: 'explained', label: 'Charge explained' }, { code: 'follow-up', label: 'Needs a follow-up' }],
+    },
+  });
   const workstream = await createWorkstream(deps, c, tenant.id, {
     name: 'Website chat', channelTypes: ['webchat'], fallbackQueueId: general.id,
     classificationRules: [
