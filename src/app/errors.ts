@@ -84,6 +84,7 @@ export const ERROR_CODES = {
   SB_ERR_INVALID_BOT_SETTINGS: 'The bot settings are invalid (endpoint, auth mode, Entra settings, phrases); details list every problem.',
   SB_ERR_BOT_DISCONNECTED: 'The bot is disconnected; reconnect it before it can act.',
   SB_ERR_BOT_NOT_BOUND: 'The conversation is not bound to the calling bot.',
+  SB_ERR_QUICK_REPLY_NOT_FOUND: 'The quick reply does not exist in this queue.',
   SB_ERR_CONFIG_INVALID: 'The configuration has problems; each one is listed.',
   SB_ERR_UNAVAILABLE: 'A dependency (the database) is not available; retry later.',
   SB_ERR_INTERNAL: 'An unexpected error; the response carries an errorId that is in the server log.',

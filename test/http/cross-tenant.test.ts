@@ -64,6 +64,7 @@ interface Ids {
   certificateId: string;
   consentId: string;
   directLineSecretId: string;
+  quickReplyId: string;
   /** Not an id but a name routes refer to (agent skills, workstream requirements). */
   skillName: string;
 }
@@ -134,6 +135,7 @@ async function seedWorld(sb: TestServer, admin: Client, name: string): Promise<T
   const ssoSecret = `${marker}-sso-secret-${randomBytes(8).toString('hex')}`;
   await admin.ok('PUT', `${t}/sso`, 200, { issuer: `https://idp.${marker}.example`, clientId: `${marker}-sso-client`, clientSecret: ssoSecret, roleMapping: { [`${marker}-admins`]: 'administrator' } });
   const dlSecret = await admin.ok('POST', `${t}/channels/${f.channelId}/directline-secrets`, 201);
+  const quickReply = await admin.ok('POST', `${t}/queues/${f.queueId}/quick-replies`, 201, { title: `${name} greeting`, text: `Hello {{customer.name}} from ${name}` });
   // Two survey answers (the list pages, so its cursor is probed on B's list).
   await sb.deps.storage.transaction(async (tx) => {
     for (const [conversationId, rating] of [[f.conversationId, 5], [f.closedConversationId, 2]] as const) {
@@ -150,7 +152,7 @@ async function seedWorld(sb: TestServer, admin: Client, name: string): Promise<T
       ...f, pickQueueId: pickQueue.id, workstreamId: ws.id, pickWorkstreamId: pickWs.id, offeredConversationId: offered.id, offerId: offer.id, activeConversationId: active.id,
       waitingConversationId: waiting.id, adminUserId: adminUser.id, userId: agentUser.id, groupId: group.id, roleId: role.id,
       assignmentId: assignment.id, appId: app.id, clientId: app.clientId, secretId: secret.id, certificateId: certificate.id, consentId: consent.id,
-      directLineSecretId: dlSecret.id, skillName: `${marker}-billing`,
+      directLineSecretId: dlSecret.id, quickReplyId: quickReply.id, skillName: `${marker}-billing`,
     },
   };
 }
@@ -293,6 +295,7 @@ const PATH_IDS: Record<string, keyof Ids> = {
   'enterprise-apps/{id}': 'appId',
   'directline-secrets/{secretId}': 'directLineSecretId',
   'bots/{id}': 'botAgentId',
+  'quick-replies/{replyId}': 'quickReplyId',
 };
 
 /** The path parameters of a path in order, each with the fixture that fills it (undefined: none yet). */
@@ -361,6 +364,9 @@ const BODIES: Record<string, (ids: Ids, probeKey: JsonWebKey) => unknown> = {
   'POST ~/enterprise-apps': (ids) => ({ clientId: ids.clientId }),
   'POST ~/bots': () => ({ displayName: 'Probe bot', messagingEndpoint: 'https://probe.example/api/messages' }),
   'PATCH ~/bots/{id}': () => ({ messagingEndpoint: 'https://probe.example/probed', escalatePhrases: { en: ['probe'] } }),
+  'POST ~/queues/{id}/quick-replies': () => ({ title: 'Probe reply', text: 'Probe {{agent.name}}' }),
+  'PATCH ~/queues/{id}/quick-replies/{replyId}': () => ({ title: 'Probed reply' }),
+  'POST ~/conversations/{conversationId}/wrap-up': () => ({ notes: 'probe' }),
   'PUT ~/sso': () => ({ issuer: 'https://idp.probe.example', clientId: 'probe', clientSecret: 'probe-secret', autoProvision: true }),
 };
 

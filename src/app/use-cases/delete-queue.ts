@@ -4,7 +4,7 @@ import { SwitchboardError } from '../errors.js';
 import { requireTenant } from '../tenant-access.js';
 import { commit } from '../unit-of-work.js';
 
-/** Deletes a queue no rule names and no conversation is in. */
+/** Deletes a queue no rule names and no conversation is in, with its quick replies. */
 export async function deleteQueue(deps: AppDeps, caller: Caller, tenantId: string, queueId: string): Promise<void> {
   await requireTenant(deps, caller, tenantId, 'queues.write');
   await commit(deps, caller, async (tx, emit) => {
@@ -17,6 +17,7 @@ export async function deleteQueue(deps: AppDeps, caller: Caller, tenantId: strin
     if (inQueue.length > 0) {
       throw new SwitchboardError('SB_ERR_QUEUE_IN_USE', `${inQueue.length} conversation(s) are still in queue ${queueId}.`, { conversations: inQueue.length });
     }
+    await tx.workspace.deleteQuickRepliesOfQueue(tenantId, queueId);
     await tx.routing.deleteQueue(tenantId, queueId);
     await emit('queue.deleted', tenantId, null, { queueId });
   });

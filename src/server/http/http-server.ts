@@ -6,6 +6,7 @@ import { TypeBoxValidatorCompiler } from '@fastify/type-provider-typebox';
 import type { AppDeps } from '../../app/deps.js';
 import type { IdentityDeps } from '../../app/identity/identity-deps.js';
 import type { RoutingEngine } from '../../app/routing/routing-engine.js';
+import type { WallboardFeed } from '../../app/routing/wallboard-feed.js';
 import { registerEventGateway } from '../ws/event-gateway.js';
 import { presentedToken, type Authenticate } from './authentication.js';
 import type { OidcRelyingParty } from '../../app/ports/oidc-client.js';
@@ -16,6 +17,7 @@ import { routingConfigRoutes } from './routes/routing-config-routes.js';
 import { routingRoutes } from './routes/routing-routes.js';
 import { conversationRoutes } from './routes/conversation-routes.js';
 import { wrapUpRoutes } from './routes/wrap-up-routes.js';
+import { quickReplyRoutes } from './routes/quick-reply-routes.js';
 import { directoryRoutes } from './routes/directory-routes.js';
 import { healthRoutes } from './routes/health-routes.js';
 import { tenantRoutes } from './routes/tenant-routes.js';
@@ -44,6 +46,8 @@ export interface HttpServerOptions {
   readonly deps: AppDeps;
   readonly identity: IdentityDeps;
   readonly routing: RoutingEngine;
+  /** The wallboard feed of `/v1/stream` (`ws/wallboard-stream.ts`); without it such subscriptions are refused. */
+  readonly wallboard?: WallboardFeed | undefined;
   readonly authenticate: Authenticate;
   /** The web app's session cookie (`session-authentication.ts`); asked only when no bearer token was sent. */
   readonly authenticateSession?: Authenticate | undefined;
@@ -116,6 +120,7 @@ export async function buildHttpServer(options: HttpServerOptions): Promise<Fasti
   directoryRoutes(app, options.deps);
   conversationRoutes(app, options.deps);
   wrapUpRoutes(app, options.deps);
+  quickReplyRoutes(app, options.deps);
   routingConfigRoutes(app, options.deps);
   routingRoutes(app, options.deps, options.routing);
   identityRoutes(app, options.identity);
@@ -125,7 +130,7 @@ export async function buildHttpServer(options: HttpServerOptions): Promise<Fasti
   appStaticRoutes(app);
   if (options.relyingParty) sessionRoutes(app, options.identity, options.relyingParty, { signInRateLimit: options.signInRateLimit });
   oauthRoutes(app, options.identity, options.oauth);
-  registerEventGateway(app, options.deps, options.routing, options.webchat?.feed);
+  registerEventGateway(app, options.deps, options.routing, options.webchat?.feed, options.wallboard);
   if (options.webchat) {
     await directLineRoutes(app, options.webchat.deps, options.webchat.feed, options.identity.identitySettings.publicUrl);
     await registerDirectLineStream(app, options.webchat.deps, options.webchat.feed, options.identity.identitySettings.publicUrl);
