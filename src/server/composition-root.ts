@@ -14,6 +14,7 @@ import type { Clock } from '../app/ports/clock.js';
 import type { Ids } from '../app/ports/ids.js';
 import type { RandomSource, Scheduler } from '../app/ports/scheduler.js';
 import { RoutingEngine } from '../app/routing/routing-engine.js';
+import { WallboardFeed } from '../app/routing/wallboard-feed.js';
 import { WrapUpTimers } from '../app/workspace/wrap-up-timers.js';
 import type { Storage } from '../app/ports/storage.js';
 import { JoseTokenCrypto } from '../adapters/identity/jose-token-crypto.js';
@@ -53,6 +54,8 @@ export interface Switchboard {
   readonly webchat: { readonly deps: WebchatDeps; readonly feed: ConversationFeed };
   readonly bots: { readonly deps: BotDeps; readonly dispatcher: BotDispatcher };
   readonly routing: RoutingEngine;
+  /** The wallboard feed of /v1/stream (`feed: "wallboard"`). */
+  readonly wallboard: WallboardFeed;
   /** The automatic end of wrap-up (tests wait on its `idle()` after moving a manual clock). */
   readonly wrapUps: WrapUpTimers;
   readonly logger: Logger;
@@ -114,6 +117,7 @@ export async function assemble(config: Config, overrides: AssembleOverrides = {}
   // After routing, which must hear the capacity a wrap-up that ran out while down gives back.
   const wrapUps = new WrapUpTimers({ ...deps, scheduler, onError: (error, context) => logger.error({ err: error, context }, 'wrap-up timer failed') });
   await wrapUps.start();
+  const wallboard = new WallboardFeed({ ...deps, engine: routing, scheduler, settings: config.wallboard });
   const authenticator = new ApiKeyAuthenticator(deps);
   // One key set per process, shared by the token endpoint (signing) and the API (verifying).
   const signingKeys = new SigningKeys(identity);
@@ -150,6 +154,7 @@ export async function assemble(config: Config, overrides: AssembleOverrides = {}
     deps,
     identity,
     routing,
+    wallboard,
     webchat: { deps: webchat, feed },
     bots: { credentials: botCredentials, deps: bots, dispatcher },
     authenticate: bearerAuthentication({
@@ -175,6 +180,7 @@ export async function assemble(config: Config, overrides: AssembleOverrides = {}
     identity,
     routing,
     wrapUps,
+    wallboard,
     logger,
     webchat: { deps: webchat, feed },
     bots: { deps: bots, dispatcher },
@@ -182,6 +188,7 @@ export async function assemble(config: Config, overrides: AssembleOverrides = {}
       // The dispatcher first: its deliveries name the server by its listening address.
       await dispatcher.close();
       await app.close();
+      wallboard.close();
       feed.close();
       announcer.close();
       await wrapUps.close();

@@ -26,6 +26,8 @@ export interface Config {
   readonly bodyLimit: number;
   /** Seconds between queue statistics snapshots on the event stream (0: none). */
   readonly routingStatsSeconds: number;
+  /** The wallboard feed: least milliseconds between two frames to a subscriber, and the refresh while nothing happens. */
+  readonly wallboard: { readonly intervalMs: number; readonly refreshMs: number };
   /** Identity: token lifetimes, lockout, secret expiry, the public URL and the hashing key. */
   readonly identity: IdentitySettings;
   /** The demo web chat channel's Direct Line secret, when fixed by the configuration. */
@@ -57,6 +59,8 @@ export const SETTINGS = [
   { env: 'SWITCHBOARD_LOG_LEVEL', file: 'logLevel', default: 'info', doc: 'fatal, error, warn, info, debug, trace or silent.' },
   { env: 'SWITCHBOARD_BODY_LIMIT', file: 'bodyLimit', default: '1048576', doc: 'Largest request body in bytes (413 SB_ERR_BODY_TOO_LARGE above it).' },
   { env: 'SWITCHBOARD_ROUTING_STATS_SECONDS', file: 'routingStatsSeconds', default: '10', doc: 'Seconds between routing.queue_stats snapshot events for wallboards, per tenant with routing activity (0 turns them off).' },
+  { env: 'SWITCHBOARD_WALLBOARD_INTERVAL_MS', file: 'wallboardIntervalMs', default: '250', doc: 'Least milliseconds between two frames of the wallboard feed to one subscriber (250: at most 4 a second), 50 to 60000.' },
+  { env: 'SWITCHBOARD_WALLBOARD_REFRESH_MS', file: 'wallboardRefreshMs', default: '5000', doc: 'While nothing changes, the wallboard feed recomputes this often and sends a longest wait that grew by itself at most this often; at least the interval.' },
   { env: 'SWITCHBOARD_PUBLIC_URL', file: 'publicUrl', default: '(unset: from each request)', doc: 'External base URL (https://cc.example.com); the OAuth issuer and redirect URLs are built from it. Set it in production.' },
   { env: 'SWITCHBOARD_HASH_KEY', file: 'hashKey', default: '(unset: generated and kept in the database)', doc: 'Hex key (32+ bytes) for the keyed hash of client secrets; keep it outside the database in production.' },
   { env: 'SWITCHBOARD_ACCESS_TOKEN_SECONDS', file: 'accessTokenSeconds', default: '3600', doc: 'Lifetime of access tokens issued by the token endpoint.' },
@@ -119,6 +123,9 @@ export function loadConfig(env: Env, cwd: string = process.cwd()): Config {
 
   const bodyLimit = integer(pick('SWITCHBOARD_BODY_LIMIT', 'bodyLimit') ?? '1048576', 'bodyLimit (SWITCHBOARD_BODY_LIMIT)', 1024, 100 * 1024 * 1024, problems);
   const routingStatsSeconds = integer(pick('SWITCHBOARD_ROUTING_STATS_SECONDS', 'routingStatsSeconds') ?? '10', 'routingStatsSeconds (SWITCHBOARD_ROUTING_STATS_SECONDS)', 0, 3600, problems);
+  const wallboardIntervalMs = integer(pick('SWITCHBOARD_WALLBOARD_INTERVAL_MS', 'wallboardIntervalMs') ?? '250', 'wallboardIntervalMs (SWITCHBOARD_WALLBOARD_INTERVAL_MS)', 50, 60_000, problems);
+  const wallboardRefreshMs = integer(pick('SWITCHBOARD_WALLBOARD_REFRESH_MS', 'wallboardRefreshMs') ?? '5000', 'wallboardRefreshMs (SWITCHBOARD_WALLBOARD_REFRESH_MS)', 50, 3_600_000, problems);
+  if (wallboardRefreshMs < wallboardIntervalMs) problems.push('wallboardRefreshMs (SWITCHBOARD_WALLBOARD_REFRESH_MS) must be at least wallboardIntervalMs');
 
   const publicUrlText = pick('SWITCHBOARD_PUBLIC_URL', 'publicUrl');
   let publicUrl: string | null = null;
@@ -162,7 +169,8 @@ export function loadConfig(env: Env, cwd: string = process.cwd()): Config {
 
   if (problems.length > 0) throw new ConfigError(problems);
   return Object.freeze({
-    host, port, dataDir, database: Object.freeze(database), bus: 'in-process', logLevel: logLevel as LogLevel, bodyLimit, routingStatsSeconds, identity, demoDirectLineSecret, demoPassword,
+    host, port, dataDir, database: Object.freeze(database), bus: 'in-process', logLevel: logLevel as LogLevel, bodyLimit, routingStatsSeconds,
+    wallboard: Object.freeze({ intervalMs: wallboardIntervalMs, refreshMs: wallboardRefreshMs }), identity, demoDirectLineSecret, demoPassword,
     sources: Object.freeze(sources),
   });
 }

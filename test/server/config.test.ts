@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
-import { ConfigError, loadConfig } from '../../src/server/config.js';
+import { ConfigError, loadConfig, SETTINGS } from '../../src/server/config.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'sb-config-'));
 after(() => rmSync(dir, { recursive: true, force: true }));
@@ -77,6 +77,30 @@ describe('configuration', () => {
     writeFileSync(bad, '{ nope');
     assert.throws(() => loadConfig({ SWITCHBOARD_CONFIG: bad }, dir), /not valid JSON/);
     assert.throws(() => loadConfig({ SWITCHBOARD_CONFIG: join(dir, 'missing.json') }, dir), /does not exist/);
+  });
+
+  it('paces the wallboard feed at 250 ms with a 5 s refresh, and refuses a refresh shorter than the interval', () => {
+    assert.deepEqual(loadConfig({}, dir).wallboard, { intervalMs: 250, refreshMs: 5000 });
+    assert.deepEqual(loadConfig({ SWITCHBOARD_WALLBOARD_INTERVAL_MS: '1000', SWITCHBOARD_WALLBOARD_REFRESH_MS: '2000' }, dir).wallboard, { intervalMs: 1000, refreshMs: 2000 });
+    assert.throws(() => loadConfig({ SWITCHBOARD_WALLBOARD_INTERVAL_MS: '10' }, dir), /wallboardIntervalMs \(SWITCHBOARD_WALLBOARD_INTERVAL_MS\) must be an integer from 50/);
+    assert.throws(() => loadConfig({ SWITCHBOARD_WALLBOARD_INTERVAL_MS: '1000', SWITCHBOARD_WALLBOARD_REFRESH_MS: '500' }, dir), /wallboardRefreshMs .* must be at least wallboardIntervalMs/);
+  });
+
+  it('has one row in the README configuration table per setting, with the same file key and default', () => {
+    const readme = readFileSync(new URL('../../README.md', import.meta.url), 'utf8');
+    const rows = new Map<string, { file: string; default: string }>();
+    for (const line of readme.split('\n')) {
+      const cells = /^\| `([A-Z_]+)` \|\s*(`([A-Za-z]+)`)?\s*\| ([^|]*) \|/.exec(line);
+      if (cells) rows.set(cells[1]!, { file: cells[3] ?? '', default: cells[4]!.replaceAll('`', '').trim() });
+    }
+    assert.deepEqual([...rows.keys()], SETTINGS.map((s) => s.env), 'the same settings, in the same order');
+    for (const setting of SETTINGS) {
+      const row = rows.get(setting.env)!;
+      assert.equal(row.file, setting.file ?? '', `${setting.env}: file key`);
+      // The README words some defaults differently ("unset: SQLite"); the numbers and names must match.
+      const leading = /^[\w.\/-]+/.exec(setting.default)?.[0];
+      if (leading && !setting.default.startsWith('(')) assert.ok(row.default.startsWith(leading), `${setting.env}: default "${row.default}" vs "${setting.default}"`);
+    }
   });
 
   it('is frozen', () => {

@@ -111,29 +111,45 @@ export async function agentStatus(engine: RoutingEngine, reads: StoreReads, call
   return statusView(view.agent, view.conversations, await reads.routing.listOffers(tenantId, { agentId, status: 'pending' }));
 }
 
-/**
- * The wallboard's agent list: the status of every agent the caller may see, in creation order. It
- * is a real-time report (`reports.read`), so an agent, who holds no reports, is refused; a
- * supervisor scoped to queues sees the members of those queues (and themselves).
- */
-export async function listAgentStatuses(engine: RoutingEngine, reads: StoreReads, caller: Caller, tenantId: string) {
-  const views = await engine.inspect(caller, tenantId, 'reports.read', (state) => {
-    const queues = [...state.queues.values()];
-    return [...state.agents.values()]
-      .filter((a) => agentInScope(caller, 'reports.read', a.id, queues))
-      .sort((x, y) => (x.id < y.id ? -1 : 1))
-      .map((agent) => ({ agent, conversations: workOf(state, agent.id) }));
-  });
-  // One read for every pending offer of the tenant, not one per agent.
+/** One line of the wallboard's agent list: an agent's status with who the agent is. */
+export type AgentBoardEntry = ReturnType<typeof statusView> & { readonly displayName: string; readonly kind: Agent['kind'] };
+
+/** The agents of the live state that `include` lets through, in creation order (ids are time-ordered), with their work. */
+export function boardAgents(state: TenantRoutingState, include: (agentId: string) => boolean) {
+  return [...state.agents.values()]
+    .filter((a) => include(a.id))
+    .sort((x, y) => (x.id < y.id ? -1 : 1))
+    .map((agent) => ({ agent, conversations: workOf(state, agent.id) }));
+}
+
+/** Every pending offer of the tenant by agent: one read, not one per agent. */
+export async function pendingOffersByAgent(reads: StoreReads, tenantId: string): Promise<Map<string, Offer[]>> {
   const pending = new Map<string, Offer[]>();
   for (const offer of await reads.routing.listOffers(tenantId, { status: 'pending' })) {
     const list = pending.get(offer.agentId) ?? [];
     list.push(offer);
     pending.set(offer.agentId, list);
   }
-  return views.map(({ agent, conversations }) => ({
-    ...statusView(agent, conversations, pending.get(agent.id) ?? []), displayName: agent.displayName, kind: agent.kind,
-  }));
+  return pending;
+}
+
+export function boardEntry(view: { readonly agent: Agent; readonly conversations: AgentWork }, pending: ReadonlyMap<string, readonly Offer[]>): AgentBoardEntry {
+  const { agent, conversations } = view;
+  return { ...statusView(agent, conversations, pending.get(agent.id) ?? []), displayName: agent.displayName, kind: agent.kind };
+}
+
+/**
+ * The wallboard's agent list: the status of every agent the caller may see, in creation order. It
+ * is a real-time report (`reports.read`), so an agent, who holds no reports, is refused; a
+ * supervisor scoped to queues sees the members of those queues (and themselves).
+ */
+export async function listAgentStatuses(engine: RoutingEngine, reads: StoreReads, caller: Caller, tenantId: string): Promise<AgentBoardEntry[]> {
+  const views = await engine.inspect(caller, tenantId, 'reports.read', (state) => {
+    const queues = [...state.queues.values()];
+    return boardAgents(state, (id) => agentInScope(caller, 'reports.read', id, queues));
+  });
+  const pending = await pendingOffersByAgent(reads, tenantId);
+  return views.map((view) => boardEntry(view, pending));
 }
 
 /** The waiting line of a queue in serving order (what a pick-mode agent chooses from). */

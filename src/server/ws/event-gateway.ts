@@ -9,8 +9,10 @@ import { readEventPage, type EventPage } from '../../app/queries/event-queries.j
 import { getTenant } from '../../app/queries/tenant-queries.js';
 import { assertConversationInScope } from '../../app/scope.js';
 import type { RoutingEngine } from '../../app/routing/routing-engine.js';
+import type { WallboardFeed } from '../../app/routing/wallboard-feed.js';
 import type { Conversation, SwitchboardEvent } from '../../core/model.js';
 import { runAgentCommand, type CommandFrame } from './agent-commands.js';
+import { openWallboardStream } from './wallboard-stream.js';
 
 const PAGE = 500;
 const MAX_SUBSCRIPTIONS_PER_SOCKET = 100;
@@ -24,6 +26,12 @@ interface SubscribeFrame {
   tenantId: string;
   conversationId?: string;
   after?: number;
+  feed?: 'wallboard';
+}
+
+/** What a socket holds under a subscription id: an event subscription or a wallboard feed. */
+interface Held {
+  stop(): void;
 }
 
 /** Tells the scoped tenant-wide subscriptions that may read the conversation; a failed read tells nobody. */
@@ -119,14 +127,16 @@ class Subscription {
 /**
  * `GET /v1/stream` (WebSocket). Frames from the client:
  *   {"type":"subscribe","id":"s1","tenantId":"ten_...","conversationId":"conv_..."?,"after":123?}
+ *   {"type":"subscribe","id":"w1","tenantId":"ten_...","feed":"wallboard"}   (see wallboard-stream.ts)
  *   {"type":"unsubscribe","id":"s1"}
  *   {"type":"command","id":"c1","tenantId","agentId","action",...}   (see agent-commands.ts)
- * Frames to the client: {"type":"subscribed","id","after"}, {"type":"event","subscription","event"},
+ * Frames to the client: {"type":"subscribed","id","after"} (a wallboard: {"type":"subscribed","id","feed"}),
+ * {"type":"event","subscription","event"}, {"type":"wallboard","subscription","seq","at","queues","agents",...},
  * {"type":"result","id","result"}, {"type":"typing","subscription","conversationId","from"} (a web chat customer types),
  * {"type":"error","id"?,"error":{"code","message"}}. Omit `after` to receive only new events;
  * pass the last event id seen to resume without loss.
  */
-export function registerEventGateway(app: FastifyInstance, deps: AppDeps, engine: RoutingEngine, feed?: ConversationFeed): void {
+export function registerEventGateway(app: FastifyInstance, deps: AppDeps, engine: RoutingEngine, feed?: ConversationFeed, wallboard?: WallboardFeed): void {
   const byTenant = new Map<string, Set<Subscription>>();
 
   // A web chat customer typing: told to the subscriptions that may read the conversation (one
@@ -164,7 +174,7 @@ export function registerEventGateway(app: FastifyInstance, deps: AppDeps, engine
   app.get('/v1/stream', { websocket: true, schema: { tags: ['events'], summary: 'WebSocket: subscribe to committed events, resume by event id' } }, (socket, request) => {
     const caller = request.caller;
     const log = request.log;
-    const subs = new Map<string, Subscription>();
+    const subs = new Map<string, Held>();
     let alive = true;
 
     const sendError = (code: ErrorCode, message: string, id?: string) =>
@@ -193,11 +203,8 @@ export function registerEventGateway(app: FastifyInstance, deps: AppDeps, engine
         return sendError('SB_ERR_VALIDATION', 'Every frame needs a string "id" of 1-100 characters.');
       }
       if (f.type === 'unsubscribe') {
-        const sub = subs.get(f.id);
-        if (sub) {
-          remove(sub);
-          subs.delete(f.id);
-        }
+        subs.get(f.id)?.stop();
+        subs.delete(f.id);
         return socket.send(JSON.stringify({ type: 'unsubscribed', id: f.id }));
       }
       if (f.type === 'command') {
@@ -216,15 +223,19 @@ export function registerEventGateway(app: FastifyInstance, deps: AppDeps, engine
           (f.after !== undefined && (!Number.isSafeInteger(f.after) || f.after < 0))) {
         return sendError('SB_ERR_VALIDATION', 'subscribe needs tenantId (string), optional conversationId (string) and after (integer >= 0).', f.id);
       }
+      if (f.feed !== undefined && (f.feed !== 'wallboard' || f.conversationId !== undefined || f.after !== undefined)) {
+        return sendError('SB_ERR_VALIDATION', 'feed must be "wallboard", without conversationId or after.', f.id);
+      }
       if (subs.has(f.id)) return sendError('SB_ERR_VALIDATION', `Subscription id "${f.id}" is already in use on this socket.`, f.id);
       if (subs.size >= MAX_SUBSCRIPTIONS_PER_SOCKET) return sendError('SB_ERR_VALIDATION', `At most ${MAX_SUBSCRIPTIONS_PER_SOCKET} subscriptions per socket.`, f.id);
+      if (f.feed === 'wallboard') return subscribeWallboard(f.id, f.tenantId);
       try {
         await getTenant(deps, caller, f.tenantId);
         if (f.conversationId !== undefined) await getConversation(deps, caller, f.tenantId, f.conversationId);
         const after = f.after ?? (await deps.storage.read.latestEventId(f.tenantId));
         if (socket.readyState !== socket.OPEN) return;
         const sub = new Subscription(f.id, f.tenantId, f.conversationId, after, socket, deps, caller, log);
-        subs.set(f.id, sub);
+        subs.set(f.id, { stop: () => remove(sub) });
         add(sub); // registered before the first read, so nothing committed meanwhile is missed
         socket.send(JSON.stringify({ type: 'subscribed', id: f.id, after }));
         await sub.pump();
@@ -235,9 +246,28 @@ export function registerEventGateway(app: FastifyInstance, deps: AppDeps, engine
       }
     });
 
+    /** The id is held from the start, so a second subscribe with it, an unsubscribe or a close meanwhile all apply. */
+    const subscribeWallboard = async (id: string, tenantId: string) => {
+      if (!wallboard) return sendError('SB_ERR_VALIDATION', 'This server has no wallboard feed.', id);
+      const release = () => {
+        if (subs.get(id) === held) subs.delete(id);
+      };
+      const stream = openWallboardStream({ feed: wallboard, socket, caller, id, tenantId, maxBufferedBytes: MAX_BUFFERED_BYTES, log, onEnd: release });
+      const held: Held = { stop: () => stream.close() };
+      subs.set(id, held);
+      try {
+        await stream.ready;
+      } catch (error) {
+        release();
+        if (isSwitchboardError(error)) return sendError(error.code, error.message, id);
+        log.error({ err: error }, 'wallboard subscribe failed');
+        return sendError('SB_ERR_INTERNAL', 'Subscription failed.', id);
+      }
+    };
+
     socket.on('close', () => {
       clearInterval(heartbeat);
-      for (const sub of subs.values()) remove(sub);
+      for (const held of subs.values()) held.stop();
       subs.clear();
     });
   });
