@@ -72,6 +72,17 @@ describe('the admin console in a real browser', { skip: browserSkip() }, () => {
     assert.equal(saved.routing.operatingHours.timeZone, 'Europe/Paris');
     assert.deepEqual(saved.routing.operatingHours.weekly.map((w) => `${w.day} ${w.open}-${w.close}`), ['mon 09:00-18:30', 'tue 09:00-17:00', 'wed 09:00-17:00', 'thu 09:00-17:00', 'fri 09:00-17:00']);
     assert.equal(saved.memberIds.length, 2);
+    // A quick reply for the queue: a misspelt variable is refused with its place, the fixed one kept.
+    const replyForm = settings.getByRole('form', { name: 'New quick reply' });
+    await replyForm.getByLabel('Title').fill('Welcome');
+    await replyForm.getByLabel(/^Text/).fill('Welcome {{customer.nam}}!');
+    await replyForm.getByRole('button', { name: 'Add quick reply' }).click();
+    await page.getByRole('alert').filter({ hasText: /line 1, column 9/ }).waitFor();
+    await replyForm.getByLabel(/^Text/).fill('Welcome {{customer.name}}! I am {{agent.name}} from the VIP desk.');
+    await replyForm.getByRole('button', { name: 'Add quick reply' }).click();
+    await page.getByRole('status').filter({ hasText: 'Quick reply "Welcome" added: done.' }).waitFor();
+    await settings.getByText('Welcome {{customer.name}}! I am {{agent.name}} from the VIP desk.').waitFor();
+
     // Back to always open, so the routing below does not depend on the time of day the test runs.
     await settings.getByLabel(/^Operating hours/).uncheck();
     await settings.getByRole('button', { name: 'Save queue' }).click();
@@ -154,6 +165,7 @@ describe('the admin console in a real browser', { skip: browserSkip() }, () => {
 
     const { pageErrors, failedRequests, errorResponses } = browser.problems;
     assert.deepEqual({ pageErrors, failedRequests }, { pageErrors: [], failedRequests: [] });
-    assert.deepEqual(errorResponses, [`GET ${base}/v1/session: 401`]);
+    // The two expected refusals: no session before signing in, and the misspelt quick reply.
+    assert.deepEqual(errorResponses.map((r) => r.replace(/qr_\w+|que_\w+/g, 'ID')), [`GET ${base}/v1/session: 401`, `POST ${base}/v1/tenants/${tenantId}/queues/ID/quick-replies: 400`]);
   });
 });

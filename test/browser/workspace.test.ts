@@ -38,6 +38,11 @@ describe('the agent workspace in a real browser', { skip: browserSkip() }, () =>
     bobId = (await createAgent(sb.deps, SYSTEM_CALLER, tenantId, { kind: 'human', displayName: 'Bob Agent', email: 'bob@demo.example', capacity: 2, skills: {} })).id;
     const queue = await createQueue(sb.deps, SYSTEM_CALLER, tenantId, { name: 'General', priority: 1, memberIds: [agentId, bobId], routing: { assignmentMethod: 'longest-idle' } });
     await createWorkstream(sb.deps, SYSTEM_CALLER, tenantId, { name: 'Website chat', channelTypes: ['webchat'], fallbackQueueId: queue.id, classificationRules: [], routeRules: [] });
+    const reply = await sb.app.inject({
+      method: 'POST', url: `/v1/tenants/${tenantId}/queues/${queue.id}/quick-replies`, headers: { ...sb.auth, 'content-type': 'application/json' },
+      payload: JSON.stringify({ title: 'Greeting', text: 'Hi {{customer.name}}, I am {{agent.name}}. <b>How can I help?</b>' }),
+    });
+    if (reply.statusCode !== 201) throw new Error(reply.body);
     await inviteUser(sb.identity, SYSTEM_CALLER, tenantId, { email: EMAIL, displayName: 'Alice Agent', password: PASSWORD, agentId, roles: [{ role: 'agent' }] });
   });
   after(() => sb?.stop());
@@ -111,6 +116,14 @@ describe('the agent workspace in a real browser', { skip: browserSkip() }, () =>
       await transcript.getByText('Hi! I am Alice. Which order is it?').waitFor();
       assert.equal(await reply.inputValue(), '', 'the box empties after sending');
       await customer.received('Hi! I am Alice. Which order is it?');
+
+      // A quick reply, filled for this conversation, goes into the box as text; Enter sends it.
+      await page.getByRole('button', { name: 'Quick replies' }).click();
+      await page.getByRole('list', { name: 'Quick replies' }).getByRole('button', { name: 'Greeting' }).click();
+      assert.equal(await reply.inputValue(), 'Hi Dana, I am Alice Agent. <b>How can I help?</b>');
+      await page.keyboard.press('Enter');
+      await customer.received('Hi Dana, I am Alice Agent. <b>How can I help?</b>');
+      assert.equal(await transcript.locator('b').count(), 0, 'the template\'s markup stays text');
 
       // The customer sends HTML: the workspace shows it as text, and creates no element from it.
       const sentAt = Date.now();

@@ -601,6 +601,7 @@ function QueueEditor({ queues, agents, api, act }: { queues: readonly Queue[]; a
         )}
         <button className="primary" type="submit">Save queue</button>
       </form>
+      <QuickRepliesEditor key={queue.id} api={api} act={act} queueId={queue.id} />
       <h3>Members</h3>
       <ul className="tags">
         {members.map((id) => (
@@ -671,5 +672,43 @@ function WorkstreamSettings({ ws, queues, save }: { ws: Workstream; queues: read
         <button className="primary" type="submit">Save workstream</button>
       </form>
     </Panel>
+  );
+}
+
+/** A queue's quick replies: templates agents insert, with {{customer.name}}, {{agent.name}} and {{context.<name>}}. */
+function QuickRepliesEditor({ api, act, queueId }: { api: Api; act: Act; queueId: string }) {
+  const [replies, setReplies] = useState<readonly { id: string; title: string; text: string }[]>([]);
+  const [title, setTitle] = useState('');
+  const [text, setText] = useState('');
+  const load = useCallback(async () => setReplies(await api.quickReplies(queueId)), [api, queueId]);
+  useEffect(() => {
+    void load().catch(() => undefined);
+  }, [load]);
+  return (
+    <>
+      <h3>Quick replies</h3>
+      <ul className="replies">
+        {replies.length === 0 && <li className="muted small">None yet.</li>}
+        {replies.map((r) => (
+          <li key={r.id}><strong>{r.title}</strong> <span className="muted small">{r.text}</span>
+            <button className="link" type="button" aria-label={`Delete quick reply ${r.title}`} onClick={() => void act(`Quick reply "${r.title}" deleted`, async () => { await api.deleteQuickReply(queueId, r.id); await load(); })}>×</button></li>
+        ))}
+      </ul>
+      <form className="form" aria-label="New quick reply" onSubmit={(e) => {
+        e.preventDefault();
+        void act(`Quick reply "${title.trim()}" added`, async () => { await api.createQuickReply(queueId, { title: title.trim(), text }); await load(); }).then((ok) => {
+          if (ok) {
+            setTitle('');
+            setText('');
+          }
+        });
+      }}>
+        <label>Title<input value={title} onChange={(e) => setTitle(e.target.value)} maxLength={80} required /></label>
+        <label>Text (variables: {'{{customer.name}}'}, {'{{agent.name}}'}, {'{{context.<name>}}'})
+          <textarea rows={2} value={text} onChange={(e) => setText(e.target.value)} maxLength={2000} required />
+        </label>
+        <button className="secondary small" type="submit" disabled={!title.trim() || !text.trim()}>Add quick reply</button>
+      </form>
+    </>
   );
 }

@@ -149,7 +149,11 @@ export class ApiError extends Error {
 function problemsOf(details: unknown): string[] {
   const list = (details as { problems?: unknown } | undefined)?.problems;
   if (!Array.isArray(list)) return [];
-  return list.map((p) => (typeof p === 'string' ? p : [(p as { path?: string }).path, (p as { message?: string }).message].filter(Boolean).join(' '))).slice(0, 20);
+  return list.map((p) => {
+    if (typeof p === 'string') return p;
+    const { path, message, line, column } = p as { path?: string; message?: string; line?: number; column?: number };
+    return [path, line !== undefined ? `line ${line}, column ${column ?? 1}:` : undefined, message].filter(Boolean).join(' ');
+  }).slice(0, 20);
 }
 
 let csrfToken: string | undefined;
@@ -245,6 +249,12 @@ export function tenantApi(tenantId: string) {
     transferToAgent: (conversationId: string, agentId: string, reason?: string) =>
       request<unknown>('POST', `${t}/conversations/${id(conversationId)}/transfer`, { agentId, ...(reason ? { reason } : {}) }),
     consult: (conversationId: string, agentId: string) => request<Participant>('POST', `${t}/conversations/${id(conversationId)}/consult`, { agentId }),
+    quickRepliesFor: (conversationId: string) =>
+      request<{ items: { id: string; title: string; text: string; missing: string[] }[] }>('GET', `${t}/conversations/${id(conversationId)}/quick-replies`).then((r) => r.items),
+    quickReplies: (queueId: string) =>
+      request<{ items: { id: string; title: string; text: string; variables: string[] }[] }>('GET', `${t}/queues/${id(queueId)}/quick-replies`).then((r) => r.items),
+    createQuickReply: (queueId: string, body: { title: string; text: string }) => request<unknown>('POST', `${t}/queues/${id(queueId)}/quick-replies`, body),
+    deleteQuickReply: (queueId: string, replyId: string) => request<void>('DELETE', `${t}/queues/${id(queueId)}/quick-replies/${id(replyId)}`),
     wrapUp: (conversationId: string) => request<ConversationWrapUp>('GET', `${t}/conversations/${id(conversationId)}/wrap-up`),
     finishWrapUp: (conversationId: string, body: { code?: string; notes?: string }) => request<unknown>('POST', `${t}/conversations/${id(conversationId)}/wrap-up`, body),
   };

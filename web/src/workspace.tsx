@@ -1,6 +1,6 @@
 import { useCallback, useEffect, useMemo, useRef, useState, type KeyboardEvent, type ReactNode } from 'react';
 import {
-  tenantApi, type Agent, type AgentStatus, type Channel, type Contact, type Conversation, type Message, type Offer, type Queue,
+  tenantApi, type Agent, type AgentStatus, type TenantApi, type Channel, type Contact, type Conversation, type Message, type Offer, type Queue,
   type SessionInfo, type SwitchboardEvent,
 } from './api.js';
 import { ContextPanel } from './context-panel.js';
@@ -355,6 +355,7 @@ export function Workspace({ session, nav }: { session: SessionInfo; nav?: ReactN
               wrapUp={openInfo.conversation.state === 'wrap_up'
                 ? <WrapUpPanel api={api} conversationId={openId} now={now} onProblem={setProblem} onFinished={() => { void refresh(); void loadInfo(openId); }} />
                 : null}
+              api={api}
               customerTyping={(typingUntil.get(openId) ?? 0) > now} onTyping={() => void stream.current?.command('typing', { conversationId: openId }).catch(() => undefined)}
               queues={[...queues.values()]} colleagues={colleagues} actions={actions} context={<ContextPanel api={api} conversation={openInfo.conversation} agentId={agentId} queues={queues} />} />
             : <div className="placeholder muted"><p>{assigned.length > 0 ? 'Choose a conversation.' : 'Accepted conversations open here.'}</p></div>}
@@ -376,8 +377,9 @@ interface ConversationActions {
 function ConversationView(props: {
   info: ConversationInfo; title: string; customer: string; channel: string; messages: readonly Message[]; agentId: string; onSend: (text: string) => Promise<boolean>;
   queues: readonly Queue[]; colleagues: readonly Agent[]; actions: ConversationActions; context: ReactNode;
-  customerTyping: boolean; onTyping: () => void; wrapUp: ReactNode;
+  customerTyping: boolean; onTyping: () => void; wrapUp: ReactNode; api: TenantApi;
 }) {
+  const [replies, setReplies] = useState<readonly { id: string; title: string; text: string; missing: string[] }[]>();
   const typingSent = useRef(0);
   const [draft, setDraft] = useState('');
   const [sending, setSending] = useState(false);
@@ -421,6 +423,30 @@ function ConversationView(props: {
       <Transcript ref={log} messages={props.messages} customer={props.customer} selfAgentId={props.agentId} />
       {props.wrapUp}
       <p className="typing" aria-live="polite">{props.customerTyping ? `${props.customer} is typing…` : ''}</p>
+      {!closed && (
+        <div className="quick-replies">
+          <button className="link small" type="button" aria-expanded={replies !== undefined} onClick={() => {
+            if (replies) setReplies(undefined);
+            else props.api.quickRepliesFor(props.info.conversation.id).then(setReplies, () => setReplies([]));
+          }}>Quick replies</button>
+          {replies && (
+            <ul aria-label="Quick replies">
+              {replies.length === 0 && <li className="muted small">This queue has no quick replies.</li>}
+              {replies.map((r) => (
+                <li key={r.id}>
+                  {/* Inserted as text for the agent to read and edit; sending is still the agent's decision. */}
+                  <button type="button" className="secondary small" title={r.text} onClick={() => {
+                    setDraft((d) => (d.trim() ? `${d.trimEnd()} ${r.text}` : r.text));
+                    setReplies(undefined);
+                    input.current?.focus();
+                  }}>{r.title}</button>
+                  {r.missing.length > 0 && <span className="muted small"> (no value for {r.missing.join(', ')})</span>}
+                </li>
+              ))}
+            </ul>
+          )}
+        </div>
+      )}
       <form className="composer" onSubmit={(e) => { e.preventDefault(); void submit(); }}>
         <label htmlFor="reply" className="sr-only">Reply</label>
         <textarea id="reply" ref={input} rows={3} value={draft} placeholder={closed ? 'This conversation has ended.' : 'Write a reply (Enter sends, Shift+Enter for a new line)'}
