@@ -39,6 +39,8 @@ import { BotDispatcher } from '../app/bots/bot-dispatcher.js';
 import { ConnectorRateLimit } from '../app/bots/connector-service.js';
 import { FetchBotEndpoint } from '../adapters/bots/fetch-bot-endpoint.js';
 import { FetchRemoteKeySets } from '../adapters/bots/fetch-remote-key-sets.js';
+import { FetchCrmEndpoint } from '../adapters/crm/fetch-crm-endpoint.js';
+import type { CrmEndpoint } from '../app/ports/crm-endpoint.js';
 
 export function openStorage(database: DatabaseConfig, clock: Clock): Storage {
   const now = () => clock.now();
@@ -78,6 +80,8 @@ export interface AssembleOverrides {
   readonly webchatSettings?: Partial<WebchatServiceSettings>;
   /** Bot channel settings over the defaults (tests shorten timeouts and retries). */
   readonly botSettings?: Partial<BotChannelSettings>;
+  /** The CRM lookup's HTTP client (tests may wrap it). */
+  readonly crmEndpoint?: CrmEndpoint;
 }
 
 /** The composition root: the only place that chooses adapters. Migrates before serving. */
@@ -165,6 +169,7 @@ export async function assemble(config: Config, overrides: AssembleOverrides = {}
     authenticateSession: sessionAuthentication(identity),
     relyingParty: overrides.relyingParty ?? new OpenidClientRelyingParty(),
     signInRateLimit: overrides.signInRateLimit,
+    crmEndpoint: overrides.crmEndpoint ?? new FetchCrmEndpoint(),
     bodyLimit: config.bodyLimit,
     logger,
     version: VERSION,

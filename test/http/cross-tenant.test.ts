@@ -11,6 +11,8 @@
 // every key `tenants: 'all'`), so there is no tenant-scoped key to restrict to B.
 import assert from 'node:assert/strict';
 import { createHash, randomBytes, randomUUID, webcrypto } from 'node:crypto';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import Database from 'better-sqlite3';
 import { SignJWT } from 'jose';
@@ -95,7 +97,7 @@ async function rsaKeyPair(): Promise<{ privateKey: CryptoKey; jwk: JsonWebKey }>
  * agent user, a group, a custom role, an assignment), single sign-on settings, an app with a secret, a certificate and
  * consent, and a live session of the administrator (so a probe that ended A's sessions would show).
  */
-async function seedWorld(sb: TestServer, admin: Client, name: string): Promise<TenantWorld> {
+async function seedWorld(sb: TestServer, admin: Client, name: string, crmUrl: string): Promise<TenantWorld> {
   const marker = name.toLowerCase();
   const f = await seedTenant(admin, name);
   const t = `/v1/tenants/${f.tenantId}`;
@@ -136,6 +138,8 @@ async function seedWorld(sb: TestServer, admin: Client, name: string): Promise<T
   await admin.ok('PUT', `${t}/sso`, 200, { issuer: `https://idp.${marker}.example`, clientId: `${marker}-sso-client`, clientSecret: ssoSecret, roleMapping: { [`${marker}-admins`]: 'administrator' } });
   const dlSecret = await admin.ok('POST', `${t}/channels/${f.channelId}/directline-secrets`, 201);
   const quickReply = await admin.ok('POST', `${t}/queues/${f.queueId}/quick-replies`, 201, { title: `${name} greeting`, text: `Hello {{customer.name}} from ${name}` });
+  const crmSecret = `${marker}-crm-key-${randomBytes(8).toString('hex')}`;
+  await admin.ok('PUT', `${t}/crm-lookup`, 200, { url: `${crmUrl}/${marker}`, headers: { 'x-api-key': crmSecret } });
   // Two survey answers (the list pages, so its cursor is probed on B's list).
   await sb.deps.storage.transaction(async (tx) => {
     for (const [conversationId, rating] of [[f.conversationId, 5], [f.closedConversationId, 2]] as const) {
@@ -147,7 +151,7 @@ async function seedWorld(sb: TestServer, admin: Client, name: string): Promise<T
   await signIn(sb, f.tenantId, adminEmail);
 
   return {
-    marker, adminEmail, crmKey: crm.privateKey, secrets: [secret.value, certificate.thumbprint, ssoSecret, dlSecret.value],
+    marker, adminEmail, crmKey: crm.privateKey, secrets: [secret.value, certificate.thumbprint, ssoSecret, dlSecret.value, crmSecret],
     ids: {
       ...f, pickQueueId: pickQueue.id, workstreamId: ws.id, pickWorkstreamId: pickWs.id, offeredConversationId: offered.id, offerId: offer.id, activeConversationId: active.id,
       waitingConversationId: waiting.id, adminUserId: adminUser.id, userId: agentUser.id, groupId: group.id, roleId: role.id,
@@ -367,6 +371,7 @@ const BODIES: Record<string, (ids: Ids, probeKey: JsonWebKey) => unknown> = {
   'POST ~/queues/{id}/quick-replies': () => ({ title: 'Probe reply', text: 'Probe {{agent.name}}' }),
   'PATCH ~/queues/{id}/quick-replies/{replyId}': () => ({ title: 'Probed reply' }),
   'POST ~/conversations/{conversationId}/wrap-up': () => ({ notes: 'probe' }),
+  'PUT ~/crm-lookup': () => ({ url: 'https://probe.example/lookup', headers: { 'x-api-key': 'probe' }, timeoutMs: 1000 }),
   'PUT ~/sso': () => ({ issuer: 'https://idp.probe.example', clientId: 'probe', clientSecret: 'probe-secret', autoProvision: true }),
 };
 
@@ -567,6 +572,7 @@ for (const database of ['sqlite', 'postgres'] as const) {
     let probeKey: JsonWebKey;
     let aBefore: Rows;
     let bBefore: Rows;
+    let crm: Server | undefined;
 
     before(async () => {
       if (skip) return;
@@ -574,8 +580,16 @@ for (const database of ['sqlite', 'postgres'] as const) {
       sb = await startTestServer({ database, overrides: { scheduler: new ManualScheduler(new ManualClock(Date.now())), signInRateLimit: 1000 } });
       const admin = client(sb.app, sb.auth);
       oauth = { sb, base: 'http://localhost', admin };
-      a = await seedWorld(sb, admin, 'Aardvark');
-      b = await seedWorld(sb, admin, 'Bluebird');
+      // Both tenants' CRM lookups answer from loopback (the screen pop route reads through it).
+      const crmServer = createServer((req, res) => {
+        req.resume();
+        req.on('end', () => res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ fields: [{ label: 'Plan', value: 'Gold' }] })));
+      });
+      crm = crmServer;
+      await new Promise<void>((resolve) => crmServer.listen(0, '127.0.0.1', resolve));
+      const crmUrl = `http://127.0.0.1:${(crmServer.address() as AddressInfo).port}`;
+      a = await seedWorld(sb, admin, 'Aardvark', crmUrl);
+      b = await seedWorld(sb, admin, 'Bluebird', crmUrl);
       callers = await makeCallers(sb, oauth, b);
       ops = await operations(sb);
       missing = missingIds(a);
@@ -583,7 +597,11 @@ for (const database of ['sqlite', 'postgres'] as const) {
       aBefore = await tenantRows(sb, a.ids.tenantId);
       bBefore = withoutBookkeeping(await tenantRows(sb, b.ids.tenantId));
     });
-    after(async () => sb?.stop());
+    after(async () => {
+      await sb?.stop();
+      crm?.closeAllConnections();
+      await new Promise((resolve) => (crm ? crm.close(resolve) : resolve(undefined)));
+    });
 
     /**
      * A's rows are exactly as before: nothing B did reached them. B's too, but for its audit log

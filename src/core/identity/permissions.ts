@@ -33,6 +33,7 @@ export const PERMISSIONS = {
   'apps.write': 'Register applications, manage their secrets, certificates and permissions.',
   'consent.grant': 'Grant or revoke admin consent for applications in the tenant.',
   'identity.configure': 'Configure single sign-on (the tenant\'s OpenID Connect provider).',
+  'integrations.configure': 'Configure the tenant\'s integrations with its own systems: the CRM lookup (screen pop).',
   'audit.read': 'Query the audit log.',
 } as const;
 

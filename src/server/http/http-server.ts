@@ -18,6 +18,8 @@ import { routingRoutes } from './routes/routing-routes.js';
 import { conversationRoutes } from './routes/conversation-routes.js';
 import { wrapUpRoutes } from './routes/wrap-up-routes.js';
 import { quickReplyRoutes } from './routes/quick-reply-routes.js';
+import { crmLookupRoutes } from './routes/crm-lookup-routes.js';
+import type { CrmEndpoint } from '../../app/ports/crm-endpoint.js';
 import { directoryRoutes } from './routes/directory-routes.js';
 import { healthRoutes } from './routes/health-routes.js';
 import { tenantRoutes } from './routes/tenant-routes.js';
@@ -61,6 +63,8 @@ export interface HttpServerOptions {
   readonly webchat?: { readonly deps: WebchatDeps; readonly feed: ConversationFeed } | undefined;
   /** The Bot Framework channel: its token credentials (`routes/botframework-metadata-routes.ts`). */
   readonly bots?: { readonly credentials: BotChannelCredentials; readonly deps?: BotDeps; readonly dispatcher?: BotDispatcher } | undefined;
+  /** Where the CRM lookup (screen pop) calls the tenant's endpoint (`routes/crm-lookup-routes.ts`). */
+  readonly crmEndpoint: CrmEndpoint;
   readonly bodyLimit: number;
   readonly logger: FastifyServerOptions['loggerInstance'];
   readonly version: string;
@@ -121,6 +125,7 @@ export async function buildHttpServer(options: HttpServerOptions): Promise<Fasti
   conversationRoutes(app, options.deps);
   wrapUpRoutes(app, options.deps);
   quickReplyRoutes(app, options.deps);
+  crmLookupRoutes(app, { ...options.deps, crmEndpoint: options.crmEndpoint });
   routingConfigRoutes(app, options.deps);
   routingRoutes(app, options.deps, options.routing);
   identityRoutes(app, options.identity);
