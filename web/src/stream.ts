@@ -1,13 +1,44 @@
-import type { SwitchboardEvent } from './api.js';
+import type { AgentBoardEntry, QueueStats, SwitchboardEvent } from './api.js';
 
 /**
- * One WebSocket to `/v1/stream` for a whole view: a tenant subscription (offers, messages, state
- * changes and statistics of what the signed-in person may see) and, for agents, agent commands
- * (presence, accept, reject, message). The browser sends the session cookie with the upgrade and the server checks
- * the Origin. After a drop it reconnects and resubscribes with `after` = the last event id seen, so
- * nothing committed meanwhile is missed; commands in flight fail and are not resent.
+ * One WebSocket to `/v1/stream` for a whole view, carrying its subscriptions: the agent
+ * workspace's tenant subscription (offers, messages, state changes of what the agent may see),
+ * the wallboard's feed (queue figures and the agent board, coalesced by the server to at most four
+ * frames a second) and a monitored conversation's events; and, for agents, agent command frames
+ * (presence, accept, reject, message). The browser sends the session cookie with the upgrade and
+ * the server checks the Origin. After a drop it reconnects and subscribes again: event
+ * subscriptions with `after` = the last event id seen, so nothing committed meanwhile is missed; the
+ * wallboard feed with a fresh full snapshot. Commands in flight fail and are not resent.
  */
 export type StreamState = 'connecting' | 'open' | 'closed';
+
+export interface SubscriptionSpec {
+  readonly id: string;
+  /** Only this conversation's events (a monitored conversation). */
+  readonly conversationId?: string;
+  /** The wallboard feed instead of events. */
+  readonly feed?: 'wallboard';
+}
+
+export interface WallboardFrame {
+  readonly subscription: string;
+  readonly seq: number;
+  readonly full: boolean;
+  readonly queues: readonly QueueStats[];
+  readonly agents: readonly AgentBoardEntry[];
+  readonly removedQueueIds?: readonly string[];
+  readonly removedAgentIds?: readonly string[];
+}
+
+export interface StreamHandlers {
+  readonly onState: (state: StreamState) => void;
+  /** Called after every (re)subscription of `id`: the view refreshes what it shows from the API. */
+  readonly onSubscribed?: (id: string) => void;
+  readonly onEvent?: (event: SwitchboardEvent, subscription: string) => void;
+  readonly onWallboard?: (frame: WallboardFrame) => void;
+  /** A web chat customer is typing in a conversation the person may read (never stored). */
+  readonly onTyping?: (conversationId: string) => void;
+}
 
 interface Pending {
   resolve(value: unknown): void;
@@ -22,7 +53,7 @@ export class CommandError extends Error {
 
 export class EventStream {
   private socket: WebSocket | undefined;
-  private lastEventId: number | undefined;
+  private readonly subscriptions = new Map<string, SubscriptionSpec & { lastEventId?: number }>();
   private nextId = 1;
   private readonly pending = new Map<string, Pending>();
   private retryMs = 500;
@@ -33,44 +64,69 @@ export class EventStream {
     private readonly tenantId: string,
     /** The agent commands act as; null for someone without an agent record (a supervisor). */
     private readonly agentId: string | null,
-    private readonly onEvent: (event: SwitchboardEvent) => void,
-    private readonly onState: (state: StreamState) => void,
-    /** Called after every (re)subscription: the caller refreshes what it shows from the API. */
-    private readonly onSubscribed: () => void,
-    /** A web chat customer is typing in a conversation the person may read (never stored). */
-    private readonly onTyping?: (conversationId: string) => void,
+    private readonly handlers: StreamHandlers,
+    initial: readonly SubscriptionSpec[] = [{ id: 'tenant' }],
   ) {
+    for (const spec of initial) this.subscriptions.set(spec.id, { ...spec });
     this.connect();
+  }
+
+  /** Adds a subscription (sent at once when connected, and again after every reconnect). */
+  subscribe(spec: SubscriptionSpec): void {
+    this.subscriptions.set(spec.id, { ...spec });
+    if (this.socket?.readyState === WebSocket.OPEN) this.sendSubscribe(this.socket, spec.id);
+  }
+
+  unsubscribe(id: string): void {
+    if (!this.subscriptions.delete(id)) return;
+    if (this.socket?.readyState === WebSocket.OPEN) this.socket.send(JSON.stringify({ type: 'unsubscribe', id }));
+  }
+
+  private sendSubscribe(socket: WebSocket, id: string): void {
+    const sub = this.subscriptions.get(id);
+    if (!sub) return;
+    const frame: Record<string, unknown> = { type: 'subscribe', id, tenantId: this.tenantId };
+    if (sub.conversationId) frame.conversationId = sub.conversationId;
+    if (sub.feed) frame.feed = sub.feed;
+    else if (sub.lastEventId !== undefined) frame.after = sub.lastEventId;
+    socket.send(JSON.stringify(frame));
   }
 
   private connect(): void {
     if (this.stopped) return;
-    this.onState('connecting');
+    this.handlers.onState('connecting');
     const url = `${location.protocol === 'https:' ? 'wss' : 'ws'}://${location.host}/v1/stream`;
     const socket = new WebSocket(url);
     this.socket = socket;
     socket.onopen = () => {
       this.retryMs = 500;
-      const frame: Record<string, unknown> = { type: 'subscribe', id: 'tenant', tenantId: this.tenantId };
-      if (this.lastEventId !== undefined) frame.after = this.lastEventId;
-      socket.send(JSON.stringify(frame));
+      for (const id of this.subscriptions.keys()) this.sendSubscribe(socket, id);
     };
     socket.onmessage = (message) => {
-      let frame: { type?: string; id?: string; after?: number; event?: SwitchboardEvent; result?: unknown; error?: { code: string; message: string }; conversationId?: string };
+      let frame: {
+        type?: string; id?: string; subscription?: string; after?: number; event?: SwitchboardEvent; result?: unknown;
+        error?: { code: string; message: string }; conversationId?: string;
+      };
       try {
         frame = JSON.parse(String(message.data));
       } catch {
         return;
       }
-      if (frame.type === 'subscribed' && frame.id === 'tenant') {
-        if (this.lastEventId === undefined && typeof frame.after === 'number') this.lastEventId = frame.after;
-        this.onState('open');
-        this.onSubscribed();
-      } else if (frame.type === 'event' && frame.event) {
-        this.lastEventId = frame.event.id;
-        this.onEvent(frame.event);
+      if (frame.type === 'subscribed' && frame.id) {
+        const sub = this.subscriptions.get(frame.id);
+        if (!sub) return;
+        if (!sub.feed && sub.lastEventId === undefined && typeof frame.after === 'number') sub.lastEventId = frame.after;
+        this.handlers.onState('open');
+        this.handlers.onSubscribed?.(frame.id);
+      } else if (frame.type === 'event' && frame.event && frame.subscription) {
+        const sub = this.subscriptions.get(frame.subscription);
+        if (!sub) return; // unsubscribed meanwhile
+        sub.lastEventId = frame.event.id;
+        this.handlers.onEvent?.(frame.event, frame.subscription);
+      } else if (frame.type === 'wallboard' && frame.subscription && this.subscriptions.has(frame.subscription)) {
+        this.handlers.onWallboard?.(frame as unknown as WallboardFrame);
       } else if (frame.type === 'typing' && typeof frame.conversationId === 'string') {
-        this.onTyping?.(frame.conversationId);
+        this.handlers.onTyping?.(frame.conversationId);
       } else if (frame.type === 'result' && frame.id) {
         this.pending.get(frame.id)?.resolve(frame.result);
         this.pending.delete(frame.id);
@@ -79,8 +135,8 @@ export class EventStream {
         if (waiting) {
           waiting.reject(new CommandError(frame.error?.code ?? 'SB_ERR_UNKNOWN', frame.error?.message ?? 'The command failed.'));
           this.pending.delete(frame.id);
-        } else if (frame.id === 'tenant') {
-          // The subscription was refused (signed out, no permission): start over after a pause.
+        } else if (this.subscriptions.has(frame.id)) {
+          // A subscription was refused (signed out, no permission): start over after a pause.
           socket.close();
         }
       }
@@ -90,7 +146,7 @@ export class EventStream {
       this.socket = undefined;
       for (const p of this.pending.values()) p.reject(new CommandError('SB_ERR_DISCONNECTED', 'The connection dropped; try again.'));
       this.pending.clear();
-      this.onState('closed');
+      this.handlers.onState('closed');
       if (this.stopped) return;
       this.timer = setTimeout(() => this.connect(), this.retryMs);
       this.retryMs = Math.min(this.retryMs * 2, 10_000);

@@ -4,11 +4,11 @@ import {
   type SessionInfo, type SwitchboardEvent,
 } from './api.js';
 import { duration, errorText } from './format.js';
-import { EventStream, type StreamState } from './stream.js';
+import { EventStream, type StreamState, type WallboardFrame } from './stream.js';
 import { Transcript } from './transcript.js';
 
-/** At most this many wallboard refreshes a second, however many events arrive (the issue's 4 Hz). */
-const MAX_UPDATES_PER_SECOND = 4;
+/** The conversation list is read again after board changes at most this often (the figures come live from the feed). */
+const LIST_REFRESH_MS = 1000;
 /** How far back the wait chart reaches. */
 const HISTORY_MS = 60 * 60 * 1000;
 const ONGOING_STATES = ['queued', 'offered', 'active', 'wrap_up', 'bot'] as const;
@@ -27,7 +27,8 @@ interface Sample {
 /**
  * The supervisor's wallboard: every queue's live figures, every agent's presence and load, the
  * ongoing conversations with filters, and one conversation opened to monitor, whisper, barge,
- * transfer or close. Live from the tenant's event stream, redrawn at most four times a second.
+ * transfer or close. The figures come live from the stream's wallboard feed (the server coalesces
+ * them to at most four frames a second), the monitored conversation from its own subscription.
  * The server scopes every list to the supervisor's queues and refuses what they may not do; the
  * view offers actions only to people holding `conversations.supervise`.
  */
@@ -84,38 +85,48 @@ export function Supervisor({ session, onProblem }: { session: SessionInfo; onPro
     });
   }, [api, contacts]);
 
-  const refresh = useCallback(async () => {
+  /** The ongoing conversations (the figures come from the feed): read again after board changes, at most once a second. */
+  const refreshList = useCallback(async () => {
     try {
       const f = filterRef.current;
-      const [nextStats, nextAgents, nextConversations] = await Promise.all([
-        api.queueStats(), api.agentBoard(),
-        api.conversations({ queueId: f.queueId || undefined, agentId: f.agentId || undefined, state: f.state || undefined }),
-      ]);
-      record(nextStats);
-      setAgents(nextAgents);
-      setConversations(f.state ? nextConversations : nextConversations.filter((c) => (ONGOING_STATES as readonly string[]).includes(c.state)));
-      setUpdates((n) => n + 1);
-      void loadContacts(nextConversations);
+      const next = await api.conversations({ queueId: f.queueId || undefined, agentId: f.agentId || undefined, state: f.state || undefined });
+      setConversations(f.state ? next : next.filter((c) => (ONGOING_STATES as readonly string[]).includes(c.state)));
+      void loadContacts(next);
     } catch (error) {
-      onProblem(`Could not load the wallboard: ${errorText(error)}`);
+      onProblem(`Could not load the conversations: ${errorText(error)}`);
     }
-  }, [api, record, loadContacts, onProblem]);
-  const refreshRef = useRef(refresh);
-  refreshRef.current = refresh;
-
-  // Coalescing: a burst of routing events becomes one refresh, and refreshes keep at least
-  // 1/MAX_UPDATES_PER_SECOND apart, so a busy contact center never floods the browser.
-  const timer = useRef<ReturnType<typeof setTimeout>>(undefined);
-  const lastRun = useRef(0);
-  const schedule = useCallback(() => {
-    if (timer.current) return;
-    const wait = Math.max(0, lastRun.current + 1000 / MAX_UPDATES_PER_SECOND - Date.now());
-    timer.current = setTimeout(() => {
-      timer.current = undefined;
-      lastRun.current = Date.now();
-      void refreshRef.current();
+  }, [api, loadContacts, onProblem]);
+  const refreshListRef = useRef(refreshList);
+  refreshListRef.current = refreshList;
+  const listTimer = useRef<ReturnType<typeof setTimeout>>(undefined);
+  const listLastRun = useRef(0);
+  const scheduleList = useCallback(() => {
+    if (listTimer.current) return;
+    const wait = Math.max(0, listLastRun.current + LIST_REFRESH_MS - Date.now());
+    listTimer.current = setTimeout(() => {
+      listTimer.current = undefined;
+      listLastRun.current = Date.now();
+      void refreshListRef.current();
     }, wait);
   }, []);
+
+  // The wallboard feed: a full snapshot, then only the entries that changed, at most four frames a
+  // second, coalesced by the server for every supervisor of the tenant at once.
+  const statsRef = useRef<readonly QueueStats[]>([]);
+  const agentsRef = useRef<readonly AgentBoardEntry[]>([]);
+  const onWallboard = useCallback((frame: WallboardFrame) => {
+    setUpdates((n) => n + 1);
+    // Merged against refs, not inside state updaters: React may run an updater twice.
+    const queues = frame.full ? [...frame.queues] : mergeById(statsRef.current, frame.queues, (q) => q.queueId, frame.removedQueueIds);
+    const board = frame.full ? [...frame.agents] : mergeById(agentsRef.current, frame.agents, (a) => a.agentId, frame.removedAgentIds);
+    statsRef.current = queues;
+    agentsRef.current = board;
+    record(queues);
+    setAgents(board);
+    scheduleList();
+  }, [record, scheduleList]);
+  const onWallboardRef = useRef(onWallboard);
+  onWallboardRef.current = onWallboard;
 
   const loadMessages = useCallback(async (conversationId: string) => {
     const all: Message[] = [];
@@ -129,39 +140,47 @@ export function Supervisor({ session, onProblem }: { session: SessionInfo; onPro
     if (openRef.current === conversationId) setMessages((known) => mergeMessages(known, all));
   }, [api]);
 
+  // The monitored conversation's own events: its messages (whispers included) and state changes.
   const onEvent = useCallback((event: SwitchboardEvent) => {
-    if (event.type === 'routing.queue_stats') {
-      const items = event.payload.queues as QueueStats[] | undefined;
-      if (items) record(items);
-      return;
-    }
+    if (event.conversationId !== openRef.current) return;
     if (event.type === 'message.created') {
       const message = event.payload.message as Message | undefined;
-      if (message && message.conversationId === openRef.current) setMessages((known) => mergeMessages(known, [message]));
-      return;
+      if (message) setMessages((known) => mergeMessages(known, [message]));
+    } else if (event.type === 'conversation.state_changed' || event.type.startsWith('participant.')) {
+      scheduleList();
     }
-    if (event.type.startsWith('routing.') || event.type.startsWith('agent.') || event.type.startsWith('conversation.') || event.type.startsWith('participant.')) schedule();
-  }, [record, schedule]);
+  }, [scheduleList]);
   const onEventRef = useRef(onEvent);
   onEventRef.current = onEvent;
 
+  const stream = useRef<EventStream>(undefined);
   useEffect(() => {
     api.queues().then((items) => setQueues(new Map(items.map((q) => [q.id, q]))), () => undefined);
-    const s = new EventStream(tenantId, null, (e) => onEventRef.current(e), setStreamState, () => {
-      schedule();
-      if (openRef.current) void loadMessages(openRef.current).catch(() => undefined);
-    });
+    const s = new EventStream(tenantId, null, {
+      onState: setStreamState,
+      onWallboard: (frame) => onWallboardRef.current(frame),
+      onEvent: (event) => onEventRef.current(event),
+      onSubscribed: (id) => {
+        if (id === 'board') scheduleList();
+        else if (openRef.current) void loadMessages(openRef.current).catch(() => undefined);
+      },
+    }, [{ id: 'board', feed: 'wallboard' }]);
+    stream.current = s;
     return () => {
       s.close();
-      if (timer.current) clearTimeout(timer.current);
+      if (listTimer.current) clearTimeout(listTimer.current);
     };
-  }, [api, tenantId, schedule, loadMessages]);
+  }, [api, tenantId, scheduleList, loadMessages]);
 
   useEffect(() => {
-    schedule();
-  }, [filter, schedule]);
+    scheduleList();
+  }, [filter, scheduleList]);
 
   const open = (conversationId: string) => {
+    // One monitored conversation at a time: its event subscription replaces the previous one.
+    if (openRef.current) stream.current?.unsubscribe(`conv:${openRef.current}`);
+    openRef.current = conversationId;
+    stream.current?.subscribe({ id: `conv:${conversationId}`, conversationId });
     setOpenId(conversationId);
     setMessages([]);
     void loadMessages(conversationId).catch((error: unknown) => onProblem(`Could not load the conversation: ${errorText(error)}`));
@@ -171,7 +190,7 @@ export function Supervisor({ session, onProblem }: { session: SessionInfo; onPro
     try {
       onProblem(undefined);
       await action();
-      schedule();
+      scheduleList();
       return true;
     } catch (error) {
       onProblem(`${what}: ${errorText(error)}`);
@@ -311,6 +330,16 @@ export function Supervisor({ session, onProblem }: { session: SessionInfo; onPro
       </div>
     </div>
   );
+}
+
+/** Entries replaced by id in place, new ones appended, removed ones dropped: the feed's deltas applied. */
+function mergeById<T>(known: readonly T[], changed: readonly T[], key: (item: T) => string, removed: readonly string[] = []): T[] {
+  const byId = new Map(changed.map((c) => [key(c), c]));
+  const gone = new Set(removed);
+  const next = known.filter((k) => !gone.has(key(k))).map((k) => byId.get(key(k)) ?? k);
+  const present = new Set(next.map(key));
+  for (const c of changed) if (!present.has(key(c))) next.push(c);
+  return next;
 }
 
 function mergeMessages(known: readonly Message[], incoming: readonly Message[]): readonly Message[] {

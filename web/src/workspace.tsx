@@ -169,8 +169,12 @@ export function Workspace({ session, nav }: { session: SessionInfo; nav?: ReactN
     api.queues().then((items) => setQueues(new Map(items.map((q) => [q.id, q]))), () => undefined);
     api.channels().then((items) => setChannels(new Map(items.map((c) => [c.id, c]))), () => undefined);
     api.agents().then((items) => setColleagues(items.filter((a) => a.kind === 'human' && a.id !== agentId)), () => undefined);
-    const s = new EventStream(tenantId, agentId, (e) => onEventRef.current(e), setStreamState, () => void refreshRef.current(),
-      (conversationId) => setTypingUntil((m) => new Map(m).set(conversationId, Date.now() + TYPING_SHOWN_MS)));
+    const s = new EventStream(tenantId, agentId, {
+      onState: setStreamState,
+      onEvent: (e) => onEventRef.current(e),
+      onSubscribed: () => void refreshRef.current(),
+      onTyping: (conversationId) => setTypingUntil((m) => new Map(m).set(conversationId, Date.now() + TYPING_SHOWN_MS)),
+    });
     stream.current = s;
     return () => s.close();
   }, [api, tenantId, agentId]);
