@@ -10,7 +10,7 @@ import type { AddressInfo } from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import { postgresSkip } from '../support/postgres.js';
 import { startTestServer, type TestServer } from '../support/test-server.js';
-import { assertErrorBody, client, signInWithPassword, type Client } from './http-helpers.js';
+import { client, refused, signInWithPassword, type Client } from './http-helpers.js';
 
 const PASSWORD = 'correct horse battery staple';
 const TOKEN = 'Bearer crm-token-0123456789abcdef';
@@ -56,12 +56,6 @@ for (const database of ['sqlite', 'postgres'] as const) {
     let elsewhere: Awaited<ReturnType<typeof fakeCrm>>;
     const w = {} as { tenantId: string; conversation: string; contactId: string; outOfScope: string; al: Client; bo: Client; sue: Client };
 
-    const refused = async (api: Client, method: 'GET' | 'PUT' | 'DELETE', url: string, body: unknown, status: number, code: string) => {
-      const reply = await api.call(method, url, body);
-      assert.equal(reply.status, status, `${method} ${url}: ${reply.status} ${JSON.stringify(reply.body)}`);
-      assertErrorBody(reply.body, code);
-      return reply.body.error as { message: string; details?: Record<string, any> };
-    };
     const settings = () => `${t}/crm-lookup`;
     const panel = (conversationId = w.conversation) => `${t}/conversations/${conversationId}/crm`;
     const configure = (path: string, extra: Record<string, unknown> = {}) => admin.ok('PUT', settings(), 200, { url: `${crm.base}${path}`, ...extra });

@@ -50,6 +50,16 @@ export function assertErrorBody(body: unknown, code: string): void {
   for (const key of Object.keys(error)) assert.ok(['code', 'message', 'errorId', 'details'].includes(key), `unexpected key error.${key}`);
 }
 
+/** Calls, asserts the status and the error code, and returns the error (for its message and details). */
+export async function refused(
+  api: Client, method: Method, url: string, body: unknown, status: number, code: string,
+): Promise<{ message: string; details?: Record<string, any> }> {
+  const reply = await api.call(method, url, body);
+  assert.equal(reply.status, status, `${method} ${url}: ${reply.status} ${JSON.stringify(reply.body)}`);
+  assertErrorBody(reply.body, code);
+  return reply.body.error;
+}
+
 export interface TenantFixture {
   readonly tenantId: string;
   readonly channelId: string;

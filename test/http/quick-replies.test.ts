@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { postgresSkip } from '../support/postgres.js';
 import { startTestServer, type TestServer } from '../support/test-server.js';
-import { assertErrorBody, client, signInWithPassword, type Client } from './http-helpers.js';
+import { client, refused, signInWithPassword, type Client } from './http-helpers.js';
 
 const PASSWORD = 'correct horse battery staple';
 
@@ -22,12 +22,6 @@ for (const database of ['sqlite', 'postgres'] as const) {
     const person = async (email: string, displayName: string, roles: unknown[], agentId?: string) => {
       await admin.ok('POST', `${t}/users`, 201, { email, displayName, password: PASSWORD, roles, ...(agentId ? { agentId } : {}) });
       return client(sb.app, { ...(await signInWithPassword(sb.app, w.tenantId, email, PASSWORD)) });
-    };
-    const refused = async (api: Client, method: 'GET' | 'POST' | 'PATCH' | 'DELETE', url: string, body: unknown, status: number, code: string) => {
-      const reply = await api.call(method, url, body);
-      assert.equal(reply.status, status, `${method} ${url}: ${reply.status} ${JSON.stringify(reply.body)}`);
-      assertErrorBody(reply.body, code);
-      return reply.body.error as { message: string; details?: Record<string, any> };
     };
     const repliesOf = (queueId: string) => `${t}/queues/${queueId}/quick-replies`;
     const conversationIn = async (queueId: string | undefined, displayName: string | undefined, context: Record<string, unknown> = {}) =>

@@ -11,7 +11,7 @@ import { ManualScheduler } from '../../src/app/ports/fakes/manual-scheduler.js';
 import { until } from '../support/eventually.js';
 import { postgresSkip } from '../support/postgres.js';
 import { startTestServer, type TestServer } from '../support/test-server.js';
-import { assertErrorBody, client, signInWithPassword, type Client, type SessionHeaders } from './http-helpers.js';
+import { client, refused, signInWithPassword, type Client, type SessionHeaders } from './http-helpers.js';
 
 const PASSWORD = 'correct horse battery staple';
 const T0 = Date.UTC(2026, 10, 23, 10, 0, 0);
@@ -65,12 +65,6 @@ for (const database of ['sqlite', 'postgres'] as const) {
     const conversation = async (id: string) => admin.ok('GET', `${t}/conversations/${id}`, 200);
     const wrapUpOf = async (id: string) => admin.ok('GET', `${t}/conversations/${id}/wrap-up`, 200);
     const eventsOf = async (id: string) => (await admin.ok('GET', `${t}/events?conversationId=${id}&limit=1000`, 200)).items as { type: string; actor: { kind: string; id: string | null }; payload: Record<string, any> }[];
-    const refused = async (api: Client, method: 'GET' | 'POST' | 'PATCH', url: string, body: unknown, status: number, code: string) => {
-      const reply = await api.call(method, url, body);
-      assert.equal(reply.status, status, `${method} ${url}: ${reply.status} ${JSON.stringify(reply.body)}`);
-      assertErrorBody(reply.body, code);
-      return reply.body.error as { message: string; details?: Record<string, unknown> };
-    };
     const usedCapacity = async (agentId: string) => (await admin.ok('GET', `${t}/agents/${agentId}/status`, 200)).usedCapacity as number;
 
     before(async () => {

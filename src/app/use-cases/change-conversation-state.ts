@@ -21,15 +21,29 @@ export interface ChangeStateInput {
 export async function changeConversationState(
   deps: AppDeps, caller: Caller, tenantId: string, conversationId: string, input: ChangeStateInput,
 ): Promise<Conversation> {
-  await requireTenant(deps, caller, tenantId, 'conversations.write');
-  return auditingSupervision(deps, caller, tenantId, () => commit(deps, caller, async (tx, emit, now) => {
-    const current = await lockConversation(tx, caller, tenantId, conversationId, false);
-    // On the locked row: an offer accepted meanwhile makes it someone else's before we decide.
-    await assertHandlesOrSupervises(tx, caller, current);
+  return onMovableConversation(deps, caller, tenantId, conversationId, false, async (tx, emit, now, current) => {
     if (input.expectedState !== undefined && input.expectedState !== current.state) {
       throw new SwitchboardError('SB_ERR_STATE_CONFLICT', `The conversation is ${current.state}, not ${input.expectedState}.`, { state: current.state });
     }
     return moveConversation(tx, emit, caller.actor, current, input.to, input.reason ?? null, now);
+  });
+}
+
+/**
+ * Runs `work` in one transaction on a conversation the caller may move: `conversations.write` in
+ * scope, its row locked (with `mustBeOpen`, a closed one fails), and the caller's own or one they
+ * supervise, checked on the locked row (an offer accepted meanwhile makes it someone else's
+ * before we decide); a refused supervision is audited.
+ */
+export async function onMovableConversation<T>(
+  deps: AppDeps, caller: Caller, tenantId: string, conversationId: string, mustBeOpen: boolean,
+  work: (tx: StoreTx, emit: Emit, now: string, current: Conversation) => Promise<T>,
+): Promise<T> {
+  await requireTenant(deps, caller, tenantId, 'conversations.write');
+  return auditingSupervision(deps, caller, tenantId, () => commit(deps, caller, async (tx, emit, now) => {
+    const current = await lockConversation(tx, caller, tenantId, conversationId, mustBeOpen);
+    await assertHandlesOrSupervises(tx, caller, current);
+    return work(tx, emit, now, current);
   }));
 }
 

@@ -2,13 +2,9 @@ import { allowedTransitions } from '../../core/conversation-lifecycle.js';
 import type { Conversation } from '../../core/model.js';
 import { chooseWrapUpCode } from '../../core/workspace/wrap-up.js';
 import type { Caller } from '../caller.js';
-import { lockConversation } from '../conversation-lock.js';
 import type { AppDeps } from '../deps.js';
 import { SwitchboardError } from '../errors.js';
-import { assertHandlesOrSupervises, auditingSupervision } from '../supervision.js';
-import { requireTenant } from '../tenant-access.js';
-import { commit } from '../unit-of-work.js';
-import { moveConversation } from '../use-cases/change-conversation-state.js';
+import { moveConversation, onMovableConversation } from '../use-cases/change-conversation-state.js';
 import { wrapUpSettingsOf, wrapUpView, type WrapUpView } from './wrap-up-record.js';
 
 export interface FinishWrapUpInput {
@@ -30,10 +26,8 @@ export interface FinishedWrapUp {
 export async function finishWrapUp(
   deps: AppDeps, caller: Caller, tenantId: string, conversationId: string, input: FinishWrapUpInput,
 ): Promise<FinishedWrapUp> {
-  await requireTenant(deps, caller, tenantId, 'conversations.write');
-  return auditingSupervision(deps, caller, tenantId, () => commit(deps, caller, async (tx, emit, now) => {
-    let current = await lockConversation(tx, caller, tenantId, conversationId, true);
-    await assertHandlesOrSupervises(tx, caller, current);
+  return onMovableConversation(deps, caller, tenantId, conversationId, true, async (tx, emit, now, locked) => {
+    let current = locked;
     if (current.state !== 'active' && current.state !== 'wrap_up') {
       throw new SwitchboardError('SB_ERR_ILLEGAL_TRANSITION', `A conversation that is ${current.state} cannot be wrapped up: only an active one or one in wrap-up.`, {
         from: current.state, to: 'wrap_up', allowed: allowedTransitions(current.state),
@@ -46,5 +40,5 @@ export async function finishWrapUp(
     const notes = input.notes === undefined || input.notes === '' ? null : input.notes;
     const conversation = await moveConversation(tx, emit, caller.actor, current, 'closed', 'wrap-up finished', now, { endReason: 'finished', code: choice.code, notes });
     return { conversation, wrapUp: wrapUpView((await tx.workspace.getWrapUp(tenantId, conversationId))!) };
-  }));
+  });
 }

@@ -4,13 +4,8 @@ import type { QuickReply } from '../../../core/workspace/quick-reply.js';
 import type { WrapUp, WrapUpEndReason } from '../../../core/workspace/wrap-up.js';
 import type { QuickReplyPatch, WorkspaceTx, WrapUpEnd } from '../../../app/ports/workspace-storage.js';
 import type { Row, SqlExecutor } from './sql-driver.js';
+import { iso, isoOrNull, ms, msOrNull, str, strOrNull } from './sql-values.js';
 
-const ms = (iso: string): number => Date.parse(iso);
-const msOrNull = (iso: string | null): number | null => (iso === null ? null : Date.parse(iso));
-const iso = (value: unknown): string => new Date(Number(value)).toISOString();
-const isoOrNull = (value: unknown): string | null => (value === null || value === undefined ? null : iso(value));
-const str = (value: unknown): string => value as string;
-const strOrNull = (value: unknown): string | null => (value === null || value === undefined ? null : (value as string));
 
 const WRAP_UP_COLUMNS = 'tenant_id, conversation_id, queue_id, agent_id, started_at, due_at, ended_at, end_reason, code, label, notes, ended_by_kind, ended_by_id';
 const REPLY_COLUMNS = 'id, tenant_id, queue_id, title, text, created_at, updated_at';
