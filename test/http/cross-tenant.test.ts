@@ -803,6 +803,7 @@ for (const database of ['sqlite', 'postgres'] as const) {
             { type: 'command', id: 'c4', tenantId: B.tenantId, agentId: B.agentId, action: 'reject', offerId: A.offerId },
             { type: 'command', id: 'c5', tenantId: B.tenantId, agentId: B.agentId, action: 'message', conversationId: A.conversationId, text: 'probe' },
             { type: 'command', id: 'c6', tenantId: B.tenantId, agentId: B.agentId, action: 'close', conversationId: A.conversationId },
+            { type: 'command', id: 'c7', tenantId: B.tenantId, agentId: B.agentId, action: 'finish-wrap-up', conversationId: A.activeConversationId, notes: 'probe' },
           ];
           for (const frame of refused) {
             const reply = await answer(frame);
