@@ -234,6 +234,16 @@ for (const database of ['sqlite', 'postgres'] as const) {
       assert.equal(page.activities.at(-1).type, 'endOfConversation');
       assert.equal((await dl(`/conversations/${v.conversationId}/activities?watermark=${page.watermark}`, { bearer: v.token })).status, 404);
       assert.equal((await say(v.conversationId, 'anyone?')).status, 404);
+
+      // Closed "without survey": the context variable survey.offered = false turns the offer off.
+      const quiet = await visitor('Hal');
+      await say(quiet.conversationId, 'all sorted, thanks');
+      const quietStream = openStream(quiet.streamUrl);
+      await quietStream.opened;
+      await api.ok('PATCH', `${t}/conversations/${quiet.conversationId}/context`, 200, { 'survey.offered': { type: 'boolean', value: false } });
+      await api.ok('POST', `${t}/conversations/${quiet.conversationId}/state`, 200, { to: 'closed' });
+      await quietStream.closed;
+      assert.deepEqual(quietStream.activities().filter((a: any) => a.type === 'endOfConversation').map((a: any) => a.channelData), [{ switchboard: { kind: 'ended', csat: false } }]);
       // The survey, with the same token, once.
       const survey = (body: unknown) => fetch(`${base}/webchat/${channelId}/csat`, { method: 'POST', headers: { authorization: `Bearer ${v.token}`, 'content-type': 'application/json', origin: PAGE }, body: JSON.stringify(body) });
       assert.equal((await survey({ rating: 6 })).status, 400);

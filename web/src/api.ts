@@ -204,6 +204,8 @@ export function tenantApi(tenantId: string) {
     // checks scope and permission on each).
     queueStats: () => request<{ items: QueueStats[] }>('GET', `${t}/routing/stats`).then((r) => r.items),
     agentBoard: () => request<{ items: AgentBoardEntry[] }>('GET', `${t}/routing/agents`).then((r) => r.items),
+    setContext: (conversationId: string, patch: Record<string, { type: string; value: unknown } | null>) =>
+      request<unknown>('PATCH', `${t}/conversations/${id(conversationId)}/context`, patch),
     context: (conversationId: string) =>
       request<{ items: { name: string; type: string; value: unknown }[] }>('GET', `${t}/conversations/${id(conversationId)}/context`).then((r) => r.items),
     routing: (conversationId: string) =>

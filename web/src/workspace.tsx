@@ -234,7 +234,11 @@ export function Workspace({ session, nav }: { session: SessionInfo; nav?: ReactN
     }),
     consult: (conversationId, colleagueId) => act('Could not invite the colleague', () => api.consult(conversationId, colleagueId)),
     wrapUp: (conversationId) => act('Could not end the conversation', () => stream.current!.command('wrap-up', { conversationId })),
-    close: (conversationId) => act('Could not close the conversation', () => stream.current!.command('close', { conversationId })),
+    close: (conversationId, survey) => act('Could not close the conversation', async () => {
+      // The channel's satisfaction survey is offered unless the agent closes without it.
+      if (!survey) await api.setContext(conversationId, { 'survey.offered': { type: 'boolean', value: false } });
+      await stream.current!.command('close', { conversationId });
+    }),
   };
 
   const open = (conversationId: string) => {
@@ -375,7 +379,7 @@ interface ConversationActions {
   transfer(conversationId: string, target: TransferTarget, note: string): Promise<boolean>;
   consult(conversationId: string, colleagueId: string): Promise<boolean>;
   wrapUp(conversationId: string): Promise<boolean>;
-  close(conversationId: string): Promise<boolean>;
+  close(conversationId: string, survey: boolean): Promise<boolean>;
 }
 
 function ConversationView(props: {
@@ -490,7 +494,8 @@ function ConversationToolbar(props: { conversationId: string; state: string; que
         {active && <button className="secondary small" type="button" aria-expanded={panel === 'transfer'} onClick={() => toggle('transfer')}>Transfer…</button>}
         {active && <button className="secondary small" type="button" aria-expanded={panel === 'consult'} onClick={() => toggle('consult')}>Consult…</button>}
         {active && <button className="secondary small" type="button" onClick={() => void actions.wrapUp(conversationId)}>Wrap up</button>}
-        {(active || props.state === 'wrap_up') && <button className="danger small" type="button" onClick={() => void actions.close(conversationId)}>Close</button>}
+        {(active || props.state === 'wrap_up') && <button className="danger small" type="button" onClick={() => void actions.close(conversationId, true)}>Close</button>}
+        {(active || props.state === 'wrap_up') && <button className="secondary small" type="button" onClick={() => void actions.close(conversationId, false)}>Close without survey</button>}
       </div>
       {panel === 'transfer' && (
         <form className="popover" aria-label="Transfer" onSubmit={(e) => {

@@ -205,9 +205,23 @@ export async function readActivities(deps: WebchatDeps, channel: Channel, conver
   if (caughtUp && isTerminal(conversation.state) && last <= conversation.lastSeq) {
     last = conversation.lastSeq + 1;
     const settings = readWebchatSettings(channel.config, channel.name);
-    activities.push(endOfConversation(conversation.id, last, conversation.closedAt ?? conversation.updatedAt, channelTitleOf(channel), settings.ok && settings.settings.csatEnabled));
+    const csat = settings.ok && settings.settings.csatEnabled && (await surveyOffered(deps, conversation));
+    activities.push(endOfConversation(conversation.id, last, conversation.closedAt ?? conversation.updatedAt, channelTitleOf(channel), csat));
   }
   return { activities, watermark: watermarkOf(last) };
+}
+
+/**
+ * Whether the customer is offered the satisfaction survey at the end: the channel's setting, unless
+ * whoever ended the conversation set its context variable `survey.offered` to false (an agent's
+ * "close without survey", a bot that already asked).
+ */
+export const SURVEY_OFFERED_VARIABLE = 'survey.offered';
+
+async function surveyOffered(deps: WebchatDeps, conversation: Conversation): Promise<boolean> {
+  const context = await deps.storage.read.getContext(conversation.tenantId, conversation.id);
+  const flag = context.find((v) => v.name === SURVEY_OFFERED_VARIABLE);
+  return !(flag?.type === 'boolean' && flag.value === false);
 }
 
 function endOfConversation(conversationId: string, seq: number, at: string, title: string, csat: boolean): DirectLineActivity {
