@@ -163,9 +163,21 @@ describe('the admin console in a real browser', { skip: browserSkip() }, () => {
     assert.equal(generated.status, 200, 'the new secret works');
     await channel.getByRole('listitem').filter({ hasText: secret.slice(0, 8) }).first().waitFor();
 
+    // The CRM lookup behind the workspace's customer record: the header value is kept, shown masked.
+    await page.getByRole('navigation', { name: 'Settings' }).getByRole('button', { name: 'Integrations' }).click();
+    const crmForm = page.getByRole('form', { name: 'CRM lookup' });
+    await crmForm.getByLabel(/^Address/).fill('https://crm.acme.example/switchboard');
+    await crmForm.getByLabel(/^Header value/).fill('Bearer a-long-crm-credential');
+    await crmForm.getByRole('button', { name: 'Save' }).click();
+    await page.getByRole('status').filter({ hasText: 'CRM lookup saved: done.' }).waitFor();
+    await page.getByText('Stored headers: Authorization: Bea…').waitFor();
+    assert.equal(await crmForm.getByLabel(/^Header value/).inputValue(), '', 'the secret is not kept in the page');
+
     const { pageErrors, failedRequests, errorResponses } = browser.problems;
     assert.deepEqual({ pageErrors, failedRequests }, { pageErrors: [], failedRequests: [] });
-    // The two expected refusals: no session before signing in, and the misspelt quick reply.
-    assert.deepEqual(errorResponses.map((r) => r.replace(/qr_\w+|que_\w+/g, 'ID')), [`GET ${base}/v1/session: 401`, `POST ${base}/v1/tenants/${tenantId}/queues/ID/quick-replies: 400`]);
+    // The expected refusals: no session before signing in, the misspelt quick reply, and no CRM lookup yet.
+    assert.deepEqual(errorResponses.map((r) => r.replace(/qr_\w+|que_\w+/g, 'ID')), [
+      `GET ${base}/v1/session: 401`, `POST ${base}/v1/tenants/${tenantId}/queues/ID/quick-replies: 400`, `GET ${base}/v1/tenants/${tenantId}/crm-lookup: 404`,
+    ]);
   });
 });

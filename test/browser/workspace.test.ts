@@ -1,4 +1,6 @@
 import assert from 'node:assert/strict';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import { SYSTEM_CALLER } from '../../src/app/caller.js';
 import { inviteUser } from '../../src/app/identity/user-admin.js';
@@ -30,6 +32,8 @@ describe('the agent workspace in a real browser', { skip: browserSkip() }, () =>
   let agentId: string;
   let bobId: string;
   let secret: string;
+  let crm: Server;
+  const crmAsked: string[] = [];
 
   before(async () => {
     ({ sb, base } = await startWebAppServer());
@@ -38,6 +42,26 @@ describe('the agent workspace in a real browser', { skip: browserSkip() }, () =>
     bobId = (await createAgent(sb.deps, SYSTEM_CALLER, tenantId, { kind: 'human', displayName: 'Bob Agent', email: 'bob@demo.example', capacity: 2, skills: {} })).id;
     const queue = await createQueue(sb.deps, SYSTEM_CALLER, tenantId, { name: 'General', priority: 1, memberIds: [agentId, bobId], routing: { assignmentMethod: 'longest-idle' } });
     await createWorkstream(sb.deps, SYSTEM_CALLER, tenantId, { name: 'Website chat', channelTypes: ['webchat'], fallbackQueueId: queue.id, classificationRules: [], routeRules: [] });
+    // A CRM stand-in on loopback for the screen pop: it answers by the contact it is asked about.
+    crm = createServer((req, res) => {
+      let body = '';
+      req.on('data', (chunk) => (body += chunk));
+      req.on('end', () => {
+        const asked = JSON.parse(body) as { contact: { displayName: string | null } };
+        crmAsked.push(String(req.headers.authorization));
+        res.writeHead(200, { 'content-type': 'application/json' });
+        res.end(JSON.stringify({ fields: [
+          { label: 'Customer', value: asked.contact.displayName ?? '?' }, { label: 'Plan', value: 'Gold <script>' },
+          { label: 'Record', value: '#4711', url: 'https://crm.acme.example/4711' },
+        ] }));
+      });
+    });
+    await new Promise<void>((resolve) => crm.listen(0, '127.0.0.1', resolve));
+    const crmSettings = await sb.app.inject({
+      method: 'PUT', url: `/v1/tenants/${tenantId}/crm-lookup`, headers: { ...sb.auth, 'content-type': 'application/json' },
+      payload: JSON.stringify({ url: `http://127.0.0.1:${(crm.address() as AddressInfo).port}/lookup`, headers: { Authorization: 'Bearer crm-secret-123456' } }),
+    });
+    if (crmSettings.statusCode !== 200) throw new Error(crmSettings.body);
     const reply = await sb.app.inject({
       method: 'POST', url: `/v1/tenants/${tenantId}/queues/${queue.id}/quick-replies`, headers: { ...sb.auth, 'content-type': 'application/json' },
       payload: JSON.stringify({ title: 'Greeting', text: 'Hi {{customer.name}}, I am {{agent.name}}. <b>How can I help?</b>' }),
@@ -45,7 +69,10 @@ describe('the agent workspace in a real browser', { skip: browserSkip() }, () =>
     if (reply.statusCode !== 201) throw new Error(reply.body);
     await inviteUser(sb.identity, SYSTEM_CALLER, tenantId, { email: EMAIL, displayName: 'Alice Agent', password: PASSWORD, agentId, roles: [{ role: 'agent' }] });
   });
-  after(() => sb?.stop());
+  after(async () => {
+    crm?.close();
+    await sb?.stop();
+  });
 
   it('signs in, goes available, accepts a customer chat, chats both ways, and shows HTML as text', async (t) => {
     const { page } = browser;
@@ -102,6 +129,12 @@ describe('the agent workspace in a real browser', { skip: browserSkip() }, () =>
       await context.getByText('customer.authenticated').waitFor();
       await context.getByText(/first eligible member in longest-idle order/).waitFor();
       assert.match(await context.innerText(), /Queue General/);
+      // The screen pop: the CRM's fields for this customer, as text, with its record linked.
+      const record = context.getByRole('region', { name: /Customer record/ });
+      await record.getByText('Gold <script>').waitFor();
+      assert.match(await record.innerText(), /Customer\s+Dana/);
+      assert.equal(await record.getByRole('link', { name: '#4711' }).getAttribute('href'), 'https://crm.acme.example/4711');
+      assert.equal(crmAsked[0], 'Bearer crm-secret-123456', 'the configured header went to the CRM');
 
       // The reply box has the focus; Enter sends, the customer receives it.
       const reply = page.getByRole('textbox', { name: 'Reply' });

@@ -5,10 +5,10 @@ import { parseExpression } from '../../src/core/rules/expression-parser.js';
 import { ApiError, tenantApi, type Agent, type Bot, type Channel, type OperatingHours, type Queue, type RoleAssignment, type SessionInfo, type User } from './api.js';
 import { errorText } from './format.js';
 
-type Section = 'queues' | 'routing' | 'channels' | 'skills' | 'people' | 'bots';
+type Section = 'queues' | 'routing' | 'channels' | 'skills' | 'people' | 'bots' | 'integrations';
 const SECTIONS: readonly { id: Section; label: string }[] = [
   { id: 'queues', label: 'Queues' }, { id: 'routing', label: 'Routing rules' }, { id: 'channels', label: 'Channels' }, { id: 'skills', label: 'Skills' },
-  { id: 'people', label: 'People' }, { id: 'bots', label: 'Bots' },
+  { id: 'people', label: 'People' }, { id: 'bots', label: 'Bots' }, { id: 'integrations', label: 'Integrations' },
 ];
 const ROLES = ['agent', 'supervisor', 'administrator', 'reporting-reader'] as const;
 const METHODS = ['longest-idle', 'round-robin', 'highest-capacity', 'best-skill', 'custom'] as const;
@@ -75,6 +75,7 @@ export function Admin({ session, onProblem }: { session: SessionInfo; onProblem:
         {section === 'skills' && <SkillsAdmin api={api} act={act} />}
         {section === 'people' && <PeopleAdmin api={api} act={act} queues={queues} agents={agents} />}
         {section === 'bots' && <BotsAdmin api={api} act={act} />}
+        {section === 'integrations' && <IntegrationsAdmin api={api} act={act} />}
       </main>
     </div>
   );
@@ -710,5 +711,50 @@ function QuickRepliesEditor({ api, act, queueId }: { api: Api; act: Act; queueId
         <button className="secondary small" type="submit" disabled={!title.trim() || !text.trim()}>Add quick reply</button>
       </form>
     </>
+  );
+}
+
+/** The CRM lookup behind the workspace's customer record: where Switchboard asks, with which header, how long it waits. */
+function IntegrationsAdmin({ api, act }: { api: Api; act: Act }) {
+  const [url, setUrl] = useState('');
+  const [headerName, setHeaderName] = useState('Authorization');
+  const [headerValue, setHeaderValue] = useState('');
+  const [timeoutMs, setTimeoutMs] = useState(2000);
+  const [stored, setStored] = useState<{ headers: Record<string, string> }>();
+  const load = useCallback(async () => {
+    try {
+      const current = await api.crmLookup();
+      setUrl(current.url);
+      setTimeoutMs(current.timeoutMs);
+      setStored({ headers: current.headers });
+    } catch {
+      setStored(undefined);
+    }
+  }, [api]);
+  useEffect(() => {
+    void load();
+  }, [load]);
+  return (
+    <Panel title="CRM lookup">
+      <p className="muted small">When an agent opens a conversation, Switchboard posts the customer and the conversation's context to this address and shows the fields it answers (docs/API.md, "CRM lookup"). Redirects are never followed.</p>
+      {stored && Object.keys(stored.headers).length > 0 && (
+        <p className="small">Stored headers: {Object.entries(stored.headers).map(([k, v]) => `${k}: ${v}`).join(', ')} (values are write-only)</p>
+      )}
+      <form className="form" aria-label="CRM lookup" onSubmit={(e) => {
+        e.preventDefault();
+        const headers = headerValue ? { [headerName.trim()]: headerValue } : undefined;
+        void act('CRM lookup saved', async () => {
+          await api.setCrmLookup({ url: url.trim(), timeoutMs, ...(headers ? { headers } : {}) });
+          setHeaderValue('');
+          await load();
+        });
+      }}>
+        <label>Address (http or https)<input type="url" value={url} onChange={(e) => setUrl(e.target.value)} required maxLength={2000} placeholder="https://crm.example.com/switchboard" /></label>
+        <label>Header name<input value={headerName} onChange={(e) => setHeaderName(e.target.value)} maxLength={100} /></label>
+        <label>Header value (leave empty to keep the stored one)<input type="password" value={headerValue} onChange={(e) => setHeaderValue(e.target.value)} maxLength={4000} autoComplete="off" /></label>
+        <label>Timeout (milliseconds)<input type="number" min={100} max={5000} value={timeoutMs} onChange={(e) => setTimeoutMs(Number(e.target.value))} /></label>
+        <button className="primary" type="submit" disabled={!url.trim()}>Save</button>
+      </form>
+    </Panel>
   );
 }

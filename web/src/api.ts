@@ -206,6 +206,10 @@ export function tenantApi(tenantId: string) {
     agentBoard: () => request<{ items: AgentBoardEntry[] }>('GET', `${t}/routing/agents`).then((r) => r.items),
     setContext: (conversationId: string, patch: Record<string, { type: string; value: unknown } | null>) =>
       request<unknown>('PATCH', `${t}/conversations/${id(conversationId)}/context`, patch),
+    crm: (conversationId: string) =>
+      request<{ fields: { label: string; value: string; url?: string }[]; fetchedAt: string }>('GET', `${t}/conversations/${id(conversationId)}/crm`),
+    crmLookup: () => request<{ url: string; headers: Record<string, string>; timeoutMs: number }>('GET', `${t}/crm-lookup`),
+    setCrmLookup: (body: { url: string; headers?: Record<string, string> | null; timeoutMs?: number }) => request<unknown>('PUT', `${t}/crm-lookup`, body),
     context: (conversationId: string) =>
       request<{ items: { name: string; type: string; value: unknown }[] }>('GET', `${t}/conversations/${id(conversationId)}/context`).then((r) => r.items),
     routing: (conversationId: string) =>

@@ -1,5 +1,6 @@
 import { useEffect, useState } from 'react';
 import type { Conversation, Queue, TenantApi } from './api.js';
+import { ApiError } from './api.js';
 import { errorText, time } from './format.js';
 
 interface ContextVariable {
@@ -84,6 +85,7 @@ export function ContextPanel(props: { api: TenantApi; conversation: Conversation
           )
           : <p className="muted small">{conversation.queueId ? `Routed through ${queueName(conversation.queueId)}.` : 'Not routed by the engine.'}</p>}
       </section>
+      <CrmPanel api={api} conversationId={conversation.id} />
       <section aria-labelledby="ctx-prev">
         <h3 id="ctx-prev">Previous conversations</h3>
         {loaded.previous.length === 0
@@ -97,5 +99,53 @@ export function ContextPanel(props: { api: TenantApi; conversation: Conversation
           )}
       </section>
     </aside>
+  );
+}
+
+type CrmState = { kind: 'loading' } | { kind: 'none' } | { kind: 'failed'; message: string } | { kind: 'ok'; fields: readonly { label: string; value: string; url?: string }[] };
+
+/** An http(s) address from the CRM becomes a link; anything else stays text. */
+function crmLink(url: string | undefined): string | undefined {
+  if (!url) return undefined;
+  try {
+    const parsed = new URL(url);
+    return parsed.protocol === 'https:' || parsed.protocol === 'http:' ? parsed.href : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * The screen pop: what the tenant's CRM says about this customer, asked for when the conversation
+ * opens (the server posts the customer and context to the configured endpoint). Hidden when no
+ * CRM is configured; a failing CRM shows its short reason, never its body.
+ */
+function CrmPanel({ api, conversationId }: { api: TenantApi; conversationId: string }) {
+  const [state, setState] = useState<CrmState>({ kind: 'loading' });
+  const load = () => {
+    setState({ kind: 'loading' });
+    api.crm(conversationId).then((r) => setState({ kind: 'ok', fields: r.fields }), (error: unknown) => {
+      if (error instanceof ApiError && error.code === 'SB_ERR_CRM_LOOKUP_NOT_CONFIGURED') setState({ kind: 'none' });
+      else setState({ kind: 'failed', message: errorText(error) });
+    });
+  };
+  useEffect(load, [api, conversationId]);
+  if (state.kind === 'none') return null;
+  return (
+    <section aria-labelledby="ctx-crm">
+      <h3 id="ctx-crm">Customer record <button className="link small" type="button" onClick={load}>Refresh</button></h3>
+      {state.kind === 'loading' && <p className="muted small">Asking the CRM…</p>}
+      {state.kind === 'failed' && <p className="muted small">The CRM did not answer: {state.message}</p>}
+      {state.kind === 'ok' && (state.fields.length === 0
+        ? <p className="muted small">The CRM knows nothing about this customer.</p>
+        : (
+          <dl className="kv">
+            {state.fields.map((f, i) => [
+              <dt key={`k${i}`}>{f.label}</dt>,
+              <dd key={`v${i}`}>{crmLink(f.url) ? <a href={crmLink(f.url)} target="_blank" rel="noopener noreferrer">{f.value}</a> : f.value}</dd>,
+            ])}
+          </dl>
+        ))}
+    </section>
   );
 }
