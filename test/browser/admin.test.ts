@@ -163,6 +163,17 @@ describe('the admin console in a real browser', { skip: browserSkip() }, () => {
     assert.equal(generated.status, 200, 'the new secret works');
     await channel.getByRole('listitem').filter({ hasText: secret.slice(0, 8) }).first().waitFor();
 
+    // A second web chat channel for a partner's site, with its trusted origin and no survey.
+    const newChannel = page.getByRole('form', { name: 'New web chat channel' });
+    await newChannel.getByLabel('Name').fill('Partner chat');
+    await newChannel.getByLabel(/^Trusted origins/).fill('https://partner.acme.example');
+    await newChannel.getByLabel(/satisfaction survey/).uncheck();
+    await newChannel.getByRole('button', { name: 'Create channel' }).click();
+    await page.getByRole('status').filter({ hasText: 'Channel "Partner chat" created: done.' }).waitFor();
+    await page.getByRole('article', { name: 'Channel Partner chat' }).waitFor();
+    const partner = ((await api('GET', '/channels')).items as { name: string; config: { trustedOrigins: string[]; csat: { enabled: boolean } } }[]).find((c) => c.name === 'Partner chat')!;
+    assert.deepEqual([partner.config.trustedOrigins, partner.config.csat.enabled], [['https://partner.acme.example'], false]);
+
     // The CRM lookup behind the workspace's customer record: the header value is kept, shown masked.
     await page.getByRole('navigation', { name: 'Settings' }).getByRole('button', { name: 'Integrations' }).click();
     const crmForm = page.getByRole('form', { name: 'CRM lookup' });

@@ -334,6 +334,8 @@ function ChannelsAdmin({ api, act }: { api: Api; act: Act }) {
     void load().catch(() => undefined);
   }, [load]);
   return (
+    <>
+    <NewWebChatChannel api={api} act={act} onCreated={load} />
     <Panel title="Channels">
       {channels.map((c) => (
         <article key={c.id} className="channel" aria-label={`Channel ${c.name}`}>
@@ -343,6 +345,7 @@ function ChannelsAdmin({ api, act }: { api: Api; act: Act }) {
               <label className="snippet">Widget snippet (paste it into any page of a trusted origin)
                 <textarea readOnly rows={2} value={`<script src="${location.origin}/webchat/widget.js" data-channel="${c.id}" async></script>`} onFocus={(e) => e.target.select()} />
               </label>
+              <TrustedOrigins channel={c} api={api} act={act} onSaved={load} />
               <h4>Direct Line secrets</h4>
               <ul className="secrets">
                 {(secrets.get(c.id) ?? []).map((s) => (
@@ -363,6 +366,61 @@ function ChannelsAdmin({ api, act }: { api: Api; act: Act }) {
         </article>
       ))}
     </Panel>
+    </>
+  );
+}
+
+/** Origins as the administrator types them, one per line or comma-separated. */
+function originsOf(text: string): string[] {
+  return text.split(/[\s,]+/).map((o) => o.trim()).filter(Boolean);
+}
+
+function NewWebChatChannel({ api, act, onCreated }: { api: Api; act: Act; onCreated: () => Promise<void> }) {
+  const [name, setName] = useState('');
+  const [title, setTitle] = useState('');
+  const [origins, setOrigins] = useState('');
+  const [csat, setCsat] = useState(true);
+  return (
+    <Panel title="New web chat channel">
+      <form className="form" aria-label="New web chat channel" onSubmit={(e) => {
+        e.preventDefault();
+        void act(`Channel "${name.trim()}" created`, async () => {
+          await api.createChannel({ type: 'webchat', name: name.trim(), config: { title: title.trim() || name.trim(), trustedOrigins: originsOf(origins), csat: { enabled: csat } } });
+          await onCreated();
+        }).then((ok) => {
+          if (ok) {
+            setName('');
+            setTitle('');
+            setOrigins('');
+          }
+        });
+      }}>
+        <label>Name<input value={name} onChange={(e) => setName(e.target.value)} required maxLength={200} /></label>
+        <label>Widget title<input value={title} onChange={(e) => setTitle(e.target.value)} maxLength={80} placeholder="Support" /></label>
+        <label>Trusted origins (pages that may embed the widget; one per line)
+          <textarea rows={2} value={origins} onChange={(e) => setOrigins(e.target.value)} placeholder="https://shop.example.com" />
+        </label>
+        <label className="check"><input type="checkbox" checked={csat} onChange={(e) => setCsat(e.target.checked)} />Offer the satisfaction survey when a chat ends</label>
+        <button className="primary" type="submit" disabled={!name.trim()}>Create channel</button>
+      </form>
+    </Panel>
+  );
+}
+
+function TrustedOrigins({ channel, api, act, onSaved }: { channel: Channel; api: Api; act: Act; onSaved: () => Promise<void> }) {
+  const current = Array.isArray(channel.config?.trustedOrigins) ? (channel.config.trustedOrigins as string[]) : [];
+  const [text, setText] = useState(current.join('\n'));
+  return (
+    <form className="form" aria-label={`Trusted origins of ${channel.name}`} onSubmit={(e) => {
+      e.preventDefault();
+      void act('Trusted origins saved', async () => {
+        await api.updateChannel(channel.id, { config: { ...(channel.config ?? {}), trustedOrigins: originsOf(text) } });
+        await onSaved();
+      });
+    }}>
+      <label>Trusted origins<textarea rows={2} value={text} onChange={(e) => setText(e.target.value)} placeholder="https://shop.example.com" /></label>
+      <button className="secondary small" type="submit">Save origins</button>
+    </form>
   );
 }
 

@@ -101,7 +101,7 @@ export interface OperatingHours {
   readonly weekly: readonly { readonly day: string; readonly open: string; readonly close: string }[];
   readonly holidays: readonly { readonly date: string; readonly name?: string }[];
 }
-export interface Channel { readonly id: string; readonly name: string; readonly type: string }
+export interface Channel { readonly id: string; readonly name: string; readonly type: string; readonly config?: Record<string, unknown> }
 export interface Contact { readonly id: string; readonly displayName: string | null }
 
 export interface Conversation {
@@ -242,6 +242,8 @@ export function tenantApi(tenantId: string) {
     simulate: (body: { workstreamId: string; context: { name: string; type: string; value: unknown }[] }) => request<Record<string, unknown>>('POST', `${t}/routing/simulate`, body),
     skills: () => request<{ items: { name: string }[] }>('GET', `${t}/skills`).then((r) => r.items),
     createSkill: (name: string) => request<unknown>('POST', `${t}/skills`, { name }),
+    createChannel: (body: { type: string; name: string; config: Record<string, unknown> }) => request<Channel>('POST', `${t}/channels`, body),
+    updateChannel: (channelId: string, body: { name?: string; config?: Record<string, unknown> }) => request<Channel>('PATCH', `${t}/channels/${id(channelId)}`, body),
     directLineSecrets: (channelId: string) =>
       request<{ items: { id: string; hint: string; createdAt: string; revokedAt: string | null }[] }>('GET', `${t}/channels/${id(channelId)}/directline-secrets`).then((r) => r.items),
     createDirectLineSecret: (channelId: string) => request<{ value: string }>('POST', `${t}/channels/${id(channelId)}/directline-secrets`, {}),
