@@ -226,11 +226,11 @@ export function Supervisor({ session, onProblem }: { session: SessionInfo; onPro
             <tr>
               <th scope="col">Queue</th><th scope="col">Waiting</th><th scope="col">Longest wait</th><th scope="col">Average wait</th>
               <th scope="col">Service level</th><th scope="col">Offered</th><th scope="col">Accepted</th><th scope="col">Rejected</th><th scope="col">Timed out</th>
-              <th scope="col">Agents</th><th scope="col">Waiting, last hour</th>
+              <th scope="col">Agents</th><th scope="col">Load</th><th scope="col">Longest wait, last hour</th>
             </tr>
           </thead>
           <tbody>
-            {stats.length === 0 && <tr><td colSpan={11} className="muted">No queues in your scope.</td></tr>}
+            {stats.length === 0 && <tr><td colSpan={12} className="muted">No queues in your scope.</td></tr>}
             {stats.map((q) => (
               <tr key={q.queueId} data-queue={q.queueId}>
                 <th scope="row">{q.name}{!q.open && <span className="pill closed">closed</span>}</th>
@@ -243,7 +243,9 @@ export function Supervisor({ session, onProblem }: { session: SessionInfo; onPro
                 <td className="num">{q.offers.rejected}</td>
                 <td className="num">{q.offers.timedOut}</td>
                 <td><PresenceBar counts={q.agentsByPresence} /></td>
-                <td><Sparkline samples={history.get(q.queueId) ?? []} now={now} label={`Waiting in ${q.name} over the last hour`} /></td>
+                <td><QueueLoad memberIds={queues.get(q.queueId)?.memberIds ?? []} agents={agents} /></td>
+                <td><Sparkline samples={history.get(q.queueId) ?? []} now={now} label={`Longest wait in ${q.name} over the last hour`}
+                  value={(sample) => sample.longestWaitSeconds} format={duration} /></td>
               </tr>
             ))}
           </tbody>
@@ -434,6 +436,19 @@ function PresenceBar({ counts }: { counts: Readonly<Record<string, number>> }) {
   );
 }
 
+/** A queue's load: the capacity its members use of what they have, from the agent board. */
+function QueueLoad({ memberIds, agents }: { memberIds: readonly string[]; agents: readonly AgentBoardEntry[] }) {
+  const members = new Set(memberIds);
+  let used = 0;
+  let capacity = 0;
+  for (const a of agents) {
+    if (!members.has(a.agentId)) continue;
+    used += a.usedCapacity;
+    capacity += a.capacity;
+  }
+  return <LoadBar used={used} capacity={capacity} />;
+}
+
 function LoadBar({ used, capacity }: { used: number; capacity: number }) {
   const share = capacity > 0 ? Math.min(1, used / capacity) : 0;
   return (
@@ -445,23 +460,26 @@ function LoadBar({ used, capacity }: { used: number; capacity: number }) {
   );
 }
 
-/** The number waiting over the last hour (since the board opened), as a small step chart. */
-function Sparkline({ samples, now, label }: { samples: readonly Sample[]; now: number; label: string }) {
-  const width = 140;
+/** A figure over the last hour (since the board opened), as a small step chart. */
+function Sparkline({ samples, now, label, value, format }: {
+  samples: readonly Sample[]; now: number; label: string; value: (s: Sample) => number; format: (v: number) => string;
+}) {
+  const width = 110;
   const height = 28;
-  const peak = Math.max(1, ...samples.map((s) => s.waiting));
+  const peak = Math.max(1, ...samples.map(value));
   // The span shown grows with what was seen, from five minutes up to the hour.
   const span = Math.min(HISTORY_MS, Math.max(5 * 60 * 1000, now - (samples[0]?.at ?? now)));
   const x = (at: number) => width - ((now - at) / span) * width;
   const y = (v: number) => height - 2 - (v / peak) * (height - 4);
-  // A step line: the count holds until the next sample, and the last one holds until now.
+  // A step line: the figure holds until the next sample, and the last one holds until now.
   let path = '';
   samples.forEach((s, i) => {
     const nextAt = samples[i + 1]?.at ?? now;
-    path += `${i === 0 ? 'M' : 'L'}${Math.max(0, x(s.at)).toFixed(1)},${y(s.waiting).toFixed(1)} H${Math.max(0, x(nextAt)).toFixed(1)} `;
+    path += `${i === 0 ? 'M' : 'L'}${Math.max(0, x(s.at)).toFixed(1)},${y(value(s)).toFixed(1)} H${Math.max(0, x(nextAt)).toFixed(1)} `;
   });
+  const last = samples.at(-1);
   return (
-    <svg className="spark" width={width} height={height} role="img" aria-label={`${label}: peak ${samples.length ? peak : 0}, now ${samples.at(-1)?.waiting ?? 0}`}>
+    <svg className="spark" width={width} height={height} role="img" aria-label={`${label}: peak ${format(samples.length ? peak : 0)}, now ${format(last ? value(last) : 0)}`}>
       <line x1={0} y1={height - 2} x2={width} y2={height - 2} className="axis" />
       {path && <path d={path} />}
     </svg>
