@@ -1,4 +1,3 @@
-import { fork, type ChildProcess } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
@@ -7,7 +6,7 @@ import type { Command, Item, Reply } from './b8/socket-client.js';
 import { cpuWindow, quantile, type CpuUse } from './lib/cpu.js';
 import { createWebchatChannel, startConversations, type DirectLineConversation } from './lib/directline.js';
 import { inParallel, KeepAliveClient } from './lib/http-client.js';
-import { onExit, pinCores, startServer, type Pinning, type ServerProcess } from './lib/processes.js';
+import { CommandChild, onExit, pinCores, startServer, type Pinning, type ServerProcess } from './lib/processes.js';
 import { cores, int, median, ms, table } from './lib/stats.js';
 import { apiClient, ensureBuilt, switchboardEnv } from './lib/switchboard.js';
 import { machineLines, setting } from './lib/settings.js';
@@ -127,36 +126,10 @@ function listenOverflows(): number | undefined {
   }
 }
 
-/** A socket client child: one command at a time, one reply each. */
-class ClientChild {
-  private readonly waiting: ((reply: Reply) => void)[] = [];
-  readonly child: ChildProcess;
-
+/** A socket client child (bench/b8/socket-client.ts): one command at a time, one reply each. */
+class ClientChild extends CommandChild<Command, Reply> {
   constructor(readonly index: number) {
-    this.child = fork(join(ROOT, 'bench/b8/socket-client.ts'), [], {
-      execArgv: ['--import', 'tsx'], env: process.env, stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
-    });
-    this.child.on('message', (reply: Reply) => this.waiting.shift()?.(reply));
-    this.child.on('exit', (code, signal) => {
-      for (const w of this.waiting.splice(0)) w({ type: 'error', message: `socket client ${index} exited (code ${code}, signal ${signal})` });
-    });
-  }
-
-  call(command: Command): Promise<Reply> {
-    return new Promise((resolve) => {
-      this.waiting.push(resolve);
-      this.child.send(command);
-    });
-  }
-
-  cpuSeconds(): number {
-    try {
-      const stat = readFileSync(`/proc/${this.child.pid}/stat`, 'utf8');
-      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-      return (Number(fields[11]) + Number(fields[12])) / 100;
-    } catch {
-      return 0;
-    }
+    super(`socket client ${index}`, join(ROOT, 'bench/b8/socket-client.ts'));
   }
 }
 
@@ -211,7 +184,7 @@ export async function runB8(): Promise<boolean> {
   header(build.note, pinning, { wanted, sockets, limit, stormSize, stormMs, stormMessages, mode, rounds, holdMs, heartbeatMs, clientCount, concurrency, backlog });
 
   const clients: ClientChild[] = [];
-  const forgetClients = onExit(() => clients.forEach((c) => c.child.kill('SIGKILL')));
+  const forgetClients = onExit(() => clients.forEach((c) => c.kill()));
   let server: ServerProcess | undefined;
   try {
     for (let i = 0; i < clientCount; i++) clients.push(new ClientChild(i));
@@ -398,7 +371,7 @@ export async function runB8(): Promise<boolean> {
     return report(results, targets, sockets, stormSize, invalid, loadBefore, profile, profileDir);
   } finally {
     if (server) await server.stop().catch(() => undefined);
-    for (const c of clients) c.child.kill('SIGKILL');
+    for (const c of clients) c.kill();
     forgetClients();
     forgetCleanup();
     if (process.env.B8_KEEP === '1') out(`data directory kept: ${dataDir}`);

@@ -6,6 +6,7 @@
 const BENCHMARKS: Record<string, { title: string; run: () => Promise<boolean> }> = {
   b1: { title: 'Chat message end to end (Direct Line -> agent socket)', run: async () => (await import('./b1-chat.js')).runB1() },
   b2: { title: 'Routing engine', run: async () => (await import('./b2-routing.js')).runB2() },
+  b3: { title: 'Wallboard fan-out (200 supervisor sockets, 2,000 routing changes/s)', run: async () => (await import('./b3-wallboard.js')).runB3() },
   b4: { title: 'Bot -> agent handoff (botbuilder bot, Direct Line customers)', run: async () => (await import('./b4-bots.js')).runB4() },
   b5: { title: 'REST API', run: async () => (await import('./b5-rest-api.js')).runB5() },
   b8: { title: 'Connection scale and reconnect storm (Direct Line streams)', run: async () => (await import('./b8-connections.js')).runB8() },

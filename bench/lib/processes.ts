@@ -1,4 +1,4 @@
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { fork, spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 
 /**
@@ -220,5 +220,49 @@ export function canReadProcStat(): boolean {
     return true;
   } catch {
     return false;
+  }
+}
+
+/**
+ * A helper process of the load generator (B8's socket clients, B3's wallboard clients): a
+ * TypeScript file forked under tsx on the load generator's CPU (it inherits this process's
+ * affinity), that answers each command sent over IPC with one reply, in order. Killed when the
+ * benchmark ends, fails or is interrupted.
+ */
+export class CommandChild<Command, Reply extends { type: string }> {
+  private readonly waiting: ((reply: Reply) => void)[] = [];
+  readonly child: ChildProcess;
+
+  constructor(readonly name: string, script: string, env: NodeJS.ProcessEnv = process.env) {
+    installExitHooks();
+    this.child = fork(script, [], { execArgv: ['--import', 'tsx'], env, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+    live.add(this.child);
+    this.child.on('message', (reply: Reply) => this.waiting.shift()?.(reply));
+    this.child.on('exit', (code, signal) => {
+      live.delete(this.child);
+      for (const w of this.waiting.splice(0)) w({ type: 'error', message: `${name} exited (code ${code}, signal ${signal})` } as unknown as Reply);
+    });
+  }
+
+  call(command: Command): Promise<Reply> {
+    return new Promise((resolve) => {
+      this.waiting.push(resolve);
+      this.child.send(command as object);
+    });
+  }
+
+  /** CPU time used so far (user + system, all threads), in seconds; 0 once it is gone. */
+  cpuSeconds(): number {
+    try {
+      const stat = readFileSync(`/proc/${this.child.pid}/stat`, 'utf8');
+      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      return (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS;
+    } catch {
+      return 0;
+    }
+  }
+
+  kill(): void {
+    this.child.kill('SIGKILL');
   }
 }

@@ -62,7 +62,7 @@ export interface WallboardSubscription {
 }
 
 /** Events after which the board may differ (statistics snapshots are the engine's own output, not input). */
-function changesBoard(type: string): boolean {
+export function changesWallboard(type: string): boolean {
   if (type === 'routing.queue_stats') return false;
   return type.startsWith('routing.') || type.startsWith('agent.') || type.startsWith('queue.') || type.startsWith('participant.') ||
     type === 'conversation.state_changed';
@@ -83,7 +83,7 @@ export class WallboardFeed {
 
   constructor(private readonly deps: WallboardDeps) {
     this.unsubscribe = deps.bus.subscribe((event: SwitchboardEvent) => {
-      if (changesBoard(event.type)) this.boards.get(event.tenantId)?.markDirty();
+      if (changesWallboard(event.type)) this.boards.get(event.tenantId)?.markDirty();
     });
   }
 
