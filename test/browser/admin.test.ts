@@ -191,4 +191,59 @@ describe('the admin console in a real browser', { skip: browserSkip() }, () => {
       `GET ${base}/v1/session: 401`, `POST ${base}/v1/tenants/${tenantId}/queues/ID/quick-replies: 400`, `GET ${base}/v1/tenants/${tenantId}/crm-lookup: 404`,
     ]);
   });
+
+  it('manages groups, roles, an application with its secret and consent, and the app gets a token', async () => {
+    const { page } = browser;
+    await signInToApp(page, base, tenantId, ADMIN.email, PASSWORD);
+    await page.getByRole('navigation', { name: 'Views' }).getByRole('link', { name: 'Admin' }).click();
+    const settings = page.getByRole('navigation', { name: 'Settings' });
+
+    // A group with a member, a custom role, and the role given to the group on one queue.
+    await settings.getByRole('button', { name: 'Groups and roles' }).click();
+    await page.getByRole('form', { name: 'New group' }).getByLabel('New group').fill('Night shift');
+    await page.getByRole('form', { name: 'New group' }).getByRole('button', { name: 'Create group' }).click();
+    await page.getByRole('status').filter({ hasText: 'Group "Night shift" created: done.' }).waitFor();
+    await page.getByLabel('Add a member to Night shift').selectOption({ label: ADMIN.name });
+    await page.getByRole('region', { name: 'Groups' }).getByRole('button', { name: 'Add', exact: true }).click();
+    await page.getByRole('status').filter({ hasText: `${ADMIN.name} added to Night shift: done.` }).waitFor();
+    const roleForm = page.getByRole('form', { name: 'New role' });
+    await roleForm.getByLabel('New role name').fill('report-viewer');
+    await roleForm.getByRole('checkbox', { name: 'reports.read' }).check();
+    await roleForm.getByRole('button', { name: 'Create role' }).click();
+    await page.getByRole('status').filter({ hasText: 'Role "report-viewer" created: done.' }).waitFor();
+    const assign = page.getByRole('form', { name: 'Assign a role' });
+    await assign.getByLabel('Assign to').selectOption({ label: 'Night shift' });
+    await assign.getByLabel('Role to assign').selectOption({ label: 'report-viewer' });
+    await assign.getByLabel('Only on the queue').selectOption({ label: 'General' });
+    await assign.getByRole('button', { name: 'Assign' }).click();
+    await page.getByRole('status').filter({ hasText: 'Role "report-viewer" assigned: done.' }).waitFor();
+    await page.getByRole('region', { name: 'Role assignments' }).getByText('group Night shift: report-viewer on General').waitFor();
+
+    // An application asking for reports.read: a secret shown once, consent, and a token with it.
+    await settings.getByRole('button', { name: 'Applications' }).click();
+    const register = page.getByRole('form', { name: 'Register an application' });
+    await register.getByLabel('Name').fill('Reporting tool');
+    await register.getByRole('checkbox', { name: 'reports.read' }).check();
+    await register.getByRole('button', { name: 'Register' }).click();
+    await page.getByRole('status').filter({ hasText: 'Application "Reporting tool" registered: done.' }).waitFor();
+    const row = page.getByRole('region', { name: 'App registrations' }).getByRole('row').filter({ hasText: 'Reporting tool' });
+    const clientId = (await row.locator('code').innerText()).trim();
+    await row.getByRole('button', { name: 'New secret' }).click();
+    const secretValue = (await page.getByRole('status').filter({ hasText: 'shown only now' }).locator('code').innerText()).trim();
+    await row.getByRole('button', { name: 'Grant consent' }).click();
+    await page.getByRole('status').filter({ hasText: 'Consent granted to Reporting tool: done.' }).waitFor();
+    await page.getByRole('region', { name: 'Consented applications' }).getByText('Reporting tool').waitFor();
+    const token = await fetch(`${base}/login/${tenantId}/oauth2/v2.0/token`, {
+      method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams({ grant_type: 'client_credentials', client_id: clientId, client_secret: secretValue, scope: 'api://switchboard/.default' }),
+    });
+    assert.equal(token.status, 200, await token.clone().text());
+    const { access_token: accessToken } = await token.json() as { access_token: string };
+    const stats = await fetch(`${base}/v1/tenants/${tenantId}/routing/agents`, { headers: { authorization: `Bearer ${accessToken}` } });
+    assert.equal(stats.status, 200, 'the consented permission works');
+    const people = await fetch(`${base}/v1/tenants/${tenantId}/users`, { headers: { authorization: `Bearer ${accessToken}` } });
+    assert.equal(people.status, 403, 'and nothing more');
+    const { pageErrors, failedRequests } = browser.problems;
+    assert.deepEqual({ pageErrors, failedRequests }, { pageErrors: [], failedRequests: [] });
+  });
 });

@@ -2,13 +2,14 @@ import { useCallback, useEffect, useMemo, useState, type ReactNode } from 'react
 // The rule language's own parser, the one the server runs at save time: the editor points at the
 // same line and column the server would refuse, while the administrator types.
 import { parseExpression } from '../../src/core/rules/expression-parser.js';
-import { ApiError, tenantApi, type Agent, type Bot, type Channel, type OperatingHours, type Queue, type RoleAssignment, type SessionInfo, type User } from './api.js';
+import { ApiError, tenantApi, type Agent, type AppRegistration, type Bot, type Channel, type OperatingHours, type Queue, type RoleAssignment, type SessionInfo, type User } from './api.js';
 import { errorText } from './format.js';
 
-type Section = 'queues' | 'routing' | 'channels' | 'skills' | 'people' | 'bots' | 'integrations';
+type Section = 'queues' | 'routing' | 'channels' | 'skills' | 'people' | 'access' | 'apps' | 'bots' | 'integrations';
 const SECTIONS: readonly { id: Section; label: string }[] = [
   { id: 'queues', label: 'Queues' }, { id: 'routing', label: 'Routing rules' }, { id: 'channels', label: 'Channels' }, { id: 'skills', label: 'Skills' },
-  { id: 'people', label: 'People' }, { id: 'bots', label: 'Bots' }, { id: 'integrations', label: 'Integrations' },
+  { id: 'people', label: 'People' }, { id: 'access', label: 'Groups and roles' }, { id: 'apps', label: 'Applications' },
+  { id: 'bots', label: 'Bots' }, { id: 'integrations', label: 'Integrations' },
 ];
 const ROLES = ['agent', 'supervisor', 'administrator', 'reporting-reader'] as const;
 const METHODS = ['longest-idle', 'round-robin', 'highest-capacity', 'best-skill', 'custom'] as const;
@@ -74,6 +75,8 @@ export function Admin({ session, onProblem }: { session: SessionInfo; onProblem:
         {section === 'channels' && <ChannelsAdmin api={api} act={act} />}
         {section === 'skills' && <SkillsAdmin api={api} act={act} />}
         {section === 'people' && <PeopleAdmin api={api} act={act} queues={queues} agents={agents} />}
+        {section === 'access' && <AccessAdmin api={api} act={act} queues={queues} />}
+        {section === 'apps' && <AppsAdmin api={api} act={act} />}
         {section === 'bots' && <BotsAdmin api={api} act={act} />}
         {section === 'integrations' && <IntegrationsAdmin api={api} act={act} />}
       </main>
@@ -814,5 +817,207 @@ function IntegrationsAdmin({ api, act }: { api: Api; act: Act }) {
         <button className="primary" type="submit" disabled={!url.trim()}>Save</button>
       </form>
     </Panel>
+  );
+}
+
+/** Permission checkboxes from the server's catalogue (GET /v1/permissions), for custom roles and app permissions. */
+function PermissionPicker({ api, chosen, onChange, legend }: { api: Api; chosen: ReadonlySet<string>; onChange: (next: ReadonlySet<string>) => void; legend: string }) {
+  const [catalogue, setCatalogue] = useState<readonly { name: string; description: string }[]>([]);
+  useEffect(() => {
+    api.permissions().then((items) => setCatalogue(items.filter((p) => p.name !== 'tenants.manage')), () => undefined);
+  }, [api]);
+  return (
+    <fieldset className="permissions">
+      <legend>{legend}</legend>
+      {catalogue.map((p) => (
+        <label key={p.name} className="check" title={p.description}>
+          <input type="checkbox" checked={chosen.has(p.name)} onChange={() => {
+            const next = new Set(chosen);
+            if (next.has(p.name)) next.delete(p.name);
+            else next.add(p.name);
+            onChange(next);
+          }} /><code>{p.name}</code>
+        </label>
+      ))}
+    </fieldset>
+  );
+}
+
+function AccessAdmin({ api, act, queues }: { api: Api; act: Act; queues: readonly Queue[] }) {
+  const [groups, setGroups] = useState<readonly { id: string; name: string; memberIds?: string[] }[]>([]);
+  const [roles, setRoles] = useState<readonly { id: string; name: string; builtIn: boolean; permissions: string[] }[]>([]);
+  const [users, setUsers] = useState<readonly User[]>([]);
+  const [assignments, setAssignments] = useState<readonly RoleAssignment[]>([]);
+  const [groupName, setGroupName] = useState('');
+  const [roleName, setRoleName] = useState('');
+  const [rolePermissions, setRolePermissions] = useState<ReadonlySet<string>>(new Set());
+  const [grant, setGrant] = useState<{ principal: string; role: string; queueId: string }>({ principal: '', role: '', queueId: '' });
+  const [memberFor, setMemberFor] = useState<Record<string, string>>({});
+  const load = useCallback(async () => {
+    const [g, r, u, a] = await Promise.all([api.groups(), api.roles(), api.users(), api.roleAssignments()]);
+    setGroups(g);
+    setRoles(r);
+    setUsers(u);
+    setAssignments(a);
+  }, [api]);
+  useEffect(() => {
+    void load().catch(() => undefined);
+  }, [load]);
+  const userName = (id: string) => users.find((u) => u.id === id)?.displayName ?? id;
+  const principalName = (a: RoleAssignment) => (a.principalType === 'group' ? `group ${groups.find((g) => g.id === a.principalId)?.name ?? a.principalId}` : a.principalType === 'user' ? userName(a.principalId) : `${a.principalType} ${a.principalId}`);
+  const queueName = (id: string) => queues.find((q) => q.id === id)?.name ?? id;
+  return (
+    <>
+      <Panel title="Groups">
+        <ul className="replies">
+          {groups.length === 0 && <li className="muted small">No groups.</li>}
+          {groups.map((g) => (
+            <li key={g.id}>
+              <strong>{g.name}</strong> <span className="muted small">{(g.memberIds ?? []).map(userName).join(', ') || 'no members'}</span>
+              <span className="inline-form">
+                <select aria-label={`Add a member to ${g.name}`} value={memberFor[g.id] ?? ''} onChange={(e) => setMemberFor({ ...memberFor, [g.id]: e.target.value })}>
+                  <option value="">Add someone…</option>
+                  {users.filter((u) => !(g.memberIds ?? []).includes(u.id)).map((u) => <option key={u.id} value={u.id}>{u.displayName}</option>)}
+                </select>
+                <button className="secondary small" type="button" disabled={!memberFor[g.id]} onClick={() => void act(`${userName(memberFor[g.id]!)} added to ${g.name}`, async () => { await api.addGroupMember(g.id, memberFor[g.id]!); await load(); })}>Add</button>
+              </span>
+            </li>
+          ))}
+        </ul>
+        <form className="form inline-form" aria-label="New group" onSubmit={(e) => {
+          e.preventDefault();
+          void act(`Group "${groupName.trim()}" created`, async () => { await api.createGroup(groupName.trim()); await load(); }).then((ok) => ok && setGroupName(''));
+        }}>
+          <label>New group<input value={groupName} onChange={(e) => setGroupName(e.target.value)} required maxLength={200} /></label>
+          <button className="primary" type="submit" disabled={!groupName.trim()}>Create group</button>
+        </form>
+      </Panel>
+      <Panel title="Roles">
+        <table className="grid">
+          <thead><tr><th scope="col">Role</th><th scope="col">Permissions</th></tr></thead>
+          <tbody>{roles.map((r) => <tr key={r.id}><th scope="row">{r.name}{r.builtIn ? '' : ' (custom)'}</th><td className="small">{r.permissions.join(', ')}</td></tr>)}</tbody>
+        </table>
+        <form className="form" aria-label="New role" onSubmit={(e) => {
+          e.preventDefault();
+          void act(`Role "${roleName.trim()}" created`, async () => { await api.createRole({ name: roleName.trim(), permissions: [...rolePermissions] }); await load(); }).then((ok) => {
+            if (ok) {
+              setRoleName('');
+              setRolePermissions(new Set());
+            }
+          });
+        }}>
+          <label>New role name<input value={roleName} onChange={(e) => setRoleName(e.target.value)} required maxLength={64} /></label>
+          <PermissionPicker api={api} chosen={rolePermissions} onChange={setRolePermissions} legend="Its permissions" />
+          <button className="primary" type="submit" disabled={!roleName.trim() || rolePermissions.size === 0}>Create role</button>
+        </form>
+      </Panel>
+      <Panel title="Role assignments">
+        <ul className="replies">
+          {assignments.map((a) => <li key={a.id}>{principalName(a)}: <strong>{roles.find((r) => r.id === a.role)?.name ?? a.role}</strong>{a.queueIds ? ` on ${a.queueIds.map(queueName).join(', ')}` : ''}</li>)}
+        </ul>
+        <form className="form" aria-label="Assign a role" onSubmit={(e) => {
+          e.preventDefault();
+          const [principalType, principalId] = grant.principal.split(':') as ['user' | 'group', string];
+          const roleLabel = roles.find((r) => r.id === grant.role || (r.builtIn && r.name === grant.role))?.name ?? grant.role;
+          void act(`Role "${roleLabel}" assigned`, async () => {
+            await api.assignRole({ principalType, principalId, role: grant.role, ...(grant.queueId ? { queueIds: [grant.queueId] } : {}) });
+            await load();
+          });
+        }}>
+          <label>To
+            <select aria-label="Assign to" value={grant.principal} onChange={(e) => setGrant({ ...grant, principal: e.target.value })} required>
+              <option value="">Choose…</option>
+              <optgroup label="Groups">{groups.map((g) => <option key={g.id} value={`group:${g.id}`}>{g.name}</option>)}</optgroup>
+              <optgroup label="People">{users.map((u) => <option key={u.id} value={`user:${u.id}`}>{u.displayName}</option>)}</optgroup>
+            </select>
+          </label>
+          <label>Role
+            <select aria-label="Role to assign" value={grant.role} onChange={(e) => setGrant({ ...grant, role: e.target.value })} required>
+              <option value="">Choose…</option>
+              {/* Built-in roles are named by their name, custom ones by their id. */}
+              {roles.map((r) => <option key={r.id} value={r.builtIn ? r.name : r.id}>{r.name}</option>)}
+            </select>
+          </label>
+          <label>Only on the queue (optional)
+            <select aria-label="Only on the queue" value={grant.queueId} onChange={(e) => setGrant({ ...grant, queueId: e.target.value })}>
+              <option value="">Every queue</option>
+              {queues.map((q) => <option key={q.id} value={q.id}>{q.name}</option>)}
+            </select>
+          </label>
+          <button className="primary" type="submit" disabled={!grant.principal || !grant.role}>Assign</button>
+        </form>
+      </Panel>
+    </>
+  );
+}
+
+/** App registrations (with secrets shown once) and the applications this tenant consented to. */
+function AppsAdmin({ api, act }: { api: Api; act: Act }) {
+  const [apps, setApps] = useState<readonly AppRegistration[]>([]);
+  const [consented, setConsented] = useState<Awaited<ReturnType<Api['enterpriseApps']>>>([]);
+  const [name, setName] = useState('');
+  const [permissions, setPermissions] = useState<ReadonlySet<string>>(new Set());
+  const [secret, setSecret] = useState<{ appId: string; value: string }>();
+  const [clientId, setClientId] = useState('');
+  const load = useCallback(async () => {
+    const [a, c] = await Promise.all([api.apps(), api.enterpriseApps()]);
+    setApps(a);
+    setConsented(c);
+  }, [api]);
+  useEffect(() => {
+    void load().catch(() => undefined);
+  }, [load]);
+  return (
+    <>
+      <Panel title="App registrations">
+        <table className="grid">
+          <thead><tr><th scope="col">Application</th><th scope="col">Client id</th><th scope="col">Application permissions</th><th scope="col"><span className="sr-only">Actions</span></th></tr></thead>
+          <tbody>
+            {apps.length === 0 && <tr><td colSpan={4} className="muted">No applications.</td></tr>}
+            {apps.map((a) => (
+              <tr key={a.id}>
+                <th scope="row">{a.name}</th><td><code>{a.clientId}</code></td><td className="small">{a.applicationPermissions.join(', ') || '–'}</td>
+                <td className="row-actions">
+                  <button className="secondary small" type="button" onClick={() => void act(`Secret added to ${a.name}`, async () => setSecret({ appId: a.id, value: (await api.addAppSecret(a.id, 'from the console')).value }))}>New secret</button>
+                  {!consented.some((c) => c.appId === a.id && !c.revokedAt) && <button className="secondary small" type="button" onClick={() => void act(`Consent granted to ${a.name}`, async () => { await api.grantConsent(a.clientId); await load(); })}>Grant consent</button>}
+                </td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+        {secret && <p className="notice" role="status">Client secret for {apps.find((a) => a.id === secret.appId)?.name}, shown only now: <code>{secret.value}</code></p>}
+        <form className="form" aria-label="Register an application" onSubmit={(e) => {
+          e.preventDefault();
+          void act(`Application "${name.trim()}" registered`, async () => { await api.registerApp({ name: name.trim(), applicationPermissions: [...permissions] }); await load(); }).then((ok) => {
+            if (ok) {
+              setName('');
+              setPermissions(new Set());
+            }
+          });
+        }}>
+          <label>Name<input value={name} onChange={(e) => setName(e.target.value)} required maxLength={200} /></label>
+          <PermissionPicker api={api} chosen={permissions} onChange={setPermissions} legend="Application permissions it asks for (granted by consent)" />
+          <button className="primary" type="submit" disabled={!name.trim()}>Register</button>
+        </form>
+      </Panel>
+      <Panel title="Consented applications">
+        <ul className="replies">
+          {consented.length === 0 && <li className="muted small">None.</li>}
+          {consented.map((c) => (
+            <li key={c.id}>
+              <strong>{c.app?.name ?? c.appId}</strong> <span className="muted small">{c.applicationPermissions.join(', ') || 'no application permissions'}{c.revokedAt ? ' · revoked' : ''}</span>
+              {!c.revokedAt && <button className="link" type="button" onClick={() => void act(`Consent revoked for ${c.app?.name ?? c.appId}`, async () => { await api.revokeConsent(c.id); await load(); })}>Revoke</button>}
+            </li>
+          ))}
+        </ul>
+        <form className="form inline-form" aria-label="Consent to an application" onSubmit={(e) => {
+          e.preventDefault();
+          void act('Consent granted', async () => { await api.grantConsent(clientId.trim()); await load(); }).then((ok) => ok && setClientId(''));
+        }}>
+          <label>Another organisation's application (client id)<input value={clientId} onChange={(e) => setClientId(e.target.value)} required maxLength={64} /></label>
+          <button className="primary" type="submit" disabled={!clientId.trim()}>Grant consent</button>
+        </form>
+      </Panel>
+    </>
   );
 }

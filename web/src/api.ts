@@ -67,6 +67,15 @@ export interface RoleAssignment {
   readonly queueIds: readonly string[] | null;
 }
 
+export interface AppRegistration {
+  readonly id: string;
+  readonly clientId: string;
+  readonly name: string;
+  readonly accountType: string;
+  readonly applicationPermissions: readonly string[];
+  readonly delegatedScopes: readonly string[];
+}
+
 export interface Bot {
   readonly id: string;
   readonly displayName: string;
@@ -253,6 +262,19 @@ export function tenantApi(tenantId: string) {
     inviteUser: (body: { email: string; displayName: string; agentId: string | null; roles: { role: string; queueIds?: string[] | null }[]; password?: string }) =>
       request<User>('POST', `${t}/users`, body),
     bots: () => request<{ items: Bot[] }>('GET', `${t}/bots`).then((r) => r.items),
+    permissions: () => request<{ items: { name: string; description: string }[] }>('GET', '/v1/permissions').then((r) => r.items),
+    apps: () => request<{ items: AppRegistration[] }>('GET', `${t}/apps`).then((r) => r.items),
+    registerApp: (body: { name: string; applicationPermissions: string[] }) => request<AppRegistration>('POST', `${t}/apps`, body),
+    addAppSecret: (appId: string, description: string) => request<{ value: string; hint: string }>('POST', `${t}/apps/${id(appId)}/secrets`, { description }),
+    enterpriseApps: () => request<{ items: { id: string; appId: string; applicationPermissions: string[]; revokedAt: string | null; app: { clientId: string; name: string } | null }[] }>('GET', `${t}/enterprise-apps`).then((r) => r.items),
+    grantConsent: (clientId: string) => request<unknown>('POST', `${t}/enterprise-apps`, { clientId }),
+    revokeConsent: (enterpriseAppId: string) => request<void>('DELETE', `${t}/enterprise-apps/${id(enterpriseAppId)}`),
+    groups: () => request<{ items: { id: string; name: string; description: string | null; memberIds?: string[] }[] }>('GET', `${t}/groups`).then((r) => r.items),
+    createGroup: (name: string) => request<{ id: string }>('POST', `${t}/groups`, { name }),
+    addGroupMember: (groupId: string, userId: string) => request<unknown>('POST', `${t}/groups/${id(groupId)}/members`, { userId }),
+    roles: () => request<{ items: { id: string; name: string; description: string | null; builtIn: boolean; permissions: string[] }[] }>('GET', `${t}/roles`).then((r) => r.items),
+    createRole: (body: { name: string; permissions: string[] }) => request<unknown>('POST', `${t}/roles`, body),
+    assignRole: (body: { principalType: 'user' | 'group' | 'app'; principalId: string; role: string; queueIds?: string[] | null }) => request<unknown>('POST', `${t}/role-assignments`, body),
     setBotState: (botId: string, state: 'active' | 'disconnected') => request<Bot>('PATCH', `${t}/bots/${id(botId)}`, { state }),
     transferToAgent: (conversationId: string, agentId: string, reason?: string) =>
       request<unknown>('POST', `${t}/conversations/${id(conversationId)}/transfer`, { agentId, ...(reason ? { reason } : {}) }),
