@@ -192,7 +192,7 @@ describe('the admin console in a real browser', { skip: browserSkip() }, () => {
     ]);
   });
 
-  it('manages groups, roles, an application with its secret and consent, and the app gets a token', async () => {
+  it('manages groups, roles, skills, capacity profiles, an application with its secret and consent, and the app gets a token', async () => {
     const { page } = browser;
     await signInToApp(page, base, tenantId, ADMIN.email, PASSWORD);
     await page.getByRole('navigation', { name: 'Views' }).getByRole('link', { name: 'Admin' }).click();
@@ -218,6 +218,26 @@ describe('the admin console in a real browser', { skip: browserSkip() }, () => {
     await assign.getByRole('button', { name: 'Assign' }).click();
     await page.getByRole('status').filter({ hasText: 'Role "report-viewer" assigned: done.' }).waitFor();
     await page.getByRole('region', { name: 'Role assignments' }).getByText('group Night shift: report-viewer on General').waitFor();
+
+    // Skills: a new one, given to an agent with a proficiency and a new capacity.
+    await settings.getByRole('button', { name: 'Skills' }).click();
+    await page.getByLabel('New skill').fill('french');
+    await page.getByRole('button', { name: 'Add', exact: true }).click();
+    await page.getByRole('status').filter({ hasText: 'Skill "french" created: done.' }).waitFor();
+    await page.getByLabel('Agent to edit').selectOption({ label: 'Victor VIP' });
+    await page.getByLabel('Proficiency in french').fill('8');
+    await page.getByLabel(/^Capacity/).fill('4');
+    await page.getByRole('button', { name: 'Save agent' }).click();
+    await page.getByRole('status').filter({ hasText: 'Victor VIP saved: done.' }).waitFor();
+    const victor = ((await adminApi(sb, tenantId)('GET', '/agents')).body.items as { displayName: string; capacity: number; skills: Record<string, number> }[]).find((a) => a.displayName === 'Victor VIP')!;
+    assert.deepEqual([victor.capacity, victor.skills.french], [4, 8]);
+
+    // A capacity profile on the workstream.
+    await settings.getByRole('button', { name: 'Routing rules' }).click();
+    await page.getByLabel(/^Capacity profiles/).fill('chat = 1\nvoice = 3');
+    await page.getByRole('button', { name: 'Save workstream' }).click();
+    await page.getByRole('status').filter({ hasText: 'Workstream "Website chat" saved: done.' }).waitFor();
+    assert.deepEqual(((await adminApi(sb, tenantId)('GET', '/workstreams')).body.items[0] as { capacityProfiles: Record<string, number> }).capacityProfiles, { chat: 1, voice: 3 });
 
     // An application asking for reports.read: a secret shown once, consent, and a token with it.
     await settings.getByRole('button', { name: 'Applications' }).click();

@@ -427,6 +427,57 @@ function TrustedOrigins({ channel, api, act, onSaved }: { channel: Channel; api:
   );
 }
 
+/** An agent's capacity and skill proficiencies (1-10), as routing reads them. */
+function AgentSkills({ api, act, skills }: { api: Api; act: Act; skills: readonly { name: string }[] }) {
+  const [agents, setAgents] = useState<Awaited<ReturnType<Api['agents']>>>([]);
+  const [agentId, setAgentId] = useState('');
+  const [capacity, setCapacity] = useState(1);
+  const [levels, setLevels] = useState<Record<string, number>>({});
+  const load = useCallback(async () => setAgents((await api.agents()).filter((a) => a.kind === 'human')), [api]);
+  useEffect(() => {
+    void load().catch(() => undefined);
+  }, [load]);
+  const choose = (id: string) => {
+    const agent = agents.find((a) => a.id === id);
+    setAgentId(id);
+    setCapacity(agent?.capacity ?? 1);
+    setLevels({ ...(agent?.skills ?? {}) });
+  };
+  return (
+    <Panel title="Agents' skills and capacity">
+      <label className="inline">Agent
+        <select aria-label="Agent to edit" value={agentId} onChange={(e) => choose(e.target.value)}>
+          <option value="">Choose…</option>
+          {agents.map((a) => <option key={a.id} value={a.id}>{a.displayName}</option>)}
+        </select>
+      </label>
+      {agentId && (
+        <form className="form" aria-label="Agent skills" onSubmit={(e) => {
+          e.preventDefault();
+          const name = agents.find((a) => a.id === agentId)?.displayName ?? agentId;
+          void act(`${name} saved`, async () => { await api.updateAgent(agentId, { capacity, skills: levels }); await load(); });
+        }}>
+          <label>Capacity (units of work at once)<input type="number" min={0} max={10000} value={capacity} onChange={(e) => setCapacity(Number(e.target.value))} /></label>
+          <fieldset>
+            <legend>Skills (proficiency 1-10; empty: not held)</legend>
+            {skills.map((s) => (
+              <label key={s.name} className="check">{s.name}
+                <input type="number" min={1} max={10} aria-label={`Proficiency in ${s.name}`} value={levels[s.name] ?? ''} onChange={(e) => {
+                  const next = { ...levels };
+                  if (e.target.value === '') delete next[s.name];
+                  else next[s.name] = Number(e.target.value);
+                  setLevels(next);
+                }} />
+              </label>
+            ))}
+          </fieldset>
+          <button className="primary" type="submit">Save agent</button>
+        </form>
+      )}
+    </Panel>
+  );
+}
+
 function SkillsAdmin({ api, act }: { api: Api; act: Act }) {
   const [skills, setSkills] = useState<readonly { name: string }[]>([]);
   const [name, setName] = useState('');
@@ -435,6 +486,7 @@ function SkillsAdmin({ api, act }: { api: Api; act: Act }) {
     void load().catch(() => undefined);
   }, [load]);
   return (
+    <>
     <Panel title="Skills">
       <ul className="tags">{skills.map((s) => <li key={s.name}>{s.name}</li>)}</ul>
       <form className="form inline-form" onSubmit={(e) => {
@@ -445,6 +497,8 @@ function SkillsAdmin({ api, act }: { api: Api; act: Act }) {
         <button className="primary" type="submit" disabled={name.trim() === ''}>Add</button>
       </form>
     </Panel>
+    <AgentSkills api={api} act={act} skills={skills} />
+    </>
   );
 }
 
@@ -701,11 +755,14 @@ function WorkstreamSettings({ ws, queues, save }: { ws: Workstream; queues: read
     fallbackQueueId: ws.fallbackQueueId,
   });
   const set = (patch: Partial<typeof fields>) => setFields((f) => ({ ...f, ...patch }));
+  const [profilesText, setProfilesText] = useState(Object.entries((ws.capacityProfiles as Record<string, number> | undefined) ?? {}).map(([k, v]) => `${k} = ${v}`).join('\n'));
+  const profiles = (): Record<string, number> => Object.fromEntries(profilesText.split('\n').map((line) => line.split('=').map((x) => x.trim()))
+    .filter(([k, v]) => k && v).map(([k, v]) => [k!, Number(v)]));
   return (
     <Panel title="Workstream settings">
       <form className="form grid-form" aria-label="Workstream settings" onSubmit={(e) => {
         e.preventDefault();
-        void save(`Workstream "${ws.name}" saved`, (w) => ({ ...settingsOf(w), ...fields }));
+        void save(`Workstream "${ws.name}" saved`, (w) => ({ ...settingsOf(w), ...fields, capacityProfiles: profiles() }));
       }}>
         <label>Mode
           <select value={fields.mode} onChange={(e) => set({ mode: e.target.value })}>
@@ -727,6 +784,9 @@ function WorkstreamSettings({ ws, queues, save }: { ws: Workstream; queues: read
             <option value="exact">exact: every minimum met</option>
             <option value="closest">closest: the nearest fit if nobody meets them all</option>
           </select>
+        </label>
+        <label className="wide">Capacity profiles (one per line, <code>name = units</code>; a classification rule picks one, e.g. voice = 3)
+          <textarea rows={2} value={profilesText} onChange={(e) => setProfilesText(e.target.value)} placeholder={'chat = 1\nvoice = 3'} />
         </label>
         <label>Fallback queue (no route rule matches)
           <select value={fields.fallbackQueueId} onChange={(e) => set({ fallbackQueueId: e.target.value })}>{queues.map((q) => <option key={q.id} value={q.id}>{q.name}</option>)}</select>

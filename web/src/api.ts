@@ -240,7 +240,8 @@ export function tenantApi(tenantId: string) {
     changeState: (conversationId: string, to: string, reason?: string) =>
       request<Conversation>('POST', `${t}/conversations/${id(conversationId)}/state`, { to, ...(reason ? { reason } : {}) }),
     setPresence: (agentId: string, presence: string) => request<unknown>('PUT', `${t}/agents/${id(agentId)}/presence`, { presence }),
-    agents: () => request<{ items: (Agent & { kind: 'human' | 'bot' })[] }>('GET', `${t}/agents`).then((r) => r.items),
+    agents: () => request<{ items: (Agent & { kind: 'human' | 'bot'; capacity?: number; skills?: Record<string, number> })[] }>('GET', `${t}/agents`).then((r) => r.items),
+    updateAgent: (agentId: string, body: { capacity?: number; skills?: Record<string, number> }) => request<unknown>('PATCH', `${t}/agents/${id(agentId)}`, body),
     // The admin console's configuration calls.
     createQueue: (body: { name: string; priority: number; memberIds: string[]; routing: { assignmentMethod: string } }) => request<Queue>('POST', `${t}/queues`, body),
     updateQueue: (queueId: string, body: Record<string, unknown>) => request<Queue>('PATCH', `${t}/queues/${id(queueId)}`, body),
