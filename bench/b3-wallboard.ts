@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -42,7 +42,8 @@ import { switchboardEnv } from './lib/switchboard.js';
  * B3_QUEUES (20), B3_AGENTS (200), B3_CAPACITY (5), B3_PRESENCE_RATE (changes/s, 300),
  * B3_ARRIVAL_RATE (new conversations/s, 190), B3_INTERVAL_MS (the feed's interval, 250),
  * B3_TARGET_RATE (2000, for the verdict), B3_CONTROL (1), B3_KEEP=1 (keep the data directories),
- * B3_VERBOSE=1.
+ * B3_PROFILE=1 (a V8 CPU profile of each Switchboard process in $TMPDIR/switchboard-b3-profiles;
+ * figures measured under the profiler are not results), B3_VERBOSE=1.
  */
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
@@ -137,6 +138,9 @@ export async function runB3(): Promise<boolean> {
     capacity: Math.round(setting('B3_CAPACITY', 5)), presenceRate: setting('B3_PRESENCE_RATE', 300, true), arrivalRate: setting('B3_ARRIVAL_RATE', 190, true),
     intervalMs: Math.round(setting('B3_INTERVAL_MS', 250)), targetRate: setting('B3_TARGET_RATE', 2000), control: process.env.B3_CONTROL !== '0',
   };
+  const profile = process.env.B3_PROFILE === '1';
+  const profileDir = join(tmpdir(), 'switchboard-b3-profiles');
+  if (profile) mkdirSync(profileDir, { recursive: true });
   const pinning = pinCores();
   const loadBefore = loadavg();
   out('B3 wallboard fan-out: 200 supervisor sockets on the wallboard feed under routing load vs a bare ws broadcast of the same frames, same run');
@@ -163,7 +167,7 @@ export async function runB3(): Promise<boolean> {
         dirs.push(dataDir);
         if (key === 'sb') {
           const started = await startServer({
-            name: 'switchboard', command: process.execPath, args: ['--import', 'tsx', join(ROOT, 'bench/b3/server.ts')], cwd: ROOT,
+            name: 'switchboard', command: process.execPath, args: [...(profile ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : []), '--import', 'tsx', join(ROOT, 'bench/b3/server.ts')], cwd: ROOT,
             env: {
               ...switchboardEnv(dataDir), SWITCHBOARD_WALLBOARD_INTERVAL_MS: String(s.intervalMs), B3_AGENTS: String(s.agents), B3_QUEUES: String(s.queues),
               B3_CAPACITY: String(s.capacity), B3_PRESENCE_RATE: String(s.presenceRate), B3_ARRIVAL_RATE: String(s.arrivalRate),
@@ -236,6 +240,7 @@ export async function runB3(): Promise<boolean> {
         }
       }
     }
+    if (profile) out(`  CPU profiles of the Switchboard processes in ${profileDir}/ (read with bench/tools/cpuprofile-summary.ts); the figures below were measured under the profiler and are not results`);
     return report(results, s, invalid, loadBefore);
   } finally {
     if (server) await server.stop().catch(() => undefined);

@@ -8,6 +8,7 @@ import assert from 'node:assert/strict';
 import type { AddressInfo } from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import WebSocket from 'ws';
+import { SYSTEM_CALLER } from '../../src/app/caller.js';
 import { until } from '../support/eventually.js';
 import { startTestServer, type TestServer } from '../support/test-server.js';
 import { client, signInWithPassword, type Client } from './http-helpers.js';
@@ -268,6 +269,21 @@ describe('wallboard feed', () => {
     await until(() => sb.wallboard.tenants === 1, 'one board for the remaining subscriber');
     await second.close();
     await until(() => sb.wallboard.tenants === 0, 'no board once every socket closed');
+    await presence(ben, 'offline');
+  });
+
+  it('a subscription closed again after its board is gone leaves the next board of the tenant alone', async () => {
+    const frames: string[] = [];
+    const listener = (into: string[]) => ({ frame: (f: { body: string }) => into.push(f.body), failed: () => into.push('failed') });
+    const first = await sb.wallboard.subscribe(SYSTEM_CALLER, tenantId, listener([]));
+    first.close();
+    const second = await sb.wallboard.subscribe(SYSTEM_CALLER, tenantId, listener(frames));
+    first.close();
+    assert.equal(sb.wallboard.tenants, 1, 'the second board is still the tenant\'s');
+    await presence(ben, 'available');
+    await until(() => frames.some((body) => body.includes('"full":false') && body.includes(ben)), 'a delta for the second subscription');
+    second.close();
+    assert.equal(sb.wallboard.tenants, 0);
     await presence(ben, 'offline');
   });
 

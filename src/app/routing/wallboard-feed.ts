@@ -97,7 +97,13 @@ export class WallboardFeed {
     await requirePermission(this.deps, caller, tenantId, 'queues.read');
     await requirePermission(this.deps, caller, tenantId, 'reports.read');
     let board = this.boards.get(tenantId);
-    if (!board) this.boards.set(tenantId, (board = new TenantBoard(tenantId, this.deps, () => this.boards.delete(tenantId))));
+    if (!board) {
+      board = new TenantBoard(tenantId, this.deps, (closed) => {
+        // Only itself: a board that closes late must not drop the tenant's next one.
+        if (this.boards.get(tenantId) === closed) this.boards.delete(tenantId);
+      });
+      this.boards.set(tenantId, board);
+    }
     const subscriber = new Subscriber(caller, listener);
     await board.add(subscriber);
     return { close: () => board.remove(subscriber) };
@@ -175,7 +181,7 @@ class TenantBoard {
   private queued: Promise<void> | undefined;
   private closed = false;
 
-  constructor(readonly tenantId: string, private readonly deps: WallboardDeps, private readonly onEmpty: () => void) {}
+  constructor(readonly tenantId: string, private readonly deps: WallboardDeps, private readonly onClosed: (board: TenantBoard) => void) {}
 
   async add(subscriber: Subscriber): Promise<void> {
     this.subscribers.add(subscriber);
@@ -192,17 +198,19 @@ class TenantBoard {
     this.arm();
   }
 
+  /** Idempotent: a subscription closed twice (after a failure, then by its socket) changes nothing the second time. */
   remove(subscriber: Subscriber): void {
     subscriber.closed = true;
-    this.subscribers.delete(subscriber);
+    if (!this.subscribers.delete(subscriber)) return;
     if (this.subscribers.size === 0) this.close();
   }
 
   close(): void {
+    if (this.closed) return;
     this.closed = true;
     this.timer?.cancel();
     this.timer = undefined;
-    this.onEmpty();
+    this.onClosed(this);
   }
 
   markDirty(): void {
