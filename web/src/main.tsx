@@ -2,7 +2,7 @@ import { StrictMode, useEffect, useState, type ReactNode } from 'react';
 import { createRoot } from 'react-dom/client';
 import { fetchSession, signinUrl, type SessionInfo } from './api.js';
 import { availableViews, signOutAndLeave, useView, ViewNav } from './nav.js';
-import { Admin } from './admin.js';
+import { Admin } from './admin/admin.js';
 import { Supervisor } from './supervisor.js';
 import { Workspace } from './workspace.js';
 import './styles.css';
