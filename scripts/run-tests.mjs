@@ -23,9 +23,17 @@ if (files.length === 0) {
   console.error('no test files matched');
   process.exit(1);
 }
+// The browser journeys serve the built web app from dist/web. It is built once here: suites
+// running side by side and each building it would empty the folder under one another's server.
+const env = { ...process.env };
+if (files.some((f) => f.startsWith('test/browser/'))) {
+  const built = spawnSync(process.execPath, [join(root, 'node_modules/vite/bin/vite.js'), 'build', '--config', 'vite.web.config.ts', '--logLevel', 'warn'], { cwd: root, stdio: 'inherit' });
+  if (built.status !== 0) process.exit(built.status ?? 1);
+  env.SWITCHBOARD_WEB_BUILT = '1';
+}
 const result = spawnSync(
   process.execPath,
   ['--import', 'tsx', '--test', '--test-reporter=spec', '--test-concurrency=2', ...files],
-  { cwd: root, stdio: 'inherit' },
+  { cwd: root, stdio: 'inherit', env },
 );
 process.exit(result.status ?? 1);

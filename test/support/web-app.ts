@@ -14,9 +14,13 @@ import { startTestServer, type TestServer } from './test-server.js';
 
 const root = new URL('../..', import.meta.url).pathname;
 
-/** Builds dist/web and starts a Switchboard on 127.0.0.1 (port 0); `base` is its address. */
+/**
+ * Builds dist/web (unless scripts/run-tests.mjs built it once for the whole run: two suites
+ * building it at the same time empty the folder under each other) and starts a Switchboard on
+ * 127.0.0.1 (port 0); `base` is its address.
+ */
 export async function startWebAppServer(setup?: (sb: TestServer) => Promise<void>): Promise<{ sb: TestServer; base: string }> {
-  await build({ configFile: `${root}vite.web.config.ts`, logLevel: 'silent' });
+  if (process.env.SWITCHBOARD_WEB_BUILT !== '1') await build({ configFile: `${root}vite.web.config.ts`, logLevel: 'silent' });
   const sb = await startTestServer();
   await setup?.(sb);
   const base = (await sb.app.listen({ host: '127.0.0.1', port: 0 })).replace('localhost', '127.0.0.1');
