@@ -1,7 +1,7 @@
 /** The console's channels: a new web chat channel, trusted origins, the widget snippet, Direct Line secrets. */
-import { useCallback, useEffect, useState } from 'react';
+import { useCallback, useState } from 'react';
 import { type Channel } from '../api.js';
-import { type Act, type Api, Panel } from './shared.js';
+import { type Act, type Api, Panel, useLoad } from './shared.js';
 
 export interface SecretInfo { readonly id: string; readonly hint: string; readonly createdAt: string; readonly revokedAt: string | null }
 
@@ -15,9 +15,7 @@ export function ChannelsAdmin({ api, act }: { api: Api; act: Act }) {
     const lists = await Promise.all(items.filter((c) => c.type === 'webchat').map(async (c) => [c.id, await api.directLineSecrets(c.id).catch(() => [])] as const));
     setSecrets(new Map(lists));
   }, [api]);
-  useEffect(() => {
-    void load().catch(() => undefined);
-  }, [load]);
+  useLoad(load);
   return (
     <>
     <NewWebChatChannel api={api} act={act} onCreated={load} />

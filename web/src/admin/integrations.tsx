@@ -2,14 +2,12 @@
 import { useCallback, useEffect, useState } from 'react';
 import { type AppRegistration, type Bot } from '../api.js';
 import { PermissionPicker } from './people.js';
-import { type Act, type Api, Panel } from './shared.js';
+import { type Act, type Api, Panel, useLoad } from './shared.js';
 
 export function BotsAdmin({ api, act }: { api: Api; act: Act }) {
   const [bots, setBots] = useState<readonly Bot[]>([]);
   const load = useCallback(async () => setBots(await api.bots()), [api]);
-  useEffect(() => {
-    void load().catch(() => undefined);
-  }, [load]);
+  useLoad(load);
   return (
     <Panel title="Bots">
       <p className="muted small">Bots are registered through the API (docs/BOTS.md). Disconnecting one stops all traffic to it at once and hands its open conversations to people.</p>
@@ -92,9 +90,7 @@ export function AppsAdmin({ api, act }: { api: Api; act: Act }) {
     setApps(a);
     setConsented(c);
   }, [api]);
-  useEffect(() => {
-    void load().catch(() => undefined);
-  }, [load]);
+  useLoad(load);
   return (
     <>
       <Panel title="App registrations">

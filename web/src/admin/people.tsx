@@ -1,7 +1,7 @@
 /** The console's people and access: invitations with roles, groups, custom roles and role assignments. */
 import { useCallback, useEffect, useState } from 'react';
 import { type Agent, type Queue, type RoleAssignment, type User } from '../api.js';
-import { type Act, type Api, Panel, ROLES } from './shared.js';
+import { type Act, type Api, Panel, ROLES, useLoad } from './shared.js';
 
 export function PeopleAdmin({ api, act, queues, agents }: { api: Api; act: Act; queues: readonly Queue[]; agents: readonly (Agent & { kind: 'human' | 'bot' })[] }) {
   const [users, setUsers] = useState<readonly User[]>([]);
@@ -17,9 +17,7 @@ export function PeopleAdmin({ api, act, queues, agents }: { api: Api; act: Act; 
     setUsers(u);
     setAssignments(a);
   }, [api]);
-  useEffect(() => {
-    void load().catch(() => undefined);
-  }, [load]);
+  useLoad(load);
   const queueName = (id: string) => queues.find((q) => q.id === id)?.name ?? id;
   const rolesOf = (userId: string) => assignments.filter((a) => a.principalType === 'user' && a.principalId === userId)
     .map((a) => (a.queueIds ? `${a.role} (${a.queueIds.map(queueName).join(', ')})` : a.role)).join(', ');
@@ -125,9 +123,7 @@ export function AccessAdmin({ api, act, queues }: { api: Api; act: Act; queues: 
     setUsers(u);
     setAssignments(a);
   }, [api]);
-  useEffect(() => {
-    void load().catch(() => undefined);
-  }, [load]);
+  useLoad(load);
   const userName = (id: string) => users.find((u) => u.id === id)?.displayName ?? id;
   const principalName = (a: RoleAssignment) => (a.principalType === 'group' ? `group ${groups.find((g) => g.id === a.principalId)?.name ?? a.principalId}` : a.principalType === 'user' ? userName(a.principalId) : `${a.principalType} ${a.principalId}`);
   const queueName = (id: string) => queues.find((q) => q.id === id)?.name ?? id;

@@ -1,7 +1,7 @@
 /** The console's queues: the list, a new queue, one queue's settings (hours, service level, members) and its quick replies. */
-import { useCallback, useEffect, useState } from 'react';
+import { useCallback, useState } from 'react';
 import { type Agent, type OperatingHours, type Queue } from '../api.js';
-import { type Act, type Api, METHODS, Panel } from './shared.js';
+import { type Act, type Api, METHODS, Panel, useLoad } from './shared.js';
 
 export function QueuesAdmin({ queues, agents, api, act }: { queues: readonly Queue[]; agents: readonly Agent[]; api: Api; act: Act }) {
   const [name, setName] = useState('');
@@ -153,9 +153,7 @@ export function QuickRepliesEditor({ api, act, queueId }: { api: Api; act: Act; 
   const [title, setTitle] = useState('');
   const [text, setText] = useState('');
   const load = useCallback(async () => setReplies(await api.quickReplies(queueId)), [api, queueId]);
-  useEffect(() => {
-    void load().catch(() => undefined);
-  }, [load]);
+  useLoad(load);
   return (
     <>
       <h3>Quick replies</h3>

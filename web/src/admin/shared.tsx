@@ -1,5 +1,5 @@
 /** What the admin console's sections share: the API client type, the action runner, the panel frame, refusals as text. */
-import { type ReactNode } from 'react';
+import { useEffect, type ReactNode } from 'react';
 import { ApiError, tenantApi } from '../api.js';
 import { errorText } from '../format.js';
 
@@ -23,3 +23,10 @@ export const METHODS = ['longest-idle', 'round-robin', 'highest-capacity', 'best
 export const CONTEXT_TYPES = ['string', 'number', 'boolean'] as const;
 
 export const ROLES = ['agent', 'supervisor', 'administrator', 'reporting-reader'] as const;
+
+/** Runs a section's loader when it mounts (and when the loader changes); a failed load leaves the section as it was. */
+export function useLoad(load: () => Promise<unknown>): void {
+  useEffect(() => {
+    void load().catch(() => undefined);
+  }, [load]);
+}

@@ -1,6 +1,6 @@
 /** The console's skills: the catalogue, and each agent's proficiencies and capacity. */
-import { useCallback, useEffect, useState } from 'react';
-import { type Act, type Api, Panel } from './shared.js';
+import { useCallback, useState } from 'react';
+import { type Act, type Api, Panel, useLoad } from './shared.js';
 
 /** An agent's capacity and skill proficiencies (1-10), as routing reads them. */
 export function AgentSkills({ api, act, skills }: { api: Api; act: Act; skills: readonly { name: string }[] }) {
@@ -9,9 +9,7 @@ export function AgentSkills({ api, act, skills }: { api: Api; act: Act; skills: 
   const [capacity, setCapacity] = useState(1);
   const [levels, setLevels] = useState<Record<string, number>>({});
   const load = useCallback(async () => setAgents((await api.agents()).filter((a) => a.kind === 'human')), [api]);
-  useEffect(() => {
-    void load().catch(() => undefined);
-  }, [load]);
+  useLoad(load);
   const choose = (id: string) => {
     const agent = agents.find((a) => a.id === id);
     setAgentId(id);
@@ -57,9 +55,7 @@ export function SkillsAdmin({ api, act }: { api: Api; act: Act }) {
   const [skills, setSkills] = useState<readonly { name: string }[]>([]);
   const [name, setName] = useState('');
   const load = useCallback(async () => setSkills(await api.skills()), [api]);
-  useEffect(() => {
-    void load().catch(() => undefined);
-  }, [load]);
+  useLoad(load);
   return (
     <>
     <Panel title="Skills">
