@@ -265,7 +265,9 @@ for (const database of ['sqlite', 'postgres'] as const) {
         sb.app.inject({ method: 'POST', url, payload: { type: 'message', text: `spam ${i}`, from: { id: w.botId } } })));
       const limited = answers.filter((r) => r.statusCode === 429);
       // A delivery retried with the same activity id has one effect (R5); another text under that id is a conflict.
-      await sleep(1100);
+      // The limiter slides over two one-second windows: past two seconds the flood no longer counts
+      // (after only one, its weight could still refuse the third call on a slow machine).
+      await sleep(2100);
       const once = { type: 'message', id: 'bot-activity-7', text: 'only once', from: { id: w.botId } };
       const first = await sb.app.inject({ method: 'POST', url, payload: once });
       const again = await sb.app.inject({ method: 'POST', url, payload: once });
