@@ -1,10 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { SYSTEM_CALLER } from '../../src/app/caller.js';
-import type { AppDeps } from '../../src/app/deps.js';
-import { ManualClock } from '../../src/app/ports/fakes/manual-clock.js';
-import { RecordingBus } from '../../src/app/ports/fakes/recording-bus.js';
-import { SequentialIds } from '../../src/app/ports/fakes/sequential-ids.js';
 import type { RoutingTx } from '../../src/app/ports/routing-storage.js';
 import { createAgent, type CreateAgentInput } from '../../src/app/use-cases/create-agent.js';
 import { createChannel } from '../../src/app/use-cases/create-channel.js';
@@ -17,6 +13,7 @@ import {
   DEFAULT_QUEUE_ROUTING, ITEM_STATUSES, type Offer, type QueueRouting, type RoutingDecision, type RoutingItem, type Workstream,
 } from '../../src/core/routing/routing-model.js';
 import type { StorageHarness } from './storage-contract.js';
+import { closeHarness, openMigrated, type ContractDeps } from './contract-harness.js';
 
 const BASE = Date.UTC(2026, 0, 1, 9, 0, 0);
 /** An instant `s` seconds after the base, as the ISO text the ports use for timestamps. */
@@ -33,18 +30,13 @@ const ms = (s: number): number => BASE + s * 1000;
 export function routingStorageContract(name: string, open: () => Promise<StorageHarness>, skip: false | string = false): void {
   describe(`Routing storage contract: ${name}`, { skip }, () => {
     let harness: StorageHarness;
-    let deps: AppDeps & { clock: ManualClock; ids: SequentialIds };
+    let deps: ContractDeps;
     const caller = SYSTEM_CALLER;
 
     before(async () => {
-      harness = await open();
-      await harness.storage.migrate();
-      deps = { storage: harness.storage, bus: new RecordingBus(), clock: new ManualClock(BASE), ids: new SequentialIds() };
+      ({ harness, deps } = await openMigrated(open, BASE));
     });
-    after(async () => {
-      await harness?.storage.close();
-      await harness?.cleanup();
-    });
+    after(() => closeHarness(harness));
 
     const reads = () => harness.storage.read.routing;
     const write = <T>(work: (routing: RoutingTx) => Promise<T>): Promise<T> => harness.storage.transaction((tx) => work(tx.routing));

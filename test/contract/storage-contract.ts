@@ -1,11 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { SYSTEM_CALLER } from '../../src/app/caller.js';
-import type { AppDeps } from '../../src/app/deps.js';
 import { SwitchboardError } from '../../src/app/errors.js';
-import { ManualClock } from '../../src/app/ports/fakes/manual-clock.js';
-import { RecordingBus } from '../../src/app/ports/fakes/recording-bus.js';
-import { SequentialIds } from '../../src/app/ports/fakes/sequential-ids.js';
 import type { Storage } from '../../src/app/ports/storage.js';
 import { changeConversationState } from '../../src/app/use-cases/change-conversation-state.js';
 import { createAgent } from '../../src/app/use-cases/create-agent.js';
@@ -17,6 +13,7 @@ import { createTenant } from '../../src/app/use-cases/create-tenant.js';
 import { postMessage } from '../../src/app/use-cases/post-message.js';
 import { setContext } from '../../src/app/use-cases/set-context.js';
 import type { Agent, Conversation } from '../../src/core/model.js';
+import { closeHarness, openMigrated, type ContractDeps } from './contract-harness.js';
 
 export interface StorageHarness {
   readonly storage: Storage;
@@ -31,18 +28,13 @@ export interface StorageHarness {
 export function storageContract(name: string, open: () => Promise<StorageHarness>, skip: false | string = false): void {
   describe(`Storage contract: ${name}`, { skip }, () => {
     let harness: StorageHarness;
-    let deps: AppDeps & { clock: ManualClock; bus: RecordingBus };
+    let deps: ContractDeps;
     const caller = SYSTEM_CALLER;
 
     before(async () => {
-      harness = await open();
-      await harness.storage.migrate();
-      deps = { storage: harness.storage, bus: new RecordingBus(), clock: new ManualClock(), ids: new SequentialIds() };
+      ({ harness, deps } = await openMigrated(open));
     });
-    after(async () => {
-      await harness?.storage.close();
-      await harness?.cleanup();
-    });
+    after(() => closeHarness(harness));
 
     async function world() {
       const tenant = await createTenant(deps, caller, { name: 'Acme' });

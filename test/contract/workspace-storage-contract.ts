@@ -1,10 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { SYSTEM_CALLER } from '../../src/app/caller.js';
-import type { AppDeps } from '../../src/app/deps.js';
-import { ManualClock } from '../../src/app/ports/fakes/manual-clock.js';
-import { RecordingBus } from '../../src/app/ports/fakes/recording-bus.js';
-import { SequentialIds } from '../../src/app/ports/fakes/sequential-ids.js';
 import type { WorkspaceTx } from '../../src/app/ports/workspace-storage.js';
 import { createChannel } from '../../src/app/use-cases/create-channel.js';
 import { createConversation } from '../../src/app/use-cases/create-conversation.js';
@@ -13,6 +9,7 @@ import { createTenant } from '../../src/app/use-cases/create-tenant.js';
 import type { QuickReply } from '../../src/core/workspace/quick-reply.js';
 import type { WrapUp } from '../../src/core/workspace/wrap-up.js';
 import type { StorageHarness } from './storage-contract.js';
+import { closeHarness, openMigrated, type ContractDeps } from './contract-harness.js';
 
 const BASE = Date.UTC(2026, 0, 1, 9, 0, 0);
 const at = (s: number): string => new Date(BASE + s * 1000).toISOString();
@@ -25,17 +22,12 @@ const at = (s: number): string => new Date(BASE + s * 1000).toISOString();
 export function workspaceStorageContract(name: string, open: () => Promise<StorageHarness>, skip: false | string = false): void {
   describe(`Workspace storage contract: ${name}`, { skip }, () => {
     let harness: StorageHarness;
-    let deps: AppDeps;
+    let deps: ContractDeps;
 
     before(async () => {
-      harness = await open();
-      await harness.storage.migrate();
-      deps = { storage: harness.storage, bus: new RecordingBus(), clock: new ManualClock(BASE), ids: new SequentialIds() };
+      ({ harness, deps } = await openMigrated(open, BASE));
     });
-    after(async () => {
-      await harness?.storage.close();
-      await harness?.cleanup();
-    });
+    after(() => closeHarness(harness));
 
     const reads = () => harness.storage.read.workspace;
     const write = <T>(work: (w: WorkspaceTx) => Promise<T>): Promise<T> => harness.storage.transaction((tx) => work(tx.workspace));
