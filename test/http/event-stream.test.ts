@@ -146,6 +146,32 @@ function streamSuite(database: 'sqlite' | 'postgres', skip: false | string): voi
       await second.close();
     });
 
+    it('gives every subscription of a tenant the log exactly once in order while sends race, including one that joins from an old id mid-way', async () => {
+      // The tenant's subscriptions share one read of the log (tenant-event-tail.ts): one that is
+      // behind reads on its own until it meets the shared reader, and none may skip or repeat.
+      const streams = await Promise.all([connect(), connect(), connect()]);
+      const subs = await Promise.all(streams.map((s, i) => s.subscribe({ id: `t${i}`, tenantId: A.tenantId })));
+      const start = subs[0]!.after!;
+      const conversation = await api.ok('POST', `/v1/tenants/${A.tenantId}/conversations`, 201, { channelId: A.channelId, contactId: A.contactId });
+      const sends = (from: number) => Array.from({ length: 20 }, (_, i) => post(A, `race ${from + i}`, i % 2 === 0 ? conversation.id : A.conversationId));
+      const first = sends(0);
+      const late = await connect();
+      await late.subscribe({ id: 'late', tenantId: A.tenantId, after: start });
+      const lateConv = await connect();
+      await lateConv.subscribe({ id: 'late-conv', tenantId: A.tenantId, conversationId: conversation.id, after: start });
+      await Promise.all([...first, ...sends(20)]);
+      const log = await logAfter(A.tenantId, start);
+      assert.ok(log.length >= 41);
+      for (const stream of [...streams, late]) {
+        assert.deepEqual((await stream.events(log.length)).map((f) => f.event), log, 'the whole log after the start, once, in order');
+        await stream.assertQuiet();
+      }
+      const convLog = log.filter((e) => e.conversationId === conversation.id);
+      assert.deepEqual((await lateConv.events(convLog.length)).map((f) => f.event), convLog);
+      await lateConv.assertQuiet();
+      for (const stream of [...streams, late, lateConv]) await stream.close();
+    });
+
     it("answers a subscription to another tenant's conversation with SB_ERR_CONVERSATION_NOT_FOUND and sends none of its events", async () => {
       const stream = await connect();
       stream.send({ type: 'subscribe', id: 'probe', tenantId: A.tenantId, conversationId: B.conversationId, after: 0 });

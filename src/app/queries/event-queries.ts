@@ -38,6 +38,29 @@ export async function readEventPage(
   return { events, lastId, full: raw.length === n };
 }
 
+/**
+ * What a caller may see of events already read from the log (all of the tenant's, oldest first):
+ * the same rules as `readEventPage` applies to its own reads, for readers that share one read of
+ * the log among several callers (the event stream). The caller's tenant access and `events.read`
+ * are checked by its first `readEventPage`; a caller's grants do not change under it. A
+ * conversation's events for a queue-scoped caller are checked against the conversation's queue
+ * now, as every `readEventPage` of it does (a conversation transferred out of scope throws).
+ */
+export async function visibleEvents(
+  deps: AppDeps, caller: Caller, tenantId: string, raw: readonly SwitchboardEvent[], conversationId?: string,
+): Promise<readonly SwitchboardEvent[]> {
+  if (conversationId !== undefined) {
+    const own = raw.filter((e) => e.conversationId === conversationId);
+    if (own.length > 0 && queueScope(caller, 'events.read') !== 'all') {
+      const conversation = await deps.storage.read.getConversation(tenantId, conversationId);
+      if (!conversation) throw new SwitchboardError('SB_ERR_CONVERSATION_NOT_FOUND');
+      await assertConversationInScope(deps.storage.read, caller, 'events.read', conversation);
+    }
+    return own;
+  }
+  return queueScope(caller, 'events.read') === 'all' ? raw : visible(deps, caller, tenantId, raw);
+}
+
 export async function readEvents(
   deps: AppDeps, caller: Caller, tenantId: string, afterId = 0, limit = 100, conversationId?: string,
 ): Promise<SwitchboardEvent[]> {

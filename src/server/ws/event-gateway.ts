@@ -5,13 +5,14 @@ import type { ConversationFeed } from '../../app/webchat/conversation-feed.js';
 import type { AppDeps } from '../../app/deps.js';
 import { isSwitchboardError, type ErrorCode } from '../../app/errors.js';
 import { getConversation } from '../../app/queries/conversation-queries.js';
-import { readEventPage, type EventPage } from '../../app/queries/event-queries.js';
+import { readEventPage, visibleEvents, type EventPage } from '../../app/queries/event-queries.js';
 import { getTenant } from '../../app/queries/tenant-queries.js';
 import { assertConversationInScope } from '../../app/scope.js';
 import type { RoutingEngine } from '../../app/routing/routing-engine.js';
 import type { WallboardFeed } from '../../app/routing/wallboard-feed.js';
 import type { Conversation, SwitchboardEvent } from '../../core/model.js';
 import { runAgentCommand, type CommandFrame } from './agent-commands.js';
+import { TenantEventTail, type TailPage, type TailSubscriber } from './tenant-event-tail.js';
 import { openWallboardStream } from './wallboard-stream.js';
 
 const PAGE = 500;
@@ -45,14 +46,19 @@ async function typingInScope(deps: AppDeps, subs: readonly Subscription[], tenan
 
 /**
  * One subscription to a tenant's (or one conversation's) committed events. The event log, not the
- * bus, is the source of what a client receives: the bus only says "there is something new", and
- * the subscription reads the log after the last id it sent. That gives in-order delivery with no
- * gaps and no duplicates, the same on resume after a reconnect as live.
+ * bus, is the source of what a client receives: the bus only says "there is something new", the
+ * tenant's tail (tenant-event-tail.ts) reads the log once for all its subscriptions, and a
+ * subscription that is behind the tail (it resumed from an older id) reads after its own cursor
+ * until it meets it. Both paths send only events after the cursor and move it to the end of a
+ * read that started at or before it, which gives in-order delivery with no gaps and no
+ * duplicates, the same on resume after a reconnect as live.
  */
-class Subscription {
+class Subscription implements TailSubscriber {
   private running = false;
   private again = false;
   closed = false;
+  /** `{"type":"event","subscription":ID,"event":` : a frame is this, the event's JSON and `}`. */
+  private readonly framePrefix: string;
 
   constructor(
     readonly id: string,
@@ -63,7 +69,9 @@ class Subscription {
     private readonly deps: AppDeps,
     private readonly caller: Caller,
     private readonly log: FastifyBaseLogger,
-  ) {}
+  ) {
+    this.framePrefix = `{"type":"event","subscription":${JSON.stringify(id)},"event":`;
+  }
 
   /** Tenant-wide subscriptions of callers scoped to some queues must not hear about the others. */
   get readsEverything(): boolean {
@@ -84,12 +92,31 @@ class Subscription {
     this.socket.send(JSON.stringify({ type: 'typing', subscription: this.id, conversationId, from: { role: 'customer', id: userId } }));
   }
 
-  wants(event: SwitchboardEvent): boolean {
-    return event.tenantId === this.tenantId && event.id > this.cursor &&
-      (this.conversationId === undefined || event.conversationId === this.conversationId);
+  /** A page the tenant's tail read: sent from here if it continues this subscription, else the subscription reads on its own. */
+  async take(page: TailPage): Promise<void> {
+    if (this.closed || page.lastId <= this.cursor) return;
+    if (this.running || page.after > this.cursor) {
+      // Not awaited: a long catch-up must not hold up the tail for the tenant's other subscriptions.
+      void this.pump();
+      return;
+    }
+    try {
+      const events = this.conversationId === undefined && queueScope(this.caller, 'events.read') === 'all'
+        ? page.events
+        : await visibleEvents(this.deps, this.caller, this.tenantId, page.events, this.conversationId);
+      this.send(events, page.lastId, (event) => page.json(event));
+    } catch (error) {
+      this.fail(error);
+    }
   }
 
-  /** Sends everything after the cursor; calls that arrive while sending make it look once more. */
+  fail(error: unknown): void {
+    if (this.closed) return;
+    this.log.error({ err: error, subscription: this.id }, 'event stream read failed');
+    this.socket.close(1011, 'event stream failed; reconnect and resume from your last event id');
+  }
+
+  /** Reads the log after the cursor until caught up; calls that arrive while reading make it look once more. */
   async pump(): Promise<void> {
     if (this.running) {
       this.again = true;
@@ -103,24 +130,33 @@ class Subscription {
         do {
           if (this.closed) return;
           page = await readEventPage(this.deps, this.caller, this.tenantId, this.cursor, PAGE, this.conversationId);
-          for (const event of page.events) {
-            if (this.closed) return;
-            if (this.socket.bufferedAmount > MAX_BUFFERED_BYTES) {
-              this.socket.close(1013, 'client too slow; reconnect and resume from your last event id');
-              return;
-            }
-            this.socket.send(JSON.stringify({ type: 'event', subscription: this.id, event }));
-          }
-          // Past what the caller may not see too, so a filtered page does not come back forever.
-          this.cursor = page.lastId;
+          if (!this.send(page.events, page.lastId, (event) => JSON.stringify(event))) return;
         } while (page.full);
       } while (this.again);
     } catch (error) {
-      this.log.error({ err: error, subscription: this.id }, 'event stream read failed');
-      this.socket.close(1011, 'event stream failed; reconnect and resume from your last event id');
+      this.fail(error);
     } finally {
       this.running = false;
     }
+  }
+
+  /**
+   * Sends the events after the cursor, then moves it to `lastId`, the end of a read that started at
+   * or before the cursor: past what the caller may not see too, so a filtered page does not come
+   * back forever. False when the socket is gone or was closed for being too slow.
+   */
+  private send(events: readonly SwitchboardEvent[], lastId: number, json: (event: SwitchboardEvent) => string): boolean {
+    for (const event of events) {
+      if (this.closed) return false;
+      if (event.id <= this.cursor) continue;
+      if (this.socket.bufferedAmount > MAX_BUFFERED_BYTES) {
+        this.socket.close(1013, 'client too slow; reconnect and resume from your last event id');
+        return false;
+      }
+      this.socket.send(`${this.framePrefix}${json(event)}}`);
+    }
+    if (lastId > this.cursor) this.cursor = lastId;
+    return true;
   }
 }
 
@@ -137,14 +173,14 @@ class Subscription {
  * pass the last event id seen to resume without loss.
  */
 export function registerEventGateway(app: FastifyInstance, deps: AppDeps, engine: RoutingEngine, feed?: ConversationFeed, wallboard?: WallboardFeed): void {
-  const byTenant = new Map<string, Set<Subscription>>();
+  const tails = new Map<string, TenantEventTail<Subscription>>();
 
   // A web chat customer typing: told to the subscriptions that may read the conversation (one
   // naming it, a tenant-wide one of a caller who reads every conversation, or a tenant-wide one of
   // a scoped caller, an agent's workspace, once the conversation is found in its scope), never stored.
   const offTyping = feed?.onCustomerTyping((tenantId, conversationId, userId) => {
     const scoped: Subscription[] = [];
-    for (const sub of byTenant.get(tenantId) ?? []) {
+    for (const sub of tails.get(tenantId)?.subscribers ?? []) {
       if (sub.conversationId === conversationId || (sub.conversationId === undefined && sub.readsEverything)) sub.typing(conversationId, userId);
       else if (sub.conversationId === undefined) scoped.push(sub);
     }
@@ -152,23 +188,20 @@ export function registerEventGateway(app: FastifyInstance, deps: AppDeps, engine
   });
   app.addHook('onClose', async () => offTyping?.());
 
-  const unsubscribeBus = deps.bus.subscribe((event) => {
-    const subs = byTenant.get(event.tenantId);
-    if (!subs) return;
-    for (const sub of subs) if (sub.wants(event)) void sub.pump();
-  });
+  const unsubscribeBus = deps.bus.subscribe((event) => tails.get(event.tenantId)?.wake(event.id));
   app.addHook('onClose', async () => unsubscribeBus());
 
-  const add = (sub: Subscription) => {
-    let set = byTenant.get(sub.tenantId);
-    if (!set) byTenant.set(sub.tenantId, (set = new Set()));
-    set.add(sub);
+  /** A tenant's first subscription starts its tail at its own cursor; later ones catch up to the tail or wait for it. */
+  const add = (sub: Subscription, after: number) => {
+    let tail = tails.get(sub.tenantId);
+    if (!tail) tails.set(sub.tenantId, (tail = new TenantEventTail(deps.storage.read, sub.tenantId, after, PAGE)));
+    tail.subscribers.add(sub);
   };
   const remove = (sub: Subscription) => {
     sub.closed = true;
-    const set = byTenant.get(sub.tenantId);
-    set?.delete(sub);
-    if (set && set.size === 0) byTenant.delete(sub.tenantId);
+    const tail = tails.get(sub.tenantId);
+    tail?.subscribers.delete(sub);
+    if (tail && tail.subscribers.size === 0) tails.delete(sub.tenantId);
   };
 
   app.get('/v1/stream', { websocket: true, schema: { tags: ['events'], summary: 'WebSocket: subscribe to committed events, resume by event id' } }, (socket, request) => {
@@ -236,7 +269,7 @@ export function registerEventGateway(app: FastifyInstance, deps: AppDeps, engine
         if (socket.readyState !== socket.OPEN) return;
         const sub = new Subscription(f.id, f.tenantId, f.conversationId, after, socket, deps, caller, log);
         subs.set(f.id, { stop: () => remove(sub) });
-        add(sub); // registered before the first read, so nothing committed meanwhile is missed
+        add(sub, after); // registered before the first read, so nothing committed meanwhile is missed
         socket.send(JSON.stringify({ type: 'subscribed', id: f.id, after }));
         await sub.pump();
       } catch (error) {
