@@ -64,6 +64,9 @@ export const MessageSchema = Type.Object(
     id: Id, tenantId: Id, conversationId: Id, seq: Type.Integer({ minimum: 1 }), senderRole: SenderRoleSchema, senderId: Nullable(Id),
     visibility: VisibilitySchema, text: Type.String(), attachments: Type.Array(AttachmentSchema), idempotencyKey: Nullable(Type.String()),
     channelData: Nullable(Type.Record(Type.String(), Type.Unknown())), createdAt: Timestamp,
+    // When its sender last edited it (a bot through the Connector API); when it deleted it (then
+    // text, attachments and channelData are empty: a tombstone). Null if never.
+    editedAt: Nullable(Timestamp), deletedAt: Nullable(Timestamp),
   },
 );
 

@@ -92,6 +92,10 @@ export interface Message {
    */
   readonly channelData: Readonly<Record<string, unknown>> | null;
   readonly createdAt: string;
+  /** When its sender last edited it (core/message-revision.ts); null if never. */
+  readonly editedAt: string | null;
+  /** When its sender deleted it: a tombstone from then on (no text, attachments or channel data). */
+  readonly deletedAt: string | null;
 }
 
 export type { ContextVariable };
@@ -169,6 +173,8 @@ export const EVENT_TYPES = [
   'participant.added',
   'participant.left',
   'message.created',
+  'message.updated',
+  'message.deleted',
   'context.updated',
   'agent.created',
   'queue.created',

@@ -2,6 +2,7 @@ import { openPostgresStorage } from '../../src/adapters/storage/postgres/postgre
 import { dropSchema, freshSchema, POSTGRES_URL, postgresSkip } from '../support/postgres.js';
 import { botStorageContract } from './bot-storage-contract.js';
 import { identityStorageContract } from './identity-storage-contract.js';
+import { messageRevisionStorageContract } from './message-revision-storage-contract.js';
 import { routingStorageContract } from './routing-storage-contract.js';
 import { storageContract, type StorageHarness } from './storage-contract.js';
 import { workspaceStorageContract } from './workspace-storage-contract.js';
@@ -20,3 +21,4 @@ routingStorageContract('PostgreSQL', open, skip);
 identityStorageContract('PostgreSQL', open, skip);
 botStorageContract('PostgreSQL', open, skip);
 workspaceStorageContract('PostgreSQL', open, skip);
+messageRevisionStorageContract('PostgreSQL', open, skip);

@@ -143,7 +143,7 @@ export function storageContract(name: string, open: () => Promise<StorageHarness
           const seq = await tx.nextMessageSeq(tenant.id, conv.id, '2026-01-01T09:00:00.000Z');
           await tx.insertMessage({
             id: 'msg_rolled_back', tenantId: tenant.id, conversationId: conv.id, seq, senderRole: 'customer', senderId: null,
-            visibility: 'public', text: 'never', attachments: [], idempotencyKey: null, channelData: null, createdAt: '2026-01-01T09:00:00.000Z',
+            visibility: 'public', text: 'never', attachments: [], idempotencyKey: null, channelData: null, createdAt: '2026-01-01T09:00:00.000Z', editedAt: null, deletedAt: null,
           });
           await tx.appendEvent({ tenantId: tenant.id, type: 'message.created', conversationId: conv.id, actor: { kind: 'system', id: null }, occurredAt: '2026-01-01T09:00:00.000Z', payload: {} });
           throw new Error('boom after the writes');

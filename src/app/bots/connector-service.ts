@@ -1,12 +1,14 @@
-import { eventActivityId, readBotActivity, type BotChannelAccount } from '../../core/bots/bot-activity.js';
+import { eventActivityId, readBotActivity, type BotChannelAccount, type BotIntent } from '../../core/bots/bot-activity.js';
+import type { RevisionRefusal, RevisionRequest } from '../../core/message-revision.js';
 import type { BotConversation } from '../../core/bots/bot-model.js';
 import type { BotRegistration } from '../../core/bots/bot-registration.js';
 import { isTerminal } from '../../core/conversation-lifecycle.js';
 import type { Agent } from '../../core/model.js';
-import { activityId } from '../../core/webchat/directline-activity.js';
+import { activityId, seqOfActivityId } from '../../core/webchat/directline-activity.js';
 import { isSwitchboardError } from '../errors.js';
 import { changeConversationState } from '../use-cases/change-conversation-state.js';
 import { postMessage } from '../use-cases/post-message.js';
+import { reviseMessage, type ReviseOutcome } from '../use-cases/revise-message.js';
 import { DirectLineError } from '../webchat/directline-error.js';
 import type { BotCallContext } from './bot-authenticator.js';
 import type { BotDeps } from './bot-deps.js';
@@ -68,10 +70,7 @@ export interface ResourceResponse {
  */
 export async function sendActivity(deps: BotDeps, call: ConnectorCall, body: unknown): Promise<ResourceResponse> {
   const { bot, part } = await boundCaller(deps, call);
-  const now = deps.clock.now();
-  if (!deps.connectorRate.conversation.allow(`${call.tenantId}/${call.conversationId}`, now) || !deps.connectorRate.bot.allow(`${call.tenantId}/${bot.id}`, now)) {
-    throw new DirectLineError('TooManyRequests', 'The bot sends too fast; slow down.');
-  }
+  throttle(deps, call, bot);
   const read = readBotActivity(body, { bridgedOnly: bot.bridgedOnly });
   if (!read.ok) throw new DirectLineError('BadArgument', read.problem);
   const intent = read.intent;
@@ -85,10 +84,7 @@ export async function sendActivity(deps: BotDeps, call: ConnectorCall, body: unk
         const { message } = await postMessage(deps, caller, tenantId, conversationId, {
           senderRole: 'bot', senderId: bot.id, visibility: assist ? 'internal' : intent.visibility, text: intent.text,
           attachments: intent.attachments,
-          channelData: {
-            ...(intent.channelData ?? {}),
-            ...(intent.inlineAttachments.length > 0 || assist ? { switchboard: { ...(assist ? { kind: 'suggestion' } : {}), ...(intent.inlineAttachments.length > 0 ? { attachments: intent.inlineAttachments } : {}) } } : {}),
-          },
+          channelData: storedChannelData(intent, assist),
           // botbuilder deletes `id` before sending; a bot that sets one gets exactly-once retries.
           idempotencyKey: typeof own === 'string' && own.length > 0 && own.length <= 200 ? `bf:${own}` : undefined,
         });
@@ -121,6 +117,89 @@ export async function sendActivity(deps: BotDeps, call: ConnectorCall, body: unk
     }
     throw error;
   }
+}
+
+/** Beyond the per-conversation or per-bot rate, 429 (botbuilder honours the Retry-After). */
+function throttle(deps: BotDeps, call: ConnectorCall, bot: BotRegistration): void {
+  const now = deps.clock.now();
+  if (!deps.connectorRate.conversation.allow(`${call.tenantId}/${call.conversationId}`, now) || !deps.connectorRate.bot.allow(`${call.tenantId}/${bot.id}`, now)) {
+    throw new DirectLineError('TooManyRequests', 'The bot sends too fast; slow down.');
+  }
+}
+
+type MessageIntent = Extract<BotIntent, { kind: 'message' }>;
+
+/** What a bot's message keeps beside its text: its channelData, its cards, and an assist bot's mark. */
+function storedChannelData(intent: MessageIntent, assist: boolean): Record<string, unknown> {
+  return {
+    ...(intent.channelData ?? {}),
+    ...(intent.inlineAttachments.length > 0 || assist ? { switchboard: { ...(assist ? { kind: 'suggestion' } : {}), ...(intent.inlineAttachments.length > 0 ? { attachments: intent.inlineAttachments } : {}) } } : {}),
+  };
+}
+
+/** The message an activity id names in the call's conversation: 404 for an id of anything else. */
+function messageSeq(call: ConnectorCall, id: string): number {
+  const seq = seqOfActivityId(call.conversationId, id);
+  if (seq === undefined) throw new DirectLineError('NotFound', 'The activity does not exist in this conversation.');
+  return seq;
+}
+
+/** A refused revision in the Bot Framework's terms. Nothing was changed. */
+function refused(refusal: RevisionRefusal | 'not_found'): DirectLineError {
+  switch (refusal) {
+    case 'not_found':
+      return new DirectLineError('NotFound', 'The activity does not exist in this conversation.');
+    case 'deleted':
+      return new DirectLineError('NotFound', 'The activity was deleted.');
+    case 'not_sender':
+      return new DirectLineError('Forbidden', 'The activity was not sent by the calling bot; a bot updates or deletes only its own activities.');
+    case 'empty':
+      return new DirectLineError('BadArgument', 'a message needs text or an attachment');
+  }
+}
+
+async function revise(deps: BotDeps, call: ConnectorCall, bot: BotRegistration, seq: number, request: RevisionRequest): Promise<void> {
+  let outcome: ReviseOutcome;
+  try {
+    outcome = await reviseMessage(deps, botCaller(call.tenantId, bot.id), call.tenantId, call.conversationId, seq, { senderRole: 'bot', senderId: bot.id }, request);
+  } catch (error) {
+    if (isSwitchboardError(error) && error.code === 'SB_ERR_CONVERSATION_CLOSED') throw new DirectLineError('BadArgument', 'The conversation has ended.');
+    throw error;
+  }
+  if (!outcome.ok) throw refused(outcome.refusal);
+}
+
+/**
+ * `PUT v3/conversations/{id}/activities/{activityId}` (botbuilder's `context.updateActivity`): the
+ * calling bot's own message gets new text and attachments, checked as a send is; it keeps its id,
+ * place, time and visibility, and the customer's client shows it in place of the old one. The
+ * activity must be a `message` (an escalation or the end cannot be an edit).
+ */
+export async function updateActivity(deps: BotDeps, call: ConnectorCall, activityIdParam: string, body: unknown): Promise<ResourceResponse> {
+  const { bot, part } = await boundCaller(deps, call);
+  throttle(deps, call, bot);
+  const seq = messageSeq(call, activityIdParam);
+  const own = body && typeof body === 'object' ? (body as { id?: unknown }).id : undefined;
+  if (own !== undefined && own !== null && own !== activityIdParam) throw new DirectLineError('BadArgument', 'The activity\'s id is not the one in the path.');
+  const read = readBotActivity(body, { bridgedOnly: bot.bridgedOnly });
+  if (!read.ok) throw new DirectLineError(read.problem.startsWith('the activity is larger') ? 'MessageSizeTooBig' : 'BadArgument', read.problem);
+  if (read.intent.kind !== 'message') throw new DirectLineError('BadArgument', 'An update replaces a message: the activity must be a message with text or attachments.');
+  const intent = read.intent;
+  await revise(deps, call, bot, seq, {
+    kind: 'update', content: { text: intent.text, attachments: intent.attachments, channelData: storedChannelData(intent, part.role === 'assist') },
+  });
+  return { id: activityId(call.conversationId, seq) };
+}
+
+/**
+ * `DELETE v3/conversations/{id}/activities/{activityId}` (`context.deleteActivity`): the calling
+ * bot's own message is deleted: its text and attachments are no longer served to anyone (the
+ * customer's client removes it), a revision keeps them for audit. Deleting it again answers 200.
+ */
+export async function deleteActivity(deps: BotDeps, call: ConnectorCall, activityIdParam: string): Promise<void> {
+  const { bot } = await boundCaller(deps, call);
+  throttle(deps, call, bot);
+  await revise(deps, call, bot, messageSeq(call, activityIdParam), { kind: 'delete' });
 }
 
 /** `GET v3/conversations/{id}/members`: the bot and the customer. */

@@ -63,7 +63,7 @@ export async function escalateWithContext(deps: BotDeps, tenantId: string, conve
       const message = {
         id: deps.ids.next('msg'), tenantId, conversationId, seq, senderRole: 'bot' as const, senderId: botId, visibility: 'internal' as const,
         text: request.summary.slice(0, 10_000), attachments: [], idempotencyKey: null,
-        channelData: { switchboard: { kind: 'escalation-summary', trigger: request.trigger } }, createdAt: now,
+        channelData: { switchboard: { kind: 'escalation-summary', trigger: request.trigger } }, createdAt: now, editedAt: null, deletedAt: null,
       };
       await tx.insertMessage(message);
       await emit('message.created', tenantId, conversationId, { message });

@@ -8,6 +8,7 @@ import type { WebchatReads, WebchatTx } from './webchat-storage.js';
 import type { BotReads, BotTx } from './bot-storage.js';
 import type { RoutingReads, RoutingTx } from './routing-storage.js';
 import type { WorkspaceReads, WorkspaceTx } from './workspace-storage.js';
+import type { MessageRevisionReads, MessageRevisionTx } from './message-revision-storage.js';
 
 export interface ApiKeyRecord {
   readonly id: string;
@@ -57,6 +58,8 @@ export interface StoreReads {
   readonly bots: BotReads;
   /** Wrap-up records, quick replies, the CRM lookup. */
   readonly workspace: WorkspaceReads;
+  /** Edits and deletes of sent messages, and the feed of those changes. */
+  readonly messageRevisions: MessageRevisionReads;
   getTenant(id: string): Promise<Tenant | undefined>;
   listTenants(): Promise<Tenant[]>;
   countApiKeys(): Promise<number>;
@@ -101,6 +104,7 @@ export interface StoreTx extends StoreReads {
   readonly webchat: WebchatTx;
   readonly bots: BotTx;
   readonly workspace: WorkspaceTx;
+  readonly messageRevisions: MessageRevisionTx;
   insertTenant(tenant: Tenant): Promise<void>;
   insertApiKey(key: ApiKeyRecord): Promise<void>;
   insertChannel(channel: Channel): Promise<void>;

@@ -933,7 +933,7 @@ export class RoutingEngine {
     const seq = await tx.nextMessageSeq(tenantId, conversationId, at);
     const message = {
       id: this.deps.ids.next('msg'), tenantId, conversationId, seq, senderRole: 'system' as const, senderId: null, visibility: 'public' as const,
-      text, attachments: [], idempotencyKey: null, channelData: null, createdAt: at,
+      text, attachments: [], idempotencyKey: null, channelData: null, createdAt: at, editedAt: null, deletedAt: null,
     };
     await tx.insertMessage(message);
     await emit('message.created', tenantId, conversationId, { message });

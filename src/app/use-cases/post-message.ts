@@ -94,6 +94,8 @@ export async function postMessage(
       idempotencyKey: input.idempotencyKey ?? null,
       channelData: input.channelData ?? null,
       createdAt: now,
+      editedAt: null,
+      deletedAt: null,
     };
     if (!(await tx.insertMessage(message))) throw new SwitchboardError('SB_ERR_IDEMPOTENCY_CONFLICT');
     await emit('message.created', tenantId, conversationId, { message });

@@ -2,6 +2,9 @@ import type { SwitchboardEvent } from '../../core/model.js';
 import type { ChannelAccount } from '../../core/webchat/directline-activity.js';
 import type { Bus } from '../ports/bus.js';
 
+/** The events after which a customer's view may have changed: a message, its edit or delete, the end. */
+const WAKES: ReadonlySet<string> = new Set(['message.created', 'message.updated', 'message.deleted', 'conversation.state_changed']);
+
 /** What a customer's socket wants to hear about its conversation. */
 export interface FeedListener {
   /** Something was committed (a message, a state change): read the store after your watermark. */
@@ -30,7 +33,7 @@ export class ConversationFeed {
 
   private onEvent(event: SwitchboardEvent): void {
     if (event.conversationId === null) return;
-    if (event.type !== 'message.created' && event.type !== 'conversation.state_changed') return;
+    if (!WAKES.has(event.type)) return;
     for (const listener of this.listeners.get(key(event.tenantId, event.conversationId)) ?? []) listener.changed();
   }
 

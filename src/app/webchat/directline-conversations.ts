@@ -3,7 +3,7 @@ import { combineRoles } from '../../core/identity/grants.js';
 import { isTerminal } from '../../core/conversation-lifecycle.js';
 import type { Channel, Conversation, Message } from '../../core/model.js';
 import {
-  activityId, DIRECTLINE_CHANNEL_ID, messageToActivity, parseWatermark, readInboundActivity, watermarkOf, type DirectLineActivity, type InboundActivity,
+  activityId, DIRECTLINE_CHANNEL_ID, messageToActivity, parseWatermark, readInboundActivity, watermarkOf, type DirectLineActivity, type DirectLineWatermark, type InboundActivity,
 } from '../../core/webchat/directline-activity.js';
 import { readWebchatSettings } from '../../core/webchat/webchat-settings.js';
 import type { Caller } from '../caller.js';
@@ -169,6 +169,11 @@ export interface ActivitySet {
   readonly watermark: string;
 }
 
+/** An ActivitySet with the watermark after each of its activities: where a frame cut after one may resume. */
+export interface MarkedActivitySet extends ActivitySet {
+  readonly marks: readonly string[];
+}
+
 /**
  * What the customer may see after the watermark, in sequence order. An ended conversation
  * answers its last activities (the end included) and 404 once the client has them all.
@@ -179,36 +184,64 @@ export async function activitiesAfter(deps: WebchatDeps, principal: DirectLinePr
   const conversation = await conversationFor(deps, principal, conversationId, true);
   const set = await readActivities(deps, principal.channel, conversation, after, baseUrl);
   if (isTerminal(conversation.state) && set.activities.length === 0) throw new DirectLineError('NotFound', 'The conversation has ended.');
-  return set;
+  return { activities: set.activities, watermark: set.watermark };
 }
 
 /**
- * Reads one page of the customer's view after `after` (a sequence); the watermark moves past
- * hidden messages too. An ended conversation ends with an `endOfConversation` activity at the
- * sequence after its last message: not stored, yet at a fixed place, so the stream and polling
- * clients both get it exactly once, and a client that has it is told 404 (ended) next.
+ * Reads one page of the customer's view after `after`; the watermark moves past hidden messages
+ * too. First the changes (edits, deletes) after the watermark's change: a changed message the
+ * client already has (its seq at or before the watermark's) comes again under its id with its
+ * content as it is now, which Web Chat and our widget put in place of the old one; a change of a
+ * message the client has not had yet is skipped, since that message comes below as it is now.
+ * Changes are read before messages, so a change committed in between is read with the next read
+ * (at worst the same content twice), never lost. An ended conversation ends with an
+ * `endOfConversation` activity at the sequence after its last message: not stored, yet at a fixed
+ * place, so the stream and polling clients both get it exactly once, and a client that has it is
+ * told 404 (ended) next.
  */
-export async function readActivities(deps: WebchatDeps, channel: Channel, conversation: Conversation, after: number, baseUrl?: string): Promise<ActivitySet> {
-  const messages = await deps.storage.read.listMessages(conversation.tenantId, conversation.id, after, PAGE_SIZE);
+export async function readActivities(deps: WebchatDeps, channel: Channel, conversation: Conversation, after: DirectLineWatermark, baseUrl?: string): Promise<MarkedActivitySet> {
+  const reads = deps.storage.read;
+  const changes = await reads.messageRevisions.listChanges(conversation.tenantId, conversation.id, after.change, PAGE_SIZE);
+  const change = changes.at(-1)?.change ?? after.change;
+  const had = changes.filter((c) => c.messageSeq <= after.seq);
+  const changed = had.length === 0 ? [] : await reads.messageRevisions.listMessagesBySeq(conversation.tenantId, conversation.id, had.map((c) => c.messageSeq));
+  const messages = await reads.listMessages(conversation.tenantId, conversation.id, after.seq, PAGE_SIZE);
   const activities: DirectLineActivity[] = [];
+  const marks: string[] = [];
   // Nothing new (a reconnect that is up to date, most polls): no view to build, so no contact,
   // context or agent reads for it.
-  if (messages.length > 0) {
-    const view = { ...(await viewOf(deps, channel, conversation, messages)), baseUrl };
+  if (messages.length > 0 || changed.length > 0) {
+    const view = { ...(await viewOf(deps, channel, conversation, [...changed, ...messages])), baseUrl };
+    // In the order of each message's last change, so that a frame cut after one resumes correctly:
+    // a change at or before its mark is either sent already or due again with a later change.
+    const lastChange = new Map<number, number>();
+    for (const c of had) lastChange.set(c.messageSeq, c.change);
+    const byLastChange = [...changed].sort((a, b) => lastChange.get(a.seq)! - lastChange.get(b.seq)!);
+    for (const message of byLastChange) {
+      const activity = messageToActivity(message, view);
+      if (activity) {
+        activities.push(activity);
+        marks.push(watermarkOf(after.seq, lastChange.get(message.seq)!));
+      }
+    }
     for (const message of messages) {
       const activity = messageToActivity(message, view);
-      if (activity) activities.push(activity);
+      if (activity) {
+        activities.push(activity);
+        marks.push(watermarkOf(message.seq, change));
+      }
     }
   }
-  let last = messages.at(-1)?.seq ?? after;
-  const caughtUp = messages.length < PAGE_SIZE;
+  let last = messages.at(-1)?.seq ?? after.seq;
+  const caughtUp = messages.length < PAGE_SIZE && changes.length < PAGE_SIZE;
   if (caughtUp && isTerminal(conversation.state) && last <= conversation.lastSeq) {
     last = conversation.lastSeq + 1;
     const settings = readWebchatSettings(channel.config, channel.name);
     const csat = settings.ok && settings.settings.csatEnabled && (await surveyOffered(deps, conversation));
     activities.push(endOfConversation(conversation.id, last, conversation.closedAt ?? conversation.updatedAt, channelTitleOf(channel), csat));
+    marks.push(watermarkOf(last, change));
   }
-  return { activities, watermark: watermarkOf(last) };
+  return { activities, watermark: watermarkOf(last, change), marks };
 }
 
 /**

@@ -44,16 +44,42 @@ export function activityId(conversationId: string, seq: number): string {
   return `${conversationId}|${String(seq).padStart(SEQ_DIGITS, '0')}`;
 }
 
-/** The watermark is the sequence of the last activity a client has; opaque to the client. */
-export function watermarkOf(seq: number): string {
-  return String(seq);
+/**
+ * The sequence of a message from its activity id, when the id is one of this conversation's
+ * (`{conversationId}|0000042`); undefined for anything else (another conversation's id, an event's).
+ */
+export function seqOfActivityId(conversationId: string, id: string): number | undefined {
+  const prefix = `${conversationId}|`;
+  if (!id.startsWith(prefix)) return undefined;
+  const tail = id.slice(prefix.length);
+  if (!/^\d{1,12}$/.test(tail)) return undefined;
+  const seq = Number(tail);
+  return seq >= 1 ? seq : undefined;
 }
 
-/** A client's watermark as a sequence: 0 when absent, undefined when it is not one of ours. */
-export function parseWatermark(value: string | undefined | null): number | undefined {
-  if (value === undefined || value === null || value === '') return 0;
-  if (!/^\d{1,12}$/.test(value)) return undefined;
-  return Number(value);
+/**
+ * Where a client stands: the sequence of the last message it has, and the last change (an edit or
+ * delete of an earlier message, `message_revisions.change_no`) it has. Opaque to the client.
+ */
+export interface DirectLineWatermark {
+  readonly seq: number;
+  readonly change: number;
+}
+
+/**
+ * `"42"`, or `"42.3"` once the conversation has changes: a conversation that never had an edit
+ * keeps the plain sequences every client and stored watermark already use.
+ */
+export function watermarkOf(seq: number, change = 0): string {
+  return change === 0 ? String(seq) : `${seq}.${change}`;
+}
+
+/** A client's watermark: the start when absent, undefined when it is not one of ours. */
+export function parseWatermark(value: string | undefined | null): DirectLineWatermark | undefined {
+  if (value === undefined || value === null || value === '') return { seq: 0, change: 0 };
+  const match = /^(\d{1,12})(?:\.(\d{1,12}))?$/.exec(value);
+  if (!match) return undefined;
+  return { seq: Number(match[1]), change: match[2] === undefined ? 0 : Number(match[2]) };
 }
 
 /** Who is on the other side of the customer, as the customer's client names them. */
@@ -79,10 +105,12 @@ export function messageToActivity(message: Message, view: ActivityView): DirectL
   if (message.visibility !== 'public') return undefined;
   const base = {
     id: activityId(view.conversationId, message.seq),
+    // The first timestamp, also after an edit: Web Chat orders by it, so a revised message stays in its place.
     timestamp: message.createdAt,
     channelId: DIRECTLINE_CHANNEL_ID,
     conversation: { id: view.conversationId },
   };
+  if (message.deletedAt !== null) return deletedActivity(message, view, base);
   const absolute = (url: string | undefined) => (url?.startsWith('/') && view.baseUrl ? `${view.baseUrl}${url}` : url);
   const attachments = message.attachments.length === 0 ? undefined : message.attachments.map((a) => ({ contentType: a.contentType, contentUrl: absolute(a.url), name: a.name }));
   if (message.senderRole === 'customer') {
@@ -98,10 +126,25 @@ export function messageToActivity(message: Message, view: ActivityView): DirectL
     return { ...base, type: 'message', from, text: message.text, attachments, channelData: { switchboard: own ?? { kind: 'notice' } } };
   }
   const senderId = message.senderId ?? message.senderRole;
+  const edited = message.editedAt !== null ? { editedAt: message.editedAt } : {};
   return {
     ...base, type: 'message', from: { id: senderId, name: view.senderNames.get(senderId) ?? message.senderRole, role: 'bot' },
-    text: message.text, attachments, channelData: { ...(message.channelData ?? {}), switchboard: { ...(own ?? {}), senderRole: message.senderRole } },
+    text: message.text, attachments, channelData: { ...(message.channelData ?? {}), switchboard: { ...(own ?? {}), senderRole: message.senderRole, ...edited } },
   };
+}
+
+/**
+ * A deleted message, sent again under its id: a `message` with neither text nor attachments. Web
+ * Chat replaces the activity it holds with that id and draws no bubble for an empty message
+ * (botframework-webchat 4.18: `upsertActivityWithSort`, `createCoreMiddleware`); Switchboard's
+ * widget removes it on `switchboard.deletedAt`. Web Chat renders no `messageDelete` activity.
+ */
+function deletedActivity(message: Message, view: ActivityView, base: Pick<DirectLineActivity, 'id' | 'timestamp' | 'channelId' | 'conversation'>): DirectLineActivity {
+  const senderId = message.senderId ?? message.senderRole;
+  const from: ChannelAccount = message.senderRole === 'customer'
+    ? { id: view.customerUserId, ...(view.customerName ? { name: view.customerName } : {}), role: 'user' }
+    : { id: senderId, name: view.senderNames.get(senderId) ?? message.senderRole, role: 'bot' };
+  return { ...base, type: 'message', from, channelData: { switchboard: { senderRole: message.senderRole, deletedAt: message.deletedAt } } };
 }
 
 /** What a customer's client may send: a message or a typing indicator. */

@@ -4,10 +4,10 @@ import type { TLSSocket } from 'node:tls';
 import type { FastifyBaseLogger, FastifyInstance } from 'fastify';
 import type { WebSocket, WebSocketServer } from 'ws';
 import { isTerminal } from '../../core/conversation-lifecycle.js';
-import { DIRECTLINE_CHANNEL_ID, parseWatermark, watermarkOf, type ChannelAccount } from '../../core/webchat/directline-activity.js';
+import { DIRECTLINE_CHANNEL_ID, parseWatermark, type ChannelAccount, type DirectLineWatermark } from '../../core/webchat/directline-activity.js';
 import type { ConversationFeed } from '../../app/webchat/conversation-feed.js';
 import { authenticateDirectLine, type DirectLinePrincipal } from '../../app/webchat/directline-auth.js';
-import { conversationFor, readActivities, type ActivitySet } from '../../app/webchat/directline-conversations.js';
+import { conversationFor, readActivities, type MarkedActivitySet } from '../../app/webchat/directline-conversations.js';
 import { DirectLineError } from '../../app/webchat/directline-error.js';
 import { originAllowed } from '../../app/webchat/webchat-origins.js';
 import type { WebchatDeps } from '../../app/webchat/webchat-deps.js';
@@ -29,22 +29,22 @@ export const MAX_FRAME_CHARS = 256 * 1024;
  * built one at a time, each activity serialized once. A frame that ends early carries the
  * watermark of its last activity; the last frame the set's own (which may move past hidden messages).
  */
-function* framesOf(set: ActivitySet): Generator<string> {
+function* framesOf(set: MarkedActivitySet): Generator<string> {
   const frame = (parts: readonly string[], watermark: string) => `{"activities":[${parts.join(',')}],"watermark":${JSON.stringify(watermark)}}`;
   let parts: string[] = [];
   let size = 0;
-  let lastSeq: number | undefined;
-  for (const activity of set.activities) {
+  let mark: string | undefined;
+  for (const [i, activity] of set.activities.entries()) {
     const json = JSON.stringify(activity);
-    if (parts.length > 0 && lastSeq !== undefined && size + json.length > MAX_FRAME_CHARS) {
-      yield frame(parts, watermarkOf(lastSeq));
+    if (parts.length > 0 && mark !== undefined && size + json.length > MAX_FRAME_CHARS) {
+      yield frame(parts, mark);
       parts = [];
       size = 0;
     }
     parts.push(json);
     size += json.length + 1;
-    // Activity ids are `{conversationId}|{sequence}`: the sequence is the watermark after it.
-    lastSeq = activity.id ? parseWatermark(activity.id.slice(activity.id.lastIndexOf('|') + 1)) || undefined : undefined;
+    // The watermark after this activity (readActivities gives one for each).
+    mark = set.marks[i];
   }
   yield frame(parts, set.watermark);
 }
@@ -179,7 +179,7 @@ export async function registerDirectLineStream(app: FastifyInstance, deps: Webch
   }
 
   /** The stream on an upgraded socket: only the socket and what was copied from the request. */
-  function connect(socket: WebSocket, principal: TokenPrincipal, initialWatermark: number, base: string): void {
+  function connect(socket: WebSocket, principal: TokenPrincipal, initialWatermark: DirectLineWatermark, base: string): void {
     socket.on('error', onSocketError);
     if (closing) return socket.close();
     const { tenantId, conversationId } = principal.grant;
@@ -222,8 +222,8 @@ export async function registerDirectLineStream(app: FastifyInstance, deps: Webch
             if (closed) return;
             const conversation = await conversationFor(deps, principal, conversationId, true);
             const set = await readActivities(deps, principal.channel, conversation, watermark, base);
-            const next = Number(set.watermark);
-            if (next === watermark) {
+            const next = parseWatermark(set.watermark)!;
+            if (next.seq === watermark.seq && next.change === watermark.change) {
               // Caught up with an ended conversation: nothing more will come.
               if (isTerminal(conversation.state)) stream.close(1000, 'conversation ended');
               break;
@@ -276,7 +276,7 @@ export async function registerDirectLineStream(app: FastifyInstance, deps: Webch
   async function upgrade(request: IncomingMessage, socket: Duplex, head: Buffer, target: StreamTarget): Promise<void> {
     socket.on('error', destroyOnError);
     let principal: TokenPrincipal;
-    let watermark: number;
+    let watermark: DirectLineWatermark;
     let base: string;
     try {
       let conversationId: string;

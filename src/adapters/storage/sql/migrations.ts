@@ -340,6 +340,23 @@ export const MIGRATIONS: readonly Migration[] = [
         timeout_ms INTEGER NOT NULL, updated_at BIGINT NOT NULL)`,
     ],
   },
+  {
+    version: 11,
+    name: 'message revisions: edits and deletes of sent messages, kept for audit',
+    // The message row keeps its current content (a tombstone once deleted); a revision keeps what
+    // a change replaced. change_no numbers a conversation's changes in commit order (taken under
+    // the conversation's row lock): the Direct Line stream resumes after one, as after a seq.
+    statements: () => [
+      `ALTER TABLE messages ADD COLUMN edited_at BIGINT`,
+      `ALTER TABLE messages ADD COLUMN deleted_at BIGINT`,
+      `CREATE TABLE message_revisions (
+        tenant_id TEXT NOT NULL REFERENCES tenants(id), conversation_id TEXT NOT NULL REFERENCES conversations(id),
+        change_no INTEGER NOT NULL, message_id TEXT NOT NULL, message_seq INTEGER NOT NULL, kind TEXT NOT NULL,
+        text TEXT NOT NULL, attachments TEXT NOT NULL, channel_data TEXT, actor TEXT NOT NULL, created_at BIGINT NOT NULL,
+        PRIMARY KEY (conversation_id, change_no))`,
+      `CREATE INDEX message_revisions_message ON message_revisions (message_id, change_no)`,
+    ],
+  },
 ];
 
 export const LATEST_VERSION = MIGRATIONS[MIGRATIONS.length - 1]!.version;

@@ -11,6 +11,8 @@ import { SqlWebchatStore } from './sql-webchat-store.js';
 import { SqlBotStore } from './sql-bot-store.js';
 import { SqlRoutingStore } from './sql-routing-store.js';
 import { SqlWorkspaceStore } from './sql-workspace-store.js';
+import { SqlMessageRevisionStore } from './sql-message-revision-store.js';
+import { MESSAGE_COLUMNS, MESSAGE_PLACEHOLDERS, messageValues, toMessage } from './sql-message-rows.js';
 
 const ms = (iso: string): number => Date.parse(iso);
 const iso = (value: unknown): string => new Date(Number(value)).toISOString();
@@ -21,8 +23,6 @@ const json = <T>(value: unknown): T => JSON.parse(value as string) as T;
 
 const CONVERSATION_COLUMNS =
   'id, tenant_id, channel_id, contact_id, state, queue_id, subject, priority, last_seq, created_at, updated_at, closed_at';
-const MESSAGE_COLUMNS =
-  'id, tenant_id, conversation_id, seq, sender_role, sender_id, visibility, text, attachments, idempotency_key, created_at, channel_data';
 const PARTICIPANT_COLUMNS = 'id, tenant_id, conversation_id, role, ref_id, display_name, audience, joined_at, left_at';
 const EVENT_COLUMNS = 'id, tenant_id, type, conversation_id, actor, occurred_at, payload';
 const AGENT_COLUMNS =
@@ -39,6 +39,7 @@ export class SqlStore implements StoreTx {
   readonly webchat: SqlWebchatStore;
   readonly bots: SqlBotStore;
   readonly workspace: SqlWorkspaceStore;
+  readonly messageRevisions: SqlMessageRevisionStore;
 
   constructor(private readonly db: SqlExecutor, private readonly dialect: SqlDialect) {
     this.routing = new SqlRoutingStore(db);
@@ -46,6 +47,7 @@ export class SqlStore implements StoreTx {
     this.webchat = new SqlWebchatStore(db);
     this.bots = new SqlBotStore(db);
     this.workspace = new SqlWorkspaceStore(db);
+    this.messageRevisions = new SqlMessageRevisionStore(db);
   }
 
   /**
@@ -242,11 +244,8 @@ export class SqlStore implements StoreTx {
   }
   async insertMessage(m: Message): Promise<boolean> {
     const changed = await this.db.run(
-      `INSERT INTO messages (${MESSAGE_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`,
-      [
-        m.id, m.tenantId, m.conversationId, m.seq, m.senderRole, m.senderId, m.visibility, m.text, JSON.stringify(m.attachments), m.idempotencyKey,
-        ms(m.createdAt), m.channelData === null ? null : JSON.stringify(m.channelData),
-      ],
+      `INSERT INTO messages (${MESSAGE_COLUMNS}) VALUES (${MESSAGE_PLACEHOLDERS}) ON CONFLICT DO NOTHING`,
+      messageValues(m),
     );
     return changed === 1;
   }
@@ -390,14 +389,6 @@ function toParticipant(r: Row): Participant {
     id: str(r.id), tenantId: str(r.tenant_id), conversationId: str(r.conversation_id), role: r.role as Participant['role'],
     refId: strOrNull(r.ref_id), displayName: strOrNull(r.display_name), audience: r.audience as Participant['audience'],
     joinedAt: iso(r.joined_at), leftAt: isoOrNull(r.left_at),
-  };
-}
-function toMessage(r: Row): Message {
-  return {
-    id: str(r.id), tenantId: str(r.tenant_id), conversationId: str(r.conversation_id), seq: Number(r.seq),
-    senderRole: r.sender_role as Message['senderRole'], senderId: strOrNull(r.sender_id), visibility: r.visibility as Message['visibility'],
-    text: str(r.text), attachments: json(r.attachments), idempotencyKey: strOrNull(r.idempotency_key), createdAt: iso(r.created_at),
-    channelData: r.channel_data === null || r.channel_data === undefined ? null : json(r.channel_data),
   };
 }
 function toAgent(r: Row, skills: Record<string, number>): Agent {

@@ -5,7 +5,7 @@ import type { BotDeps } from '../../../app/bots/bot-deps.js';
 import { serviceUrlFor } from '../../../app/bots/bot-deps.js';
 import type { BotDispatcher } from '../../../app/bots/bot-dispatcher.js';
 import { getBot, listBots, registerBot, updateBot, type BotView } from '../../../app/bots/bot-registry.js';
-import { conversationMembers, sendActivity, type ConnectorCall } from '../../../app/bots/connector-service.js';
+import { conversationMembers, deleteActivity, sendActivity, updateActivity, type ConnectorCall } from '../../../app/bots/connector-service.js';
 import { DirectLineError } from '../../../app/webchat/directline-error.js';
 import { MAX_ACTIVITY_CHARS } from '../../../core/webchat/directline-activity.js';
 import { BotSchema, RegisterBotBody, UpdateBotBody } from '../../../contracts/bots.js';
@@ -79,11 +79,13 @@ export async function connectorRoutes(app: FastifyInstance, deps: BotDeps): Prom
     scope.post<{ Params: ConversationParams }>(`${prefix}/activities`, { config, schema, bodyLimit }, async (request) => sendActivity(deps, call(request), request.body));
     scope.post<{ Params: ConversationParams & { activityId: string } }>(`${prefix}/activities/:activityId`, { config, schema, bodyLimit }, async (request) => sendActivity(deps, call(request), request.body));
     scope.get<{ Params: ConversationParams }>(`${prefix}/members`, { config, schema }, async (request) => conversationMembers(deps, call(request)));
-    const unsupported = async (): Promise<never> => {
-      throw new DirectLineError('BadArgument', 'This channel does not support updating or deleting sent activities.');
-    };
-    scope.put(`${prefix}/activities/:activityId`, { config, schema, bodyLimit }, unsupported);
-    scope.delete(`${prefix}/activities/:activityId`, { config, schema }, unsupported);
+    scope.put<{ Params: ConversationParams & { activityId: string } }>(`${prefix}/activities/:activityId`, { config, schema, bodyLimit }, async (request) => (
+      updateActivity(deps, call(request), request.params.activityId, request.body)));
+    // 200 with no body, as the Connector answers DeleteActivity.
+    scope.delete<{ Params: ConversationParams & { activityId: string } }>(`${prefix}/activities/:activityId`, { config, schema }, async (request, reply) => {
+      await deleteActivity(deps, call(request), request.params.activityId);
+      return reply.code(200).send();
+    });
     // Proactive conversations: a contact center's customers come to it; a bot cannot open one.
     const noProactive = async (): Promise<never> => {
       throw new DirectLineError('BadArgument', 'This channel does not let bots create or list conversations; customers start them.');
