@@ -65,3 +65,22 @@ export const BotSchema = Type.Object({
   createdAt: Timestamp,
   updatedAt: Timestamp,
 });
+
+export const AssistBotsSchema = Type.Object({
+  conversationId: Id,
+  items: Type.Array(Type.Object({
+    botId: Id,
+    displayName: Type.String(),
+    active: Type.Boolean({ description: 'Advising in this conversation now (invited, or bound by one of its assistQueueIds).' }),
+    since: Nullable(Timestamp),
+  })),
+});
+
+export const InviteAssistBotBody = Type.Object({ botId: Id }, strict);
+
+export const AssistPartSchema = Type.Object({
+  conversationId: Id,
+  botId: Id,
+  state: Type.String(),
+  since: Timestamp,
+});

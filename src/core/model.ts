@@ -210,6 +210,8 @@ export const EVENT_TYPES = [
   'bot.escalated',
   'bot.handoff_failed',
   'bot.ended',
+  'bot.assist_invited',
+  'bot.assist_dismissed',
 ] as const;
 export type EventType = (typeof EVENT_TYPES)[number];
 

@@ -7,6 +7,8 @@ import { inviteUser } from '../../src/app/identity/user-admin.js';
 import { createAgent } from '../../src/app/use-cases/create-agent.js';
 import { createQueue } from '../../src/app/use-cases/create-queue.js';
 import { createWorkstream } from '../../src/app/use-cases/create-workstream.js';
+import type { TurnContext } from 'botbuilder';
+import { startBotbuilderBot, type BotbuilderBot } from '../bots/botbuilder-bot.js';
 import { browserSkip, useBrowser } from '../support/browser.js';
 import { customerOnDirectLine } from '../support/directline-customer.js';
 import { eventually } from '../support/eventually.js';
@@ -34,6 +36,8 @@ describe('the agent workspace in a real browser', { skip: browserSkip() }, () =>
   let secret: string;
   let crm: Server;
   const crmAsked: string[] = [];
+  /** A real botbuilder assist bot, on no queue: it advises only where an agent invites it. */
+  let adviser: BotbuilderBot;
 
   before(async () => {
     ({ sb, base } = await startWebAppServer());
@@ -67,10 +71,20 @@ describe('the agent workspace in a real browser', { skip: browserSkip() }, () =>
       payload: JSON.stringify({ title: 'Greeting', text: 'Hi {{customer.name}}, I am {{agent.name}}. <b>How can I help?</b>' }),
     });
     if (reply.statusCode !== 201) throw new Error(reply.body);
+    adviser = await startBotbuilderBot({ MicrosoftAppId: '', MicrosoftAppPassword: '' }, async (context: TurnContext) => {
+      const role = (context.activity.channelData as { switchboard?: { senderRole?: string } } | undefined)?.switchboard?.senderRole;
+      if (context.activity.type === 'message' && role === 'customer') await context.sendActivity(`Suggest: offer a refund for "${context.activity.text}"`);
+    });
+    const registered = await sb.app.inject({
+      method: 'POST', url: `/v1/tenants/${tenantId}/bots`, headers: { ...sb.auth, 'content-type': 'application/json' },
+      payload: JSON.stringify({ displayName: 'Refund adviser', messagingEndpoint: adviser.url, role: 'assist' }),
+    });
+    if (registered.statusCode !== 201) throw new Error(registered.body);
     await inviteUser(sb.identity, SYSTEM_CALLER, tenantId, { email: EMAIL, displayName: 'Alice Agent', password: PASSWORD, agentId, roles: [{ role: 'agent' }] });
   });
   after(async () => {
     crm?.close();
+    await adviser?.close();
     await sb?.stop();
   });
 
@@ -193,6 +207,23 @@ describe('the agent workspace in a real browser', { skip: browserSkip() }, () =>
       await noteItem.waitFor();
       assert.match(await noteItem.innerText(), /only agents see this/);
       assert.ok(!customer.seen.some((a) => a.text === 'Customer asked about order 1042'), 'the customer never gets the note');
+
+      // Invite the assist bot, keyboard only: it hears the conversation and suggests, for Alice's eyes only.
+      await page.getByRole('button', { name: 'Assist bots…' }).focus();
+      await page.keyboard.press('Enter');
+      const assist = page.getByRole('group', { name: 'Assist bots' });
+      await assist.getByRole('button', { name: 'Invite Refund adviser' }).focus();
+      await page.keyboard.press('Enter');
+      await assist.getByRole('button', { name: 'Send Refund adviser away' }).waitFor();
+      await customer.say('The parcel never came');
+      const suggestion = transcript.getByRole('listitem').filter({ hasText: 'Suggest: offer a refund' });
+      await suggestion.waitFor();
+      assert.match(await suggestion.innerText(), /Suggestion · only agents see this/);
+      assert.ok(adviser.turns.some((a) => a.type === 'conversationUpdate'), 'the bot joined with a conversationUpdate');
+      await sb.bots.dispatcher.idle();
+      assert.ok(!customer.seen.some((a) => a.text?.startsWith('Suggest:')), 'the customer never gets a suggestion');
+      await shoot(page, 'agent-workspace-assist.png');
+      await page.getByRole('button', { name: 'Assist bots…' }).click();
 
       await shoot(page, 'agent-workspace.png');
 

@@ -139,6 +139,14 @@ export interface Message {
   readonly createdAt: string;
 }
 
+/** An assist bot for one conversation: advising in it now, or one that could be invited. */
+export interface AssistBot {
+  readonly botId: string;
+  readonly displayName: string;
+  readonly active: boolean;
+  readonly since: string | null;
+}
+
 export interface SwitchboardEvent {
   readonly id: number;
   readonly tenantId: string;
@@ -280,6 +288,9 @@ export function tenantApi(tenantId: string) {
     transferToAgent: (conversationId: string, agentId: string, reason?: string) =>
       request<unknown>('POST', `${t}/conversations/${id(conversationId)}/transfer`, { agentId, ...(reason ? { reason } : {}) }),
     consult: (conversationId: string, agentId: string) => request<Participant>('POST', `${t}/conversations/${id(conversationId)}/consult`, { agentId }),
+    assistBots: (conversationId: string) => request<{ items: AssistBot[] }>('GET', `${t}/conversations/${id(conversationId)}/assist-bots`).then((r) => r.items),
+    inviteAssistBot: (conversationId: string, botId: string) => request<unknown>('POST', `${t}/conversations/${id(conversationId)}/assist-bots`, { botId }),
+    dismissAssistBot: (conversationId: string, botId: string) => request<void>('DELETE', `${t}/conversations/${id(conversationId)}/assist-bots/${id(botId)}`),
     quickRepliesFor: (conversationId: string) =>
       request<{ items: { id: string; title: string; text: string; missing: string[] }[] }>('GET', `${t}/conversations/${id(conversationId)}/quick-replies`).then((r) => r.items),
     quickReplies: (queueId: string) =>

@@ -18,6 +18,13 @@ function formatSize(bytes: number): string {
   return bytes >= 1024 * 1024 ? `${(bytes / 1024 / 1024).toFixed(1)} MB` : bytes >= 1024 ? `${Math.round(bytes / 1024)} KB` : `${bytes} B`;
 }
 
+/** What kind of agent-only turn it is: a supervisor's whisper, an assist bot's suggestion, a bot's handoff summary, a note. */
+function badgeOf(m: Message): string {
+  if (m.visibility === 'whisper') return 'Whisper';
+  const kind = m.channelData?.switchboard?.kind;
+  return kind === 'suggestion' ? 'Suggestion' : kind === 'escalation-summary' ? 'Summary' : 'Note';
+}
+
 const ROLE_LABEL: Record<Message['senderRole'], string> = { customer: 'Customer', bot: 'Bot', agent: 'Agent', supervisor: 'Supervisor', system: 'System' };
 
 /**
@@ -47,7 +54,7 @@ export const Transcript = forwardRef<HTMLOListElement, {
             <span className="meta">
               <span className="who">{who}</span>
               <time dateTime={m.createdAt}>{time(m.createdAt)}</time>
-              {agentSide && <span className="badge">{m.visibility === 'whisper' ? 'Whisper · ' : 'Note · '}only agents see this</span>}
+              {agentSide && <span className="badge">{badgeOf(m)} · only agents see this</span>}
             </span>
             {m.text && <span className="text">{m.text}</span>}
             {(m.attachments ?? []).length > 0 && (

@@ -1,4 +1,5 @@
 import { useCallback, useEffect, useMemo, useRef, useState, type KeyboardEvent, type ReactNode } from 'react';
+import { AssistBotsPanel } from './assist-bots.js';
 import {
   tenantApi, type Agent, type AgentStatus, type TenantApi, type Channel, type Contact, type Conversation, type Message, type Offer, type Queue,
   type SessionInfo, type SwitchboardEvent,
@@ -426,7 +427,7 @@ function ConversationView(props: {
         <h2 id="conv-title">{props.title}</h2>
         <span className="muted small">{props.channel} · {props.info.conversation.state}</span>
         <span className="spacer" />
-        <ConversationToolbar conversationId={props.info.conversation.id} state={props.info.conversation.state} queues={props.queues} colleagues={props.colleagues} actions={props.actions} />
+        <ConversationToolbar conversationId={props.info.conversation.id} state={props.info.conversation.state} queues={props.queues} colleagues={props.colleagues} actions={props.actions} api={props.api} />
       </header>
       <Transcript ref={log} messages={props.messages} customer={props.customer} selfAgentId={props.agentId} />
       {props.wrapUp}
@@ -476,16 +477,17 @@ function ConversationView(props: {
 
 /**
  * The agent's actions on the open conversation: transfer to a queue or a colleague with a note,
- * invite a colleague to consult, end it (wrap-up) and close it. One panel opens at a time.
+ * invite a colleague to consult or an assist bot to advise, end it (wrap-up) and close it. One
+ * panel opens at a time.
  */
-function ConversationToolbar(props: { conversationId: string; state: string; queues: readonly Queue[]; colleagues: readonly Agent[]; actions: ConversationActions }) {
-  const [panel, setPanel] = useState<'transfer' | 'consult'>();
+function ConversationToolbar(props: { conversationId: string; state: string; queues: readonly Queue[]; colleagues: readonly Agent[]; actions: ConversationActions; api: TenantApi }) {
+  const [panel, setPanel] = useState<'transfer' | 'consult' | 'assist'>();
   const [target, setTarget] = useState('');
   const [note, setNote] = useState('');
   const [colleague, setColleague] = useState('');
   const { conversationId, actions } = props;
   const active = props.state === 'active';
-  const toggle = (next: 'transfer' | 'consult') => setPanel((p) => (p === next ? undefined : next));
+  const toggle = (next: 'transfer' | 'consult' | 'assist') => setPanel((p) => (p === next ? undefined : next));
   const [kind, id] = target.split(':') as ['queue' | 'agent' | '', string];
 
   return (
@@ -493,6 +495,7 @@ function ConversationToolbar(props: { conversationId: string; state: string; que
       <div className="actions">
         {active && <button className="secondary small" type="button" aria-expanded={panel === 'transfer'} onClick={() => toggle('transfer')}>Transfer…</button>}
         {active && <button className="secondary small" type="button" aria-expanded={panel === 'consult'} onClick={() => toggle('consult')}>Consult…</button>}
+        {active && <button className="secondary small" type="button" aria-expanded={panel === 'assist'} onClick={() => toggle('assist')}>Assist bots…</button>}
         {active && <button className="secondary small" type="button" onClick={() => void actions.wrapUp(conversationId)}>Wrap up</button>}
         {(active || props.state === 'wrap_up') && <button className="danger small" type="button" onClick={() => void actions.close(conversationId, true)}>Close</button>}
         {(active || props.state === 'wrap_up') && <button className="secondary small" type="button" onClick={() => void actions.close(conversationId, false)}>Close without survey</button>}
@@ -515,6 +518,7 @@ function ConversationToolbar(props: { conversationId: string; state: string; que
           <button className="primary small" type="submit" disabled={!kind || !id}>Transfer</button>
         </form>
       )}
+      {panel === 'assist' && <AssistBotsPanel api={props.api} conversationId={conversationId} />}
       {panel === 'consult' && (
         <form className="popover" aria-label="Consult" onSubmit={(e) => {
           e.preventDefault();

@@ -177,6 +177,19 @@ export class BotDispatcher {
       case 'routing.transferred':
         if (typeof p.fromAgentId === 'string') await this.transferredAway(batch, event, conversationId, p.fromAgentId);
         return;
+      case 'bot.assist_invited': {
+        // inviteAssistBot wrote the part; the bot now hears what was said so far.
+        const part = (await batch.parts(conversationId)).find((x) => x.botId === p.botId && x.role === 'assist' && x.state === 'active');
+        const bot = part && (await batch.bot(part.botId));
+        if (part && bot && bot.state === 'active') await this.greetAssistBot(batch, event, bot, part);
+        return;
+      }
+      case 'bot.assist_dismissed': {
+        const part = (await batch.parts(conversationId)).find((x) => x.botId === p.botId && x.role === 'assist');
+        const bot = part && (await batch.bot(part.botId));
+        if (part && bot) await batch.deliver(bot, part, event, (view) => endOfConversation(view, eventActivityId(conversationId, event.id), event.occurredAt, 'completedSuccessfully'));
+        return;
+      }
       case 'bot.handoff_failed': {
         const part = (await batch.parts(conversationId)).find((x) => x.botId === p.botId);
         const bot = part && (await batch.bot(part.botId));
@@ -250,11 +263,16 @@ export class BotDispatcher {
         handoffState: null, acceptedAt: null, endedAt: null, endedByBot: false,
       };
       batch.put(part);
-      const messages = await batch.tx.listMessages(batch.tenantId, conversationId, 0, 500);
-      await batch.deliver(bot, part, event, (view) => conversationUpdate(
-        view, eventActivityId(conversationId, event.id), event.occurredAt, messages.filter((m) => m.visibility === 'public').map((m) => messageForBot(m, view)),
-      ));
+      await this.greetAssistBot(batch, event, bot, part);
     }
+  }
+
+  /** An assist bot joining (by queue or invited): a `conversationUpdate` carrying the public transcript so far. */
+  private async greetAssistBot(batch: Batch, event: SwitchboardEvent, bot: BotRegistration, part: BotConversation): Promise<void> {
+    const messages = await batch.tx.listMessages(batch.tenantId, part.conversationId, 0, 500);
+    await batch.deliver(bot, part, event, (view) => conversationUpdate(
+      view, eventActivityId(part.conversationId, event.id), event.occurredAt, messages.filter((m) => m.visibility === 'public').map((m) => messageForBot(m, view)),
+    ));
   }
 
   private async messageCreated(batch: Batch, event: SwitchboardEvent, conversationId: string, message: Message, followUps: FollowUp[]): Promise<void> {

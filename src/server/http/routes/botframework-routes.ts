@@ -4,12 +4,13 @@ import { Type } from 'typebox';
 import type { BotDeps } from '../../../app/bots/bot-deps.js';
 import { serviceUrlFor } from '../../../app/bots/bot-deps.js';
 import type { BotDispatcher } from '../../../app/bots/bot-dispatcher.js';
+import { dismissAssistBot, inviteAssistBot, listAssistBots } from '../../../app/bots/assist-invitations.js';
 import { getBot, listBots, registerBot, updateBot, type BotView } from '../../../app/bots/bot-registry.js';
 import { conversationMembers, deleteActivity, sendActivity, updateActivity, type ConnectorCall } from '../../../app/bots/connector-service.js';
 import { DirectLineError } from '../../../app/webchat/directline-error.js';
 import { MAX_ACTIVITY_CHARS } from '../../../core/webchat/directline-activity.js';
-import { BotSchema, RegisterBotBody, UpdateBotBody } from '../../../contracts/bots.js';
-import { ErrorBody, TenantItemParams, TenantParams } from '../../../contracts/common.js';
+import { AssistBotsSchema, AssistPartSchema, BotSchema, InviteAssistBotBody, RegisterBotBody, UpdateBotBody } from '../../../contracts/bots.js';
+import { ErrorBody, Id, TenantItemParams, TenantParams } from '../../../contracts/common.js';
 import { botFrameworkErrorHandler } from './directline-routes.js';
 
 /** The bot as the API shows it: with the serviceUrl it is given, so an administrator can check it. */
@@ -52,6 +53,29 @@ export function botAdminRoutes(app: FastifyInstance, deps: BotDeps, dispatcher: 
     const { bot, disconnected } = await updateBot(deps, req.caller, req.params.tenantId, req.params.id, req.body);
     if (disconnected) await dispatcher.handOverAll(req.params.tenantId, bot.id, 'disconnected');
     return shown(deps, bot, req);
+  });
+
+  // Assist bots in one conversation: the agent who has it (or a supervisor of its queue) asks one in or sends it away.
+  const assist = `${base}/conversations/:conversationId/assist-bots`;
+  const AssistParams = Type.Object({ tenantId: Id, conversationId: Id });
+  const assistTags = ['bots', 'supervision'];
+  r.get(assist, {
+    schema: { tags: assistTags, summary: 'The assist bots that advise in the conversation, and those that could be invited', params: AssistParams, response: { 200: AssistBotsSchema, ...errors } },
+  }, async (req) => listAssistBots(deps, req.caller, req.params.tenantId, req.params.conversationId));
+  r.post(assist, {
+    schema: {
+      tags: assistTags, summary: 'Invite an assist bot into this conversation: it hears the transcript and what follows, and advises the agent only (201 new, 200 already advising)',
+      params: AssistParams, body: InviteAssistBotBody, response: { 200: AssistPartSchema, 201: AssistPartSchema, ...errors },
+    },
+  }, async (req, reply) => {
+    const { part, created } = await inviteAssistBot(deps, req.caller, req.params.tenantId, req.params.conversationId, req.body.botId);
+    return reply.code(created ? 201 : 200).send({ conversationId: part.conversationId, botId: part.botId, state: part.state, since: part.boundAt });
+  });
+  r.delete(`${assist}/:botId`, {
+    schema: { tags: assistTags, summary: 'Send an assist bot away from this conversation (204); it hears endOfConversation', params: Type.Object({ tenantId: Id, conversationId: Id, botId: Id }), response: errors },
+  }, async (req, reply) => {
+    await dismissAssistBot(deps, req.caller, req.params.tenantId, req.params.conversationId, req.params.botId);
+    return reply.code(204).send(undefined as never);
   });
 }
 
