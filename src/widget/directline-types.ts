@@ -24,6 +24,10 @@ export interface SwitchboardData {
   readonly estimatedWaitSeconds?: number;
   readonly agent?: string;
   readonly csat?: boolean;
+  /** The sender edited the message then (it comes again under its id). */
+  readonly editedAt?: string;
+  /** The sender deleted the message then: it comes again under its id, empty. */
+  readonly deletedAt?: string;
 }
 
 export interface Activity {

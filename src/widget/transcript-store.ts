@@ -31,6 +31,8 @@ export interface TranscriptMessage {
   readonly status: DeliveryStatus;
   /** Switchboard's own lines (an agent joined, a notice), shown apart from the bubbles. */
   readonly notice: 'assigned' | 'notice' | undefined;
+  /** Its sender changed it after sending (`switchboard.editedAt`). */
+  readonly edited: boolean;
 }
 
 /** The waiting banner: from the latest `kind: "queue"` message, until an agent takes over. */
@@ -131,7 +133,7 @@ export class TranscriptStore {
     const entry: TranscriptMessage = {
       key: `client:${message.clientActivityId}`, id: undefined, seq: undefined, sender: 'self', senderName: undefined,
       text: message.text, textFormat: 'plain', attachments: message.attachments ?? [], timestamp: undefined,
-      clientActivityId: message.clientActivityId, status: 'sending', notice: undefined,
+      clientActivityId: message.clientActivityId, status: 'sending', notice: undefined, edited: false,
     };
     this.#pending.set(message.clientActivityId, entry);
     return entry;
@@ -159,9 +161,13 @@ export class TranscriptStore {
       this.typing.start(fromId, activity.from?.name, now);
       return true;
     }
+    const sb0: SwitchboardData = activity.channelData?.switchboard ?? {};
     if (activity.id !== undefined) {
-      if (this.#seen.has(activity.id)) return false;
+      // The same id again is a replay, or the message as its sender changed it (an edit, a delete).
+      if (this.#seen.has(activity.id)) return activity.type === 'message' && this.#revise(activity, sb0);
       this.#seen.add(activity.id);
+      // Deleted before we ever had it: nothing to show.
+      if (sb0.deletedAt !== undefined) return false;
     }
     const seq = sequenceOf(activity.id);
     const place: Place = { seq: seq ?? this.#highestSeq, arrival: this.#arrivals++ };
@@ -184,6 +190,27 @@ export class TranscriptStore {
     if (message.clientActivityId !== undefined && self) this.#pending.delete(message.clientActivityId);
     this.#insert({ message, place });
     added.push(message);
+    return true;
+  }
+
+  /**
+   * A message we hold, sent again under its id: deleted (removed from the transcript), or edited
+   * (its content replaced in its place). A plain replay, or an edit we already show, changes nothing.
+   */
+  #revise(activity: Activity, sb: SwitchboardData): boolean {
+    const i = this.#confirmed.findIndex((s) => s.message.id === activity.id);
+    if (i < 0) return false;
+    const held = this.#confirmed[i]!;
+    if (sb.deletedAt !== undefined) {
+      this.#confirmed.splice(i, 1);
+      return true;
+    }
+    if (sb.editedAt === undefined) return false;
+    const next = this.#toMessage(activity, sb, held.message.seq, held.message.sender === 'self');
+    const same = next.text === held.message.text && next.edited === held.message.edited
+      && next.attachments.length === held.message.attachments.length && next.attachments.every((a, k) => a.contentUrl === held.message.attachments[k]!.contentUrl && a.name === held.message.attachments[k]!.name);
+    if (same) return false;
+    this.#confirmed[i] = { message: { ...next, key: held.message.key }, place: held.place };
     return true;
   }
 
@@ -230,6 +257,7 @@ export class TranscriptStore {
       clientActivityId,
       status: 'sent',
       notice: system ? (sb.kind === 'assigned' ? 'assigned' : 'notice') : undefined,
+      edited: typeof sb.editedAt === 'string',
     };
   }
 

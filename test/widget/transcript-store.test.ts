@@ -51,6 +51,38 @@ describe('transcript store: order and duplicates', () => {
   });
 });
 
+describe('transcript store: edited and deleted messages', () => {
+  const edited = (seq: number, text: string): Activity => ({ ...agent(seq, text), channelData: { switchboard: { senderRole: 'agent', editedAt: '2026-01-01T09:05:00.000Z' } } });
+  const deleted = (seq: number): Activity => ({ type: 'message', id: id(seq), from: { id: 'agt_alice', role: 'bot' }, channelData: { switchboard: { senderRole: 'agent', deletedAt: '2026-01-01T09:06:00.000Z' } } });
+
+  it('replaces an edited message in its place and marks it edited; the same edit again changes nothing', () => {
+    const store = new TranscriptStore();
+    store.apply({ activities: [agent(1, 'a'), agent(2, 'Helo'), agent(3, 'c')], watermark: '3' }, 0);
+    const key = store.messages()[1]!.key;
+    const result = store.apply({ activities: [edited(2, 'Hello')], watermark: '3.1' }, 0);
+    assert.equal(result.changed, true);
+    assert.deepEqual(result.added, [], 'an edit is not a new message');
+    assert.deepEqual(texts(store), ['a', 'Hello', 'c']);
+    assert.deepEqual(store.messages().map((m) => m.edited), [false, true, false]);
+    assert.equal(store.messages()[1]!.key, key, 'the view keeps its node');
+    assert.equal(store.apply({ activities: [edited(2, 'Hello')] }, 0).changed, false);
+    assert.equal(store.apply({ activities: [agent(2, 'Helo')] }, 0).changed, false, 'a stale replay does not bring the old text back');
+    assert.deepEqual(texts(store), ['a', 'Hello', 'c']);
+  });
+
+  it('removes a deleted message, and never shows one that was deleted before it arrived', () => {
+    const store = new TranscriptStore();
+    store.apply({ activities: [agent(1, 'a'), agent(2, 'oops')], watermark: '2' }, 0);
+    assert.equal(store.apply({ activities: [deleted(2)], watermark: '2.1' }, 0).changed, true);
+    assert.deepEqual(texts(store), ['a']);
+    assert.equal(store.apply({ activities: [deleted(2), agent(2, 'oops')] }, 0).changed, false);
+    assert.deepEqual(texts(store), ['a']);
+    const fresh = new TranscriptStore();
+    fresh.apply({ activities: [agent(1, 'a'), deleted(2), agent(3, 'c')], watermark: '3.1' }, 0);
+    assert.deepEqual(texts(fresh), ['a', 'c']);
+  });
+});
+
 describe('transcript store: the watermark', () => {
   const cases: ReadonlyArray<[string, string | undefined, string | null | undefined, string | undefined]> = [
     ['takes the first one', undefined, '3', '3'],
@@ -60,6 +92,11 @@ describe('transcript store: the watermark', () => {
     ['is not overwritten by an empty one', '7', '', '7'],
     ['does not move back (a late poll answer)', '7', '5', '7'],
     ['takes an opaque one verbatim', '7', 'abc-12', 'abc-12'],
+    ['moves forward to a change', '7', '7.1', '7.1'],
+    ['moves forward past a change', '7.1', '9.1', '9.1'],
+    ['does not move back to before a change', '7.2', '7.1', '7.2'],
+    ['does not move back to a plain sequence', '7.2', '7', '7.2'],
+    ['takes one ahead in either part', '9', '7.2', '7.2'],
   ];
   for (const [name, previous, incoming, expected] of cases) {
     it(name, () => assert.equal(nextWatermark(previous, incoming), expected));

@@ -40,6 +40,7 @@ button{cursor:pointer}
 .self .bubble{background:var(--sb-accent);color:var(--sb-on-accent);border-bottom-right-radius:4px}
 .agent .bubble,.bot .bubble{border-bottom-left-radius:4px}
 .bubble a{color:inherit;text-decoration:underline}
+.bubble .edited{display:block;font-size:11px;opacity:.7;margin-top:2px}
 .bubble code{font:13px ui-monospace,SFMono-Regular,Menlo,Consolas,monospace;background:rgba(127,127,127,.15);padding:0 3px;border-radius:4px}
 .bubble pre{margin:4px 0;padding:8px;white-space:pre-wrap;background:rgba(127,127,127,.12);border-radius:6px;font:13px ui-monospace,Menlo,Consolas,monospace}
 .notice{align-self:center;font-size:13px;color:#5a6374;text-align:center;padding:4px 8px}

@@ -78,7 +78,7 @@ export class TranscriptView {
     const files = m.attachments.length > 0 ? h('div', { class: 'files' }, ...m.attachments.map((a) => this.#attachment(a))) : null;
     return h('div', { class: `msg ${m.sender}` },
       showName ? h('div', { class: 'who' }, who) : h('span', { class: 'vh' }, `${who}:`),
-      h('div', { class: 'bubble' }, ...body, files),
+      h('div', { class: 'bubble' }, ...body, files, m.edited ? h('span', { class: 'edited' }, 'edited') : null),
       state);
   }
 
