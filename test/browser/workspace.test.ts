@@ -13,7 +13,7 @@ import { browserSkip, useBrowser } from '../support/browser.js';
 import { customerOnDirectLine } from '../support/directline-customer.js';
 import { eventually } from '../support/eventually.js';
 import type { TestServer } from '../support/test-server.js';
-import { acmeWithWebChat, shoot, startWebAppServer } from '../support/web-app.js';
+import { acmeWithWebChat, shoot, signInToApp, startWebAppServer } from '../support/web-app.js';
 
 const EMAIL = 'alice@demo.example';
 const PASSWORD = 'correct horse battery staple';
@@ -81,6 +81,7 @@ describe('the agent workspace in a real browser', { skip: browserSkip() }, () =>
     });
     if (registered.statusCode !== 201) throw new Error(registered.body);
     await inviteUser(sb.identity, SYSTEM_CALLER, tenantId, { email: EMAIL, displayName: 'Alice Agent', password: PASSWORD, agentId, roles: [{ role: 'agent' }] });
+    await inviteUser(sb.identity, SYSTEM_CALLER, tenantId, { email: 'bob@demo.example', displayName: 'Bob Agent', password: PASSWORD, agentId: bobId, roles: [{ role: 'agent' }] });
   });
   after(async () => {
     crm?.close();
@@ -232,23 +233,32 @@ describe('the agent workspace in a real browser', { skip: browserSkip() }, () =>
         method, url: `/v1/tenants/${tenantId}${url}`, headers: { ...sb.auth, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
         ...(body === undefined ? {} : { payload: JSON.stringify(body) }),
       });
-      assert.equal((await inject('PUT', `/agents/${bobId}/presence`, { presence: 'available' })).statusCode, 200);
+      // Bob works in a browser of his own: he signs in and goes available there.
+      const bobContext = await browser.browser.newContext();
+      const bobPage = await bobContext.newPage();
+      await signInToApp(bobPage, base, tenantId, 'bob@demo.example', PASSWORD);
+      await bobPage.getByRole('status').filter({ hasText: 'Live' }).waitFor();
+      await bobPage.getByRole('combobox', { name: 'Presence' }).selectOption('available');
+      await bobPage.getByText('Waiting for work.').waitFor();
       await page.getByRole('button', { name: 'Transfer…' }).click();
       const transfer = page.getByRole('form', { name: 'Transfer' });
       await transfer.getByRole('combobox', { name: 'Transfer to' }).selectOption({ label: 'Bob Agent' });
       await transfer.getByRole('textbox', { name: 'Transfer note' }).fill('Order 1042, refund approved');
       await transfer.getByRole('button', { name: 'Transfer' }).click();
       await page.waitForFunction(() => document.querySelector('#convs-h .count')?.textContent === '0');
-      let bobOffer: string | undefined;
-      await eventually(async () => {
-        bobOffer = (await inject('GET', `/agents/${bobId}/status`)).json().pendingOffers[0]?.id;
-        assert.ok(bobOffer, 'Bob is offered the transferred conversation');
-      });
-      assert.equal((await inject('POST', `/agents/${bobId}/offers/${bobOffer}/accept`)).statusCode, 200);
+      const bobOffer = bobPage.getByRole('article', { name: /^Offer from/ });
+      await bobOffer.getByRole('button', { name: 'Accept' }).click();
+      const bobTranscript = bobPage.getByRole('log', { name: 'Transcript' });
+      await bobTranscript.getByText('Transfer note: Order 1042, refund approved').waitFor();
+      await bobTranscript.getByText('Hello, I need help with my order').waitFor();
       const afterTransfer = (await inject('GET', `/conversations/${conversationId}/messages?after=0`)).json().items as { text: string; visibility: string }[];
       assert.deepEqual(afterTransfer.filter((m) => m.text.startsWith('Transfer note')).map((m) => [m.text, m.visibility]), [['Transfer note: Order 1042, refund approved', 'internal']]);
-      assert.equal((await inject('POST', `/conversations/${conversationId}/messages`, { senderRole: 'agent', senderId: bobId, text: 'Bob here, your refund is on its way.' })).statusCode, 201);
+      await bobPage.getByRole('textbox', { name: 'Reply' }).fill('Bob here, your refund is on its way.');
+      await bobPage.getByRole('textbox', { name: 'Reply' }).press('Enter');
       await customer.received('Bob here, your refund is on its way.');
+      const bobSaid = (await inject('GET', `/conversations/${conversationId}/messages?after=0`)).json().items.find((m: { text: string }) => m.text === 'Bob here, your refund is on its way.');
+      assert.deepEqual([bobSaid.senderRole, bobSaid.senderId], ['agent', bobId], 'the reply is Bob\'s');
+      await bobContext.close();
       assert.ok(!customer.seen.some((a) => a.text?.startsWith('Transfer note')), 'the customer never gets the transfer note');
     } finally {
       customer.end();
