@@ -137,6 +137,9 @@ export interface Message {
   /** `switchboard.kind` marks Switchboard's own messages, e.g. `escalation-summary` from a bot's handoff. */
   readonly channelData?: { readonly switchboard?: { readonly kind?: string } } | null;
   readonly createdAt: string;
+  /** Set once its sender edited it; `deletedAt` once deleted (then it says nothing). */
+  readonly editedAt?: string | null;
+  readonly deletedAt?: string | null;
 }
 
 /** An assist bot for one conversation: advising in it now, or one that could be invited. */

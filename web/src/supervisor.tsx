@@ -5,6 +5,7 @@ import {
 } from './api.js';
 import { duration, errorText } from './format.js';
 import { EventStream, type StreamState, type WallboardFrame } from './stream.js';
+import { isMessageRevision, withRevision } from './message-revisions.js';
 import { Transcript } from './transcript.js';
 
 /** The conversation list is read again after board changes at most this often (the figures come live from the feed). */
@@ -146,6 +147,9 @@ export function Supervisor({ session, onProblem }: { session: SessionInfo; onPro
     if (event.type === 'message.created') {
       const message = event.payload.message as Message | undefined;
       if (message) setMessages((known) => mergeMessages(known, [message]));
+    } else if (isMessageRevision(event.type)) {
+      const message = event.payload.message as Message | undefined;
+      if (message) setMessages((known) => withRevision(known, message));
     } else if (event.type === 'conversation.state_changed' || event.type.startsWith('participant.')) {
       scheduleList();
     }

@@ -56,7 +56,8 @@ export const Transcript = forwardRef<HTMLOListElement, {
               <time dateTime={m.createdAt}>{time(m.createdAt)}</time>
               {agentSide && <span className="badge">{badgeOf(m)} · only agents see this</span>}
             </span>
-            {m.text && <span className="text">{m.text}</span>}
+            {m.deletedAt ? <span className="text muted deleted">message deleted</span> : m.text && <span className="text">{m.text}</span>}
+            {m.editedAt && !m.deletedAt && <span className="muted small edited">edited</span>}
             {(m.attachments ?? []).length > 0 && (
               <ul className="attachments">
                 {m.attachments!.map((a, i) => (

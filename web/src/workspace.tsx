@@ -9,6 +9,7 @@ import { WrapUpPanel } from './wrap-up-panel.js';
 import { duration, errorText } from './format.js';
 import { signOutAndLeave } from './nav.js';
 import { EventStream, type StreamState } from './stream.js';
+import { isMessageRevision, withRevision } from './message-revisions.js';
 import { Transcript } from './transcript.js';
 
 /** The presences an agent picks from here (the API knows a few more, set by calendars and phones). */
@@ -132,6 +133,11 @@ export function Workspace({ session, nav }: { session: SessionInfo; nav?: ReactN
 
   const onEvent = useCallback((event: SwitchboardEvent) => {
     const p = event.payload;
+    if (isMessageRevision(event.type)) {
+      const message = p.message as Message | undefined;
+      if (message) setMessages((m) => (m.has(message.conversationId) ? new Map(m).set(message.conversationId, withRevision(m.get(message.conversationId)!, message)) : m));
+      return;
+    }
     if (event.type === 'message.created') {
       const message = p.message as Message | undefined;
       if (!message || !event.conversationId) return;
