@@ -18,6 +18,47 @@ import { acmeWithWebChat, shoot, signInToApp, startWebAppServer } from '../suppo
 const EMAIL = 'alice@demo.example';
 const PASSWORD = 'correct horse battery staple';
 const XSS = '<img src=x onerror=alert(1)>';
+const PROBES = 20;
+
+interface ProbeMarks {
+  /** Text -> epoch ms when a WebSocket frame carrying it reached the page. */
+  frames: Record<string, number>;
+  /** Text -> epoch ms when the transcript first showed it. */
+  shown: Record<string, number>;
+}
+
+/**
+ * Runs in the page before the app (Playwright's init script): notes when each "Probe N" message
+ * arrives on any WebSocket and when it first appears as a message's text. Date.now() on both sides
+ * reads the same machine's clock as the test's.
+ */
+function recordProbes(): void {
+  const probe: ProbeMarks = { frames: {}, shown: {} };
+  (window as unknown as { probe: ProbeMarks }).probe = probe;
+  const Native = window.WebSocket;
+  window.WebSocket = class extends Native {
+    constructor(url: string | URL, protocols?: string | string[]) {
+      super(url, protocols);
+      this.addEventListener('message', (e: MessageEvent) => {
+        if (typeof e.data !== 'string') return;
+        const now = Date.now();
+        for (const m of e.data.matchAll(/Probe \d+/g)) probe.frames[m[0]] ??= now;
+      });
+    }
+  };
+  new MutationObserver(() => {
+    const now = Date.now();
+    for (const el of document.querySelectorAll('[role="log"] .text')) {
+      const text = el.textContent ?? '';
+      if (/^Probe \d+$/.test(text)) probe.shown[text] ??= now;
+    }
+  }).observe(document, { subtree: true, childList: true, characterData: true });
+}
+
+function summary(ms: number[]): string {
+  const sorted = [...ms].sort((a, b) => a - b);
+  return `median ${sorted[Math.floor(sorted.length / 2)]} ms, max ${sorted[sorted.length - 1]} ms`;
+}
 
 /**
  * The agent workspace (the web app at `/app/`) in Chromium against a real Switchboard on SQLite:
@@ -236,6 +277,7 @@ describe('the agent workspace in a real browser', { skip: browserSkip() }, () =>
       // Bob works in a browser of his own: he signs in and goes available there.
       const bobContext = await browser.browser.newContext();
       const bobPage = await bobContext.newPage();
+      await bobPage.addInitScript(recordProbes);
       await signInToApp(bobPage, base, tenantId, 'bob@demo.example', PASSWORD);
       await bobPage.getByRole('status').filter({ hasText: 'Live' }).waitFor();
       await bobPage.getByRole('combobox', { name: 'Presence' }).selectOption('available');
@@ -258,6 +300,26 @@ describe('the agent workspace in a real browser', { skip: browserSkip() }, () =>
       await customer.received('Bob here, your refund is on its way.');
       const bobSaid = (await inject('GET', `/conversations/${conversationId}/messages?after=0`)).json().items.find((m: { text: string }) => m.text === 'Bob here, your refund is on its way.');
       assert.deepEqual([bobSaid.senderRole, bobSaid.senderId], ['agent', bobId], 'the reply is Bob\'s');
+
+      // How soon a new message shows in the workspace (issue 7: reported, not asserted as a timing).
+      const probeSentAt = new Map<string, number>();
+      for (let i = 0; i < PROBES; i++) {
+        const text = `Probe ${i}`;
+        probeSentAt.set(text, Date.now());
+        await customer.say(text);
+        await bobTranscript.getByText(text, { exact: true }).waitFor();
+      }
+      const marks = await bobPage.evaluate(() => (window as unknown as { probe: ProbeMarks }).probe);
+      const render: number[] = [];
+      const endToEnd: number[] = [];
+      for (const [text, sent] of probeSentAt) {
+        const shown = marks.shown[text];
+        const frame = marks.frames[text];
+        assert.ok(shown !== undefined && frame !== undefined, `${text} was seen arriving and shown`);
+        render.push(shown - frame);
+        endToEnd.push(shown - sent);
+      }
+      t.diagnostic(`new message -> on screen, ${PROBES} messages: from the frame reaching the page ${summary(render)}; from the customer's Direct Line POST ${summary(endToEnd)}`);
       await bobContext.close();
       assert.ok(!customer.seen.some((a) => a.text?.startsWith('Transfer note')), 'the customer never gets the transfer note');
     } finally {
