@@ -15,8 +15,8 @@ import { VERSION } from '../server/version.js';
 import { isSwitchboardError } from '../app/errors.js';
 import { IDENTITY_HELP, IDENTITY_OPTIONS, identityDepsFor, runIdentityCommand, UsageError, type IdentityArgs } from './identity-commands.js';
 import type { AddressInfo } from 'node:net';
-import { ensureDemoBot } from '../app/use-cases/seed-demo-bot.js';
-import { DEMO_BOT_PATH, demoBotRoutes } from '../server/demo/demo-bot.js';
+import { ensureDemoAdviser, ensureDemoBot } from '../app/use-cases/seed-demo-bot.js';
+import { DEMO_ADVISER_PATH, DEMO_BOT_PATH, demoBotRoutes } from '../server/demo/demo-bot.js';
 
 const HELP = `switchboard ${VERSION}: open-source omnichannel contact center
 
@@ -115,6 +115,7 @@ async function serve(config: Config, options: { demo: boolean }): Promise<number
     // The demo bot runs in this process; Switchboard reaches it over loopback like any bot.
     const port = (sb.app.server.address() as AddressInfo).port;
     await ensureDemoBot(sb.deps, `http://127.0.0.1:${port}${DEMO_BOT_PATH}`);
+    await ensureDemoAdviser(sb.deps, `http://127.0.0.1:${port}${DEMO_ADVISER_PATH}`);
     printDemoWebchat(demoChat, address);
     printDemoPeople(demoChat.tenantId, await ensureDemoPeople(sb.identity, demoChat.tenantId, config.demoPassword), address);
   }

@@ -8,9 +8,9 @@ import { createRequire } from 'node:module';
 import { after, before, describe, it } from 'node:test';
 import { SYSTEM_CALLER } from '../../src/app/caller.js';
 import { seedDemo } from '../../src/app/use-cases/seed-demo.js';
-import { ensureDemoBot } from '../../src/app/use-cases/seed-demo-bot.js';
+import { ensureDemoAdviser, ensureDemoBot } from '../../src/app/use-cases/seed-demo-bot.js';
 import { createDirectLineSecret } from '../../src/app/webchat/directline-secrets.js';
-import { DEMO_BOT_PATH, demoBotRoutes } from '../../src/server/demo/demo-bot.js';
+import { DEMO_ADVISER_PATH, DEMO_BOT_PATH, demoBotRoutes } from '../../src/server/demo/demo-bot.js';
 import { client, type Client } from '../http/http-helpers.js';
 import { startTestServer, type TestServer } from '../support/test-server.js';
 import { until } from '../support/eventually.js';
@@ -29,6 +29,7 @@ describe('the demo bot of npm start', () => {
   let tenantId: string;
   let secret: string;
   const queues = new Map<string, string>();
+  let adviserId: string;
 
   before(async () => {
     sb = await startTestServer();
@@ -41,6 +42,8 @@ describe('the demo bot of npm start', () => {
     assert.equal(setup?.created, true);
     const again = await ensureDemoBot(sb.deps, `http://127.0.0.1:${port}${DEMO_BOT_PATH}`);
     assert.deepEqual([again?.created, again?.botId], [false, setup?.botId], 'a second start changes nothing');
+    adviserId = (await ensureDemoAdviser(sb.deps, `http://127.0.0.1:${port}${DEMO_ADVISER_PATH}`))!.botId;
+    assert.equal((await ensureDemoAdviser(sb.deps, `http://127.0.0.1:${port}${DEMO_ADVISER_PATH}`))?.created, false, 'nor for the adviser');
     await sb.routing.idle();
     api = client(sb.app, sb.auth);
     for (const q of (await api.ok('GET', `/v1/tenants/${tenantId}/queues`, 200)).items) queues.set(q.name, q.id);
@@ -79,6 +82,36 @@ describe('the demo bot of npm start', () => {
       await until(() => c.seen.some((a) => a.text?.startsWith('Hi! I am the demo bot')), 'the greeting');
       await c.say('agent');
       await until(async () => (await api.ok('GET', `/v1/tenants/${tenantId}/conversations/${c.conversationId}/routing`, 200)).item?.queueId === queues.get('General support'), 'the conversation in General support');
+    } finally {
+      c.end();
+    }
+  });
+
+  it('lets an agent invite the reply adviser, whose suggestions only agents see', async () => {
+    const c = await customer();
+    try {
+      await until(() => c.seen.some((a) => a.text?.startsWith('Hi! I am the demo bot')), 'the greeting');
+      await c.say('agent');
+      // A demo agent takes it.
+      const t = `/v1/tenants/${tenantId}`;
+      const agents = (await api.ok('GET', `${t}/agents`, 200)).items as { id: string; kind: string }[];
+      const general = await api.ok('GET', `${t}/queues/${queues.get('General support')}`, 200);
+      const agentId = (general.memberIds as string[]).find((id) => agents.find((a) => a.id === id)?.kind === 'human')!;
+      await api.ok('PUT', `${t}/agents/${agentId}/presence`, 200, { presence: 'available' });
+      let offerId: string | undefined;
+      await until(async () => {
+        offerId = (await api.ok('GET', `${t}/agents/${agentId}/offers?status=pending`, 200)).items.find((o: { conversationId: string }) => o.conversationId === c.conversationId)?.id;
+        return offerId !== undefined;
+      }, 'the offer to a demo agent');
+      await api.ok('POST', `${t}/agents/${agentId}/offers/${offerId}/accept`, 200);
+      await api.ok('POST', `${t}/conversations/${c.conversationId}/assist-bots`, 201, { botId: adviserId });
+      await sb.bots.dispatcher.idle();
+      await c.say('How long does delivery take?');
+      await until(async () => (await api.ok('GET', `${t}/conversations/${c.conversationId}/messages`, 200)).items.some((m: { text: string }) => m.text.startsWith('Suggested reply: "Standard delivery')), 'the adviser\'s suggestion');
+      const suggestion = (await api.ok('GET', `${t}/conversations/${c.conversationId}/messages`, 200)).items.find((m: { text: string }) => m.text.startsWith('Suggested reply'));
+      assert.deepEqual([suggestion.senderId, suggestion.visibility], [adviserId, 'internal']);
+      await sb.bots.dispatcher.idle();
+      assert.ok(!c.seen.some((a) => a.text?.startsWith('Suggested')), 'the customer never sees it');
     } finally {
       c.end();
     }

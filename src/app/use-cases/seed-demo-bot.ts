@@ -53,3 +53,24 @@ export async function ensureDemoBot(deps: AppDeps, endpoint: string): Promise<De
   }
   return { tenantId: tenant.id, botId: bot.id, created: true };
 }
+
+export const DEMO_ADVISER_NAME = 'Demo reply adviser';
+
+/**
+ * The demo's assist bot: on no queue, so it advises only where an agent invites it (the
+ * workspace's "Assist bots…"). Like the demo bot it runs in the server at `endpoint`; a later
+ * start moves it. Without the demo tenant this does nothing.
+ */
+export async function ensureDemoAdviser(deps: AppDeps, endpoint: string): Promise<DemoBotSetup | undefined> {
+  const reads = deps.storage.read;
+  const tenant = (await reads.listTenants()).find((t) => t.name === DEMO_TENANT_NAME);
+  if (!tenant) return undefined;
+  const existing = (await reads.listAgents(tenant.id)).find((a) => a.kind === 'bot' && a.displayName === DEMO_ADVISER_NAME);
+  const bot = existing && (await reads.bots.getBot(tenant.id, existing.id));
+  if (existing && bot) {
+    if (bot.messagingEndpoint !== endpoint) await updateBot(deps, SYSTEM_CALLER, tenant.id, existing.id, { messagingEndpoint: endpoint });
+    return { tenantId: tenant.id, botId: existing.id, created: false };
+  }
+  const registered = await registerBot(deps, SYSTEM_CALLER, tenant.id, { displayName: DEMO_ADVISER_NAME, messagingEndpoint: endpoint, authMode: 'none', role: 'assist' });
+  return { tenantId: tenant.id, botId: registered.id, created: true };
+}
