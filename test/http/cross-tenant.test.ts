@@ -300,6 +300,7 @@ const PATH_IDS: Record<string, keyof Ids> = {
   'directline-secrets/{secretId}': 'directLineSecretId',
   'bots/{id}': 'botAgentId',
   'quick-replies/{replyId}': 'quickReplyId',
+  'assist-bots/{botId}': 'botAgentId',
 };
 
 /** The path parameters of a path in order, each with the fixture that fills it (undefined: none yet). */
@@ -348,6 +349,7 @@ const BODIES: Record<string, (ids: Ids, probeKey: JsonWebKey) => unknown> = {
   'POST ~/conversations/{conversationId}/route': (ids) => ({ workstreamId: ids.workstreamId }),
   'POST ~/conversations/{conversationId}/transfer': (ids) => ({ queueId: ids.pickQueueId, reason: 'probe' }),
   'POST ~/conversations/{conversationId}/consult': (ids) => ({ agentId: ids.agentId }),
+  'POST ~/conversations/{conversationId}/assist-bots': (ids) => ({ botId: ids.botAgentId }),
   'POST ~/conversations/{conversationId}/typing': (ids) => ({ agentId: ids.agentId }),
   'POST ~/agents/{agentId}/offers/{offerId}/reject': () => ({ reason: 'probe' }),
   'POST ~/skills': () => ({ name: 'probe-skill' }),
