@@ -36,6 +36,16 @@ interface Corkable {
   uncork(): void;
 }
 
+const NOT_CORKED: Corkable = { cork() {}, uncork() {} };
+
+/**
+ * The upgraded request's TCP socket when it has one; an in-process socket (Fastify's injectWS, as
+ * the suites use) has none, and its frames simply leave one by one.
+ */
+function corkable(socket: Partial<Corkable> | undefined): Corkable {
+  return socket && typeof socket.cork === 'function' && typeof socket.uncork === 'function' ? socket as Corkable : NOT_CORKED;
+}
+
 /** What a socket holds under a subscription id: an event subscription or a wallboard feed. */
 interface Held {
   stop(): void;
@@ -223,7 +233,7 @@ export function registerEventGateway(app: FastifyInstance, deps: AppDeps, engine
   app.get('/v1/stream', { websocket: true, schema: { tags: ['events'], summary: 'WebSocket: subscribe to committed events, resume by event id' } }, (socket, request) => {
     const caller = request.caller;
     const log = request.log;
-    const connection: Corkable = request.raw.socket;
+    const connection = corkable(request.raw.socket);
     const subs = new Map<string, Held>();
     let alive = true;
 
