@@ -4,7 +4,6 @@
  * customer and the agent say, and its suggestions reach the agent only, never the customer.
  */
 import assert from 'node:assert/strict';
-import { createRequire } from 'node:module';
 import { after, before, describe, it } from 'node:test';
 import type { TurnContext } from 'botbuilder';
 import { SYSTEM_CALLER } from '../../src/app/caller.js';
@@ -12,12 +11,9 @@ import { createDirectLineSecret } from '../../src/app/webchat/directline-secrets
 import { assertErrorBody, client, signInWithPassword, type Client } from '../http/http-helpers.js';
 import { startTestServer, type TestServer } from '../support/test-server.js';
 import { startBotbuilderBot, type BotbuilderBot } from './botbuilder-bot.js';
+import { customerOnDirectLine } from '../support/directline-customer.js';
 import { until } from '../support/eventually.js';
 
-const require = createRequire(import.meta.url);
-(globalThis as Record<string, unknown>).XMLHttpRequest = require('xhr2');
-(globalThis as Record<string, unknown>).WebSocket = require('ws');
-const { DirectLine } = require('botframework-directlinejs') as typeof import('botframework-directlinejs');
 
 /** Suggests a reply to every customer message it hears. */
 async function assistLogic(context: TurnContext): Promise<void> {
@@ -46,6 +42,7 @@ describe('an assist bot', () => {
   let invitee: BotbuilderBot;
   let inviteeId: string;
   let primaryBotId: string;
+  let customers = 0;
   let alApi: Client;
   let benApi: Client;
 
@@ -88,12 +85,8 @@ describe('an assist bot', () => {
   });
 
   it('hears the conversation once a person has it, and advises the agent only', async () => {
-    const res = await fetch(`${base}/v3/directline/tokens/generate`, { method: 'POST', headers: { authorization: `Bearer ${secret}` } });
-    const { token, conversationId } = await res.json() as { token: string; conversationId: string };
-    const dl = new DirectLine({ domain: `${base}/v3/directline`, token, webSocket: true });
-    const seen: { text?: string }[] = [];
-    const sub = dl.activity$.subscribe((a) => seen.push(a as { text?: string }));
-    const say = (text: string) => new Promise<string>((resolve, reject) => dl.postActivity({ type: 'message', from: { id: 'me' }, text } as never).subscribe({ next: resolve, error: reject }));
+    const customer = await customerOnDirectLine(base, secret, { id: `dl_${++customers}`, name: 'Customer' });
+    const { conversationId, seen, say } = customer;
     try {
       await say('hello');
       let offerId: string | undefined;
@@ -131,17 +124,12 @@ describe('an assist bot', () => {
       await until(() => bot.turns.some((a) => a.type === 'endOfConversation' && a.conversation.id === conversationId), 'the assist bot hears the end');
       assert.deepEqual(bot.turnErrors, [], 'no turn failed');
     } finally {
-      sub.unsubscribe();
-      dl.end();
+      customer.end();
     }
   });
   it('comes into one conversation when the agent invites it, and leaves when sent away', async () => {
-    const res = await fetch(`${base}/v3/directline/tokens/generate`, { method: 'POST', headers: { authorization: `Bearer ${secret}` } });
-    const { token, conversationId } = await res.json() as { token: string; conversationId: string };
-    const dl = new DirectLine({ domain: `${base}/v3/directline`, token, webSocket: true });
-    const seen: { text?: string }[] = [];
-    const sub = dl.activity$.subscribe((a) => seen.push(a as { text?: string }));
-    const say = (text: string) => new Promise<string>((resolve, reject) => dl.postActivity({ type: 'message', from: { id: 'me' }, text } as never).subscribe({ next: resolve, error: reject }));
+    const customer = await customerOnDirectLine(base, secret, { id: `dl_${++customers}`, name: 'Customer' });
+    const { conversationId, seen, say } = customer;
     const assistUrl = `${t}/conversations/${conversationId}/assist-bots`;
     const heard = () => invitee.turns.filter((a) => a.conversation.id === conversationId);
     const refused = async (who: Client, method: 'POST' | 'DELETE', url: string, body: unknown, status: number, code: string) => {
@@ -217,8 +205,7 @@ describe('an assist bot', () => {
       await api.ok('POST', `${t}/conversations/${conversationId}/state`, 200, { to: 'closed' });
       await refused(alApi, 'POST', assistUrl, { botId: inviteeId }, 409, 'SB_ERR_CONVERSATION_CLOSED');
     } finally {
-      sub.unsubscribe();
-      dl.end();
+      customer.end();
     }
   });
 });

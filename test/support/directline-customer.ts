@@ -46,12 +46,13 @@ export async function customerOnDirectLine(base: string, secret: string, user: {
     method: 'POST', headers: { authorization: `Bearer ${secret}`, 'content-type': 'application/json' }, body: JSON.stringify({ user }),
   });
   if (res.status !== 200) throw new Error(`token generate answered ${res.status}: ${await res.text()}`);
-  const { token } = await res.json() as { token: string };
+  const { token, conversationId } = await res.json() as { token: string; conversationId: string };
   const dl = new DirectLine({ token, domain: `${base}/v3/directline`, webSocket: true });
   const seen: ReceivedActivity[] = [];
   const subscription = dl.activity$.subscribe((a: ReceivedActivity) => seen.push(a));
   await online(dl);
   return {
+    conversationId,
     seen,
     say: (text: string) => new Promise<string>((resolve, reject) => dl.postActivity({ type: 'message', from: { id: user.id, name: user.name }, text } as never).subscribe({ next: resolve, error: reject })),
     typing: () => new Promise<string>((resolve, reject) => dl.postActivity({ type: 'typing', from: { id: user.id, name: user.name } } as never).subscribe({ next: resolve, error: reject })),
