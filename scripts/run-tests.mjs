@@ -23,13 +23,16 @@ if (files.length === 0) {
   console.error('no test files matched');
   process.exit(1);
 }
-// The browser journeys serve the built web app from dist/web (and the size budget reads it). It is
-// built once here: suites running side by side and each building it would empty the folder under
+// The browser journeys serve the built web app from dist/web and the widget from dist/widget (the
+// size budget reads dist/web). They are built once here: suites running side by side and each building it would empty the folder under
 // one another's server.
 const env = { ...process.env };
 if (files.some((f) => f.startsWith('test/browser/') || f.endsWith('web-app-size.test.ts'))) {
-  const built = spawnSync(process.execPath, [join(root, 'node_modules/vite/bin/vite.js'), 'build', '--config', 'vite.web.config.ts', '--logLevel', 'warn'], { cwd: root, stdio: 'inherit' });
-  if (built.status !== 0) process.exit(built.status ?? 1);
+  // The widget too: the demo journey and the widget suite load /webchat/widget.js.
+  for (const config of ['vite.web.config.ts', 'vite.widget.config.ts']) {
+    const built = spawnSync(process.execPath, [join(root, 'node_modules/vite/bin/vite.js'), 'build', '--config', config, '--logLevel', 'warn'], { cwd: root, stdio: 'inherit' });
+    if (built.status !== 0) process.exit(built.status ?? 1);
+  }
   env.SWITCHBOARD_WEB_BUILT = '1';
 }
 const result = spawnSync(

@@ -1,46 +1,41 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { SYSTEM_CALLER } from '../../src/app/caller.js';
 import { ensureDemoPeople } from '../../src/app/use-cases/seed-demo-people.js';
 import { seedDemo } from '../../src/app/use-cases/seed-demo.js';
 import { ensureDemoBot } from '../../src/app/use-cases/seed-demo-bot.js';
-import { createDirectLineSecret } from '../../src/app/webchat/directline-secrets.js';
 import { DEMO_BOT_PATH, demoBotRoutes } from '../../src/server/demo/demo-bot.js';
 import { browserSkip, useBrowser } from '../support/browser.js';
-import { customerOnDirectLine } from '../support/directline-customer.js';
 import type { TestServer } from '../support/test-server.js';
 import { adminApi, signInToApp, startWebAppServer } from '../support/web-app.js';
 
 /**
  * The README's "try it" as a newcomer walks it, on the demo `npm start` seeds: Bob signs in to the
  * workspace with the printed demo password and goes available (the waiting demo conversation is
- * offered at once; he wraps it up with one of the Billing queue's outcome codes); a customer on the demo web chat asks the demo bot (a real botbuilder bot in
- * the process) a billing question, the bot hands over, and Bob's next offer carries the bot's
- * escalation summary; Bob accepts and answers, and the customer reads it.
+ * offered at once; he wraps it up with one of the Billing queue's outcome codes); a customer in
+ * the demo page's widget (a browser of their own) fills in the pre-chat form and asks the demo bot
+ * (a real botbuilder bot in the process) a billing question, the bot hands over, and Bob's next
+ * offer carries the bot's escalation summary; Bob accepts and answers, the customer reads it in
+ * the widget and answers back.
  */
 describe('the demo, from customer to agent, in a real browser', { skip: browserSkip() }, () => {
   const browser = useBrowser({ timeoutMs: 20_000 });
   let sb: TestServer;
   let base: string;
   let tenantId: string;
-  let secret: string;
   let password: string;
   let seeded: string;
 
   before(async () => {
-    let channelId = '';
     let seededId = '';
     ({ sb, base } = await startWebAppServer(async (server) => {
       const demo = await seedDemo(server.deps, server.routing);
       tenantId = demo.tenant.id;
-      channelId = demo.channel!.id;
       seededId = demo.conversation!.id;
       await demoBotRoutes(server.app);
     }));
     await ensureDemoBot(sb.deps, `http://127.0.0.1:${new URL(base).port}${DEMO_BOT_PATH}`);
     password = (await ensureDemoPeople(sb.identity, tenantId, null)).password;
     seeded = seededId;
-    secret = (await createDirectLineSecret(sb.webchat.deps, SYSTEM_CALLER, tenantId, channelId)).value;
   });
   after(() => sb?.stop());
 
@@ -67,10 +62,21 @@ describe('the demo, from customer to agent, in a real browser', { skip: browserS
     const recorded = (await adminApi(sb, tenantId)('GET', `/conversations/${seeded}/wrap-up`)).body.wrapUp;
     assert.deepEqual([recorded.code, recorded.notes, recorded.endReason], ['refund-issued', 'Refunded the duplicate charge on order 1042', 'finished']);
 
-    // A customer asks the bot a billing question; the bot hands over with its summary.
-    const customer = await customerOnDirectLine(base, secret, { id: 'dl_erin', name: 'Erin' });
+    // A customer on the demo page's widget (a browser of their own) fills in the pre-chat form and
+    // asks the bot a billing question; the bot hands over with its summary.
+    const customerContext = await browser.browser.newContext();
     try {
-      await customer.say('I was charged twice on my invoice');
+      const shop = await customerContext.newPage();
+      await shop.setViewportSize({ width: 1280, height: 720 });
+      await shop.goto(`${base}/webchat/demo`);
+      await shop.getByRole('button', { name: /^Open chat: Demo Support/ }).click();
+      await shop.getByLabel('Your name').fill('Erin');
+      await shop.getByLabel('What is it about?').selectOption('Billing');
+      await shop.getByLabel('Your name').press('Enter');
+      const widgetLog = shop.getByRole('log', { name: 'Messages' });
+      await widgetLog.getByText(/Hi! I am the demo bot/).waitFor();
+      await shop.getByRole('textbox', { name: 'Message' }).fill('I was charged twice on my invoice');
+      await shop.getByRole('textbox', { name: 'Message' }).press('Enter');
       const offer = page.getByRole('article', { name: /^Offer from/ }).filter({ hasText: 'Bot summary' });
       await offer.waitFor();
       assert.match(await offer.innerText(), /Billing question from the customer/);
@@ -80,10 +86,15 @@ describe('the demo, from customer to agent, in a real browser', { skip: browserS
       await transcript.getByText('I was charged twice on my invoice', { exact: true }).waitFor();
       await page.getByRole('textbox', { name: 'Reply' }).fill('Hi Erin, Bob from billing here. I am refunding the second charge.');
       await page.getByRole('textbox', { name: 'Reply' }).press('Enter');
-      await customer.received('Hi Erin, Bob from billing here. I am refunding the second charge.');
-      assert.ok(!customer.seen.some((a) => a.text?.startsWith('Billing question from the customer')), 'the summary is for the agent only');
+      await widgetLog.getByText('Hi Erin, Bob from billing here. I am refunding the second charge.').waitFor();
+      await widgetLog.getByText('Bob Agent').first().waitFor();
+      assert.doesNotMatch(await widgetLog.innerText(), /Billing question from the customer/, 'the summary is for the agent only');
+      // And back: the customer writes in the widget, Bob reads it in the workspace.
+      await shop.getByRole('textbox', { name: 'Message' }).fill('Thank you, Bob!');
+      await shop.getByRole('textbox', { name: 'Message' }).press('Enter');
+      await transcript.getByText('Thank you, Bob!', { exact: true }).waitFor();
     } finally {
-      customer.end();
+      await customerContext.close();
     }
     const { pageErrors, failedRequests } = browser.problems;
     assert.deepEqual({ pageErrors, failedRequests }, { pageErrors: [], failedRequests: [] });

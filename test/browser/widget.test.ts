@@ -57,7 +57,7 @@ describe('the web chat widget in a real browser', { skip: browserSkip() }, () =>
 
   before(async () => {
     // The script the route serves: built as `npm run build` builds it.
-    await build({ configFile: `${root}vite.widget.config.ts`, root, logLevel: 'silent' });
+    if (process.env.SWITCHBOARD_WEB_BUILT !== '1') await build({ configFile: `${root}vite.widget.config.ts`, root, logLevel: 'silent' });
     sb = await startTestServer();
     await sb.app.listen({ host: '127.0.0.1', port: 0 });
     base = `http://127.0.0.1:${(sb.app.server.address() as AddressInfo).port}`;

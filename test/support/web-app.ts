@@ -14,13 +14,19 @@ import { startTestServer, type TestServer } from './test-server.js';
 
 const root = new URL('../..', import.meta.url).pathname;
 
+/** The web app (dist/web) and the widget (dist/widget), as `npm run build` builds them. */
+export async function buildFrontEnds(): Promise<void> {
+  await build({ configFile: `${root}vite.web.config.ts`, logLevel: 'silent' });
+  await build({ configFile: `${root}vite.widget.config.ts`, root, logLevel: 'silent' });
+}
+
 /**
- * Builds dist/web (unless scripts/run-tests.mjs built it once for the whole run: two suites
- * building it at the same time empty the folder under each other) and starts a Switchboard on
+ * Builds dist/web and dist/widget (unless scripts/run-tests.mjs built them once for the whole run: two suites
+ * building at the same time empty the folders under each other) and starts a Switchboard on
  * 127.0.0.1 (port 0); `base` is its address.
  */
 export async function startWebAppServer(setup?: (sb: TestServer) => Promise<void>): Promise<{ sb: TestServer; base: string }> {
-  if (process.env.SWITCHBOARD_WEB_BUILT !== '1') await build({ configFile: `${root}vite.web.config.ts`, logLevel: 'silent' });
+  if (process.env.SWITCHBOARD_WEB_BUILT !== '1') await buildFrontEnds();
   const sb = await startTestServer();
   await setup?.(sb);
   const base = (await sb.app.listen({ host: '127.0.0.1', port: 0 })).replace('localhost', '127.0.0.1');
