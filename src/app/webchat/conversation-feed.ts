@@ -1,9 +1,20 @@
+import { isTerminal, type ConversationState } from '../../core/conversation-lifecycle.js';
 import type { SwitchboardEvent } from '../../core/model.js';
 import type { ChannelAccount } from '../../core/webchat/directline-activity.js';
 import type { Bus } from '../ports/bus.js';
 
 /** The events after which a customer's view may have changed: a message, its edit or delete, the end. */
 const WAKES: ReadonlySet<string> = new Set(['message.created', 'message.updated', 'message.deleted', 'conversation.state_changed']);
+
+/**
+ * Of the state changes only the end shows to the customer (its `endOfConversation`): the others
+ * (queued, offered, assigned on the way from the bot to a person) would make every socket read
+ * the store to find nothing, three or four times per handoff (B4).
+ */
+function wakes(event: SwitchboardEvent): boolean {
+  if (!WAKES.has(event.type)) return false;
+  return event.type !== 'conversation.state_changed' || isTerminal(event.payload.to as ConversationState);
+}
 
 /** What a customer's socket wants to hear about its conversation. */
 export interface FeedListener {
@@ -33,7 +44,7 @@ export class ConversationFeed {
 
   private onEvent(event: SwitchboardEvent): void {
     if (event.conversationId === null) return;
-    if (!WAKES.has(event.type)) return;
+    if (!wakes(event)) return;
     for (const listener of this.listeners.get(key(event.tenantId, event.conversationId)) ?? []) listener.changed();
   }
 
