@@ -13,6 +13,7 @@ import type { WallboardFeed } from '../../app/routing/wallboard-feed.js';
 import type { Conversation, SwitchboardEvent } from '../../core/model.js';
 import { runAgentCommand, type CommandFrame } from './agent-commands.js';
 import { TenantEventTail, type TailPage, type TailSubscriber } from './tenant-event-tail.js';
+import { SerialLoop } from './serial-loop.js';
 import { openWallboardStream } from './wallboard-stream.js';
 
 const PAGE = 500;
@@ -70,8 +71,7 @@ async function typingInScope(deps: AppDeps, subs: readonly Subscription[], tenan
  * duplicates, the same on resume after a reconnect as live.
  */
 class Subscription implements TailSubscriber {
-  private running = false;
-  private again = false;
+  private readonly loop = new SerialLoop(() => this.readOnce(), (error) => this.fail(error));
   closed = false;
   /** `{"type":"event","subscription":ID,"event":` : a frame is this, the event's JSON and `}`. */
   private readonly framePrefix: string;
@@ -113,7 +113,7 @@ class Subscription implements TailSubscriber {
   /** A page the tenant's tail read: sent from here if it continues this subscription, else the subscription reads on its own. */
   async take(page: TailPage): Promise<void> {
     if (this.closed || page.lastId <= this.cursor) return;
-    if (this.running || page.after > this.cursor) {
+    if (this.loop.running || page.after > this.cursor) {
       // Not awaited: a long catch-up must not hold up the tail for the tenant's other subscriptions.
       void this.pump();
       return;
@@ -135,27 +135,19 @@ class Subscription implements TailSubscriber {
   }
 
   /** Reads the log after the cursor until caught up; calls that arrive while reading make it look once more. */
-  async pump(): Promise<void> {
-    if (this.running) {
-      this.again = true;
-      return;
-    }
-    this.running = true;
-    try {
-      do {
-        this.again = false;
-        let page: EventPage;
-        do {
-          if (this.closed) return;
-          page = await readEventPage(this.deps, this.caller, this.tenantId, this.cursor, PAGE, this.conversationId);
-          if (!this.send(page.events, page.lastId, (event) => JSON.stringify(event))) return;
-        } while (page.full);
-      } while (this.again);
-    } catch (error) {
-      this.fail(error);
-    } finally {
-      this.running = false;
-    }
+  pump(): Promise<void> {
+    return this.loop.run();
+  }
+
+  /** One catch-up: pages after the cursor until a short one; false once the socket is gone. */
+  private async readOnce(): Promise<boolean> {
+    let page: EventPage;
+    do {
+      if (this.closed) return false;
+      page = await readEventPage(this.deps, this.caller, this.tenantId, this.cursor, PAGE, this.conversationId);
+      if (!this.send(page.events, page.lastId, (event) => JSON.stringify(event))) return false;
+    } while (page.full);
+    return true;
   }
 
   /**

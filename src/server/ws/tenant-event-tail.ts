@@ -1,5 +1,6 @@
 import type { StoreReads } from '../../app/ports/storage.js';
 import type { SwitchboardEvent } from '../../core/model.js';
+import { SerialLoop } from './serial-loop.js';
 
 /** One read of a tenant's log, handed to every subscription of the tenant. */
 export interface TailPage {
@@ -30,8 +31,10 @@ export interface TailSubscriber {
  */
 export class TenantEventTail<S extends TailSubscriber> {
   readonly subscribers = new Set<S>();
-  private running = false;
-  private again = false;
+  // Nobody's cursor moved past a failed read: each client resumes from its last id.
+  private readonly loop = new SerialLoop(() => this.readOnce(), (error) => {
+    for (const s of [...this.subscribers]) s.fail(error);
+  });
 
   constructor(
     private readonly reads: StoreReads,
@@ -43,34 +46,20 @@ export class TenantEventTail<S extends TailSubscriber> {
 
   /** A committed event of the tenant was published. */
   wake(eventId: number): void {
-    if (eventId > this.cursor) void this.pump();
+    if (eventId > this.cursor) void this.loop.run();
   }
 
-  private async pump(): Promise<void> {
-    if (this.running) {
-      this.again = true;
-      return;
-    }
-    this.running = true;
-    try {
-      do {
-        this.again = false;
-        for (;;) {
-          if (this.subscribers.size === 0) return;
-          const after = this.cursor;
-          const events = await this.reads.readEvents(this.tenantId, after, this.pageSize);
-          if (events.length === 0) break;
-          const lastId = events[events.length - 1]!.id;
-          this.cursor = lastId;
-          await Promise.all([...this.subscribers].map((s) => s.take(page(after, lastId, events))));
-          if (events.length < this.pageSize) break;
-        }
-      } while (this.again);
-    } catch (error) {
-      // Nobody's cursor moved past the failed read: each client resumes from its last id.
-      for (const s of [...this.subscribers]) s.fail(error);
-    } finally {
-      this.running = false;
+  /** Reads and hands out pages until caught up; false when nobody listens any more. */
+  private async readOnce(): Promise<boolean> {
+    for (;;) {
+      if (this.subscribers.size === 0) return false;
+      const after = this.cursor;
+      const events = await this.reads.readEvents(this.tenantId, after, this.pageSize);
+      if (events.length === 0) return true;
+      const lastId = events[events.length - 1]!.id;
+      this.cursor = lastId;
+      await Promise.all([...this.subscribers].map((s) => s.take(page(after, lastId, events))));
+      if (events.length < this.pageSize) return true;
     }
   }
 }
