@@ -114,7 +114,13 @@ describe('the agent workspace in a real browser', { skip: browserSkip() }, () =>
     if (reply.statusCode !== 201) throw new Error(reply.body);
     adviser = await startBotbuilderBot({ MicrosoftAppId: '', MicrosoftAppPassword: '' }, async (context: TurnContext) => {
       const role = (context.activity.channelData as { switchboard?: { senderRole?: string } } | undefined)?.switchboard?.senderRole;
-      if (context.activity.type === 'message' && role === 'customer') await context.sendActivity(`Suggest: offer a refund for "${context.activity.text}"`);
+      if (context.activity.type !== 'message' || role !== 'customer') return;
+      // It thinks aloud and takes that back (a delete), then sharpens its advice (an update): the
+      // Connector's DeleteActivity and UpdateActivity, as botbuilder calls them.
+      const draft = await context.sendActivity('Suggest: checking the order history…');
+      if (draft?.id) await context.deleteActivity(draft.id);
+      const advice = await context.sendActivity(`Suggest: offer a refund for "${context.activity.text}"`);
+      if (advice?.id) await context.updateActivity({ id: advice.id, type: 'message', text: `Suggest: offer a refund or a resend for "${context.activity.text}"` });
     });
     const registered = await sb.app.inject({
       method: 'POST', url: `/v1/tenants/${tenantId}/bots`, headers: { ...sb.auth, 'content-type': 'application/json' },
@@ -258,9 +264,13 @@ describe('the agent workspace in a real browser', { skip: browserSkip() }, () =>
       await page.keyboard.press('Enter');
       await assist.getByRole('button', { name: 'Send Refund adviser away' }).waitFor();
       await customer.say('The parcel never came');
-      const suggestion = transcript.getByRole('listitem').filter({ hasText: 'Suggest: offer a refund' });
+      const suggestion = transcript.getByRole('listitem').filter({ hasText: 'Suggest: offer a refund or a resend' });
       await suggestion.waitFor();
       assert.match(await suggestion.innerText(), /Suggestion · only agents see this/);
+      // The bot's revisions show as such: the edited advice marked, the withdrawn draft gone.
+      await suggestion.getByText('edited').waitFor();
+      await transcript.getByText('message deleted').waitFor();
+      assert.equal(await transcript.getByText('Suggest: checking the order history…').count(), 0, 'the deleted text is not shown');
       assert.ok(adviser.turns.some((a) => a.type === 'conversationUpdate'), 'the bot joined with a conversationUpdate');
       await sb.bots.dispatcher.idle();
       assert.ok(!customer.seen.some((a) => a.text?.startsWith('Suggest:')), 'the customer never gets a suggestion');

@@ -405,10 +405,30 @@ function ConversationView(props: {
   useEffect(() => {
     input.current?.focus();
   }, []);
+  // A new message scrolls the transcript to the end; an edit (the text grows in place) does too
+  // when the agent was reading the end, not when they had scrolled up to read something older.
+  const atEnd = useRef(true);
+  const shown = useRef(0);
+  /** Where this code last scrolled to: a scroll event arriving after the content grew is not the agent scrolling up. */
+  const pinned = useRef(0);
   useEffect(() => {
     const el = log.current;
-    if (el) el.scrollTop = el.scrollHeight;
-  }, [props.messages.length]);
+    if (!el) return;
+    const onScroll = () => {
+      atEnd.current = el.scrollTop >= pinned.current - 2 || el.scrollHeight - el.scrollTop - el.clientHeight < 40;
+    };
+    el.addEventListener('scroll', onScroll);
+    return () => el.removeEventListener('scroll', onScroll);
+  }, []);
+  useEffect(() => {
+    const el = log.current;
+    if (!el) return;
+    if (props.messages.length !== shown.current || atEnd.current) {
+      el.scrollTop = el.scrollHeight;
+      pinned.current = el.scrollTop;
+    }
+    shown.current = props.messages.length;
+  }, [props.messages]);
 
   const submit = async () => {
     const text = draft.trim();
