@@ -1,4 +1,4 @@
-import type { Conversation } from '../core/model.js';
+import type { Conversation, Participant } from '../core/model.js';
 import { allowedOn, type Caller } from './caller.js';
 import type { AppDeps } from './deps.js';
 import { isSwitchboardError, SwitchboardError } from './errors.js';
@@ -14,9 +14,13 @@ const SUPERVISE = 'conversations.supervise';
  * handles yet (waiting, open), needs only the permission of the action itself. Callers without
  * grants (the platform key, the system) are not checked.
  */
-export async function assertHandlesOrSupervises(reads: StoreReads, caller: Caller, conversation: Conversation): Promise<void> {
+export async function assertHandlesOrSupervises(
+  reads: StoreReads, caller: Caller, conversation: Conversation,
+  /** The conversation's participants when the caller has read them already. */
+  participants?: readonly Participant[],
+): Promise<void> {
   if (caller.grants === undefined || allowedOn(caller, SUPERVISE, conversation.queueId)) return;
-  const handlers = (await reads.listParticipants(conversation.tenantId, conversation.id))
+  const handlers = (participants ?? await reads.listParticipants(conversation.tenantId, conversation.id))
     .filter((p) => (p.role === 'agent' || p.role === 'bot') && p.leftAt === null)
     .map((p) => p.refId);
   if (handlers.length === 0 || (caller.agentId && handlers.includes(caller.agentId))) return;

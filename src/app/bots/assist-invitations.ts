@@ -28,12 +28,13 @@ export interface AssistBotsOfConversation {
 
 /**
  * Only a person can be advised: an assist bot joining a conversation nobody (or only a bot)
- * handles would hear the customer with no one to read its suggestions.
+ * handles would hear the customer with no one to read its suggestions. Then the caller must be
+ * that person, or supervise the conversation's queue.
  */
-async function assertPersonHandles(reads: StoreReads, conversation: Conversation): Promise<void> {
+async function assertPersonHandlesForCaller(reads: StoreReads, caller: Caller, conversation: Conversation): Promise<void> {
   const participants = await reads.listParticipants(conversation.tenantId, conversation.id);
-  const handlers = participants.filter((p) => p.role === 'agent' && p.leftAt === null);
-  if (handlers.length === 0) throw new SwitchboardError('SB_ERR_NOT_HANDLED');
+  if (!participants.some((p) => p.role === 'agent' && p.leftAt === null)) throw new SwitchboardError('SB_ERR_NOT_HANDLED');
+  await assertHandlesOrSupervises(reads, caller, conversation, participants);
 }
 
 function assertCanAssist(bot: BotRegistration | undefined): BotRegistration {
@@ -56,15 +57,13 @@ export async function listAssistBots(deps: AppDeps, caller: Caller, tenantId: st
   const conversation = await reads.getConversation(tenantId, conversationId);
   if (!conversation) throw new SwitchboardError('SB_ERR_CONVERSATION_NOT_FOUND');
   await assertConversationInScope(reads, caller, 'conversations.read', conversation);
-  const [bots, parts, agents] = await Promise.all([
-    reads.bots.listBots(tenantId),
-    reads.bots.listConversationBots(tenantId, conversationId),
-    reads.listAgents(tenantId),
-  ]);
-  const names = new Map(agents.map((a) => [a.id, a.displayName]));
+  const [bots, parts] = await Promise.all([reads.bots.listBots(tenantId), reads.bots.listConversationBots(tenantId, conversationId)]);
+  const assist = bots.filter((b) => b.role === 'assist');
+  // Names from the bots' own agents: a tenant has a few assist bots and may have thousands of agents.
+  const agents = await Promise.all(assist.map((b) => reads.getAgent(tenantId, b.id)));
+  const names = new Map(agents.flatMap((a) => (a ? [[a.id, a.displayName] as const] : [])));
   const items: AssistBotChoice[] = [];
-  for (const bot of bots) {
-    if (bot.role !== 'assist') continue;
+  for (const bot of assist) {
     const part = parts.find((x) => x.botId === bot.id && x.role === 'assist' && x.state === 'active');
     if (!part && (bot.state !== 'active' || bot.health.status !== 'healthy')) continue;
     items.push({
@@ -92,8 +91,7 @@ export async function inviteAssistBot(deps: AppDeps, caller: Caller, tenantId: s
   await requireTenant(deps, caller, tenantId, 'conversations.write');
   return commit(deps, caller, async (tx, emit, now) => {
     const conversation = await lockConversation(tx, caller, tenantId, conversationId, true);
-    await assertHandlesOrSupervises(tx, caller, conversation);
-    await assertPersonHandles(tx, conversation);
+    await assertPersonHandlesForCaller(tx, caller, conversation);
     const bot = assertCanAssist(await tx.bots.getBot(tenantId, botId));
     const current = await tx.bots.getBotConversation(tenantId, conversationId, botId);
     if (current && current.state === 'active') return { part: current, created: false };

@@ -22,26 +22,35 @@ export interface DemoBotSetup {
  * (`server/demo/demo-bot.ts`) at `endpoint`, which changes with the port: a later start moves it.
  * Without the demo tenant this does nothing.
  */
-export async function ensureDemoBot(deps: AppDeps, endpoint: string): Promise<DemoBotSetup | undefined> {
+/**
+ * The demo tenant and, when a demo bot of that name is registered already, that bot with its
+ * endpoint moved to `endpoint` (a later start listens on another port).
+ */
+async function findDemoBot(deps: AppDeps, name: string, endpoint: string): Promise<{ tenantId: string; existing?: DemoBotSetup } | undefined> {
   const reads = deps.storage.read;
   const tenant = (await reads.listTenants()).find((t) => t.name === DEMO_TENANT_NAME);
   if (!tenant) return undefined;
+  const agent = (await reads.listAgents(tenant.id)).find((a) => a.kind === 'bot' && a.displayName === name);
+  const bot = agent && (await reads.bots.getBot(tenant.id, agent.id));
+  if (!agent || !bot) return { tenantId: tenant.id };
+  if (bot.messagingEndpoint !== endpoint) await updateBot(deps, SYSTEM_CALLER, tenant.id, agent.id, { messagingEndpoint: endpoint });
+  return { tenantId: tenant.id, existing: { tenantId: tenant.id, botId: agent.id, created: false } };
+}
+
+export async function ensureDemoBot(deps: AppDeps, endpoint: string): Promise<DemoBotSetup | undefined> {
+  const found = await findDemoBot(deps, DEMO_BOT_NAME, endpoint);
+  if (!found || found.existing) return found?.existing;
+  const reads = deps.storage.read;
   const c = SYSTEM_CALLER;
-  const agents = await reads.listAgents(tenant.id);
-  const existing = agents.find((a) => a.kind === 'bot' && a.displayName === DEMO_BOT_NAME);
-  if (existing && (await reads.bots.getBot(tenant.id, existing.id))) {
-    const bot = (await reads.bots.getBot(tenant.id, existing.id))!;
-    if (bot.messagingEndpoint !== endpoint) await updateBot(deps, c, tenant.id, existing.id, { messagingEndpoint: endpoint });
-    return { tenantId: tenant.id, botId: existing.id, created: false };
-  }
-  const bot = await registerBot(deps, c, tenant.id, { displayName: DEMO_BOT_NAME, messagingEndpoint: endpoint, authMode: 'none' });
-  const queues = await reads.listQueues(tenant.id);
+  const tenantId = found.tenantId;
+  const bot = await registerBot(deps, c, tenantId, { displayName: DEMO_BOT_NAME, messagingEndpoint: endpoint, authMode: 'none' });
+  const queues = await reads.listQueues(tenantId);
   const general = queues.find((q) => q.name === 'General support');
   const billing = queues.find((q) => q.name === 'Billing');
-  const botFirst = await createQueue(deps, c, tenant.id, { name: 'Bot first', priority: 0, memberIds: [bot.id] });
-  const workstream = (await reads.routing.listWorkstreams(tenant.id)).find((w) => w.channelTypes.includes('webchat'));
+  const botFirst = await createQueue(deps, c, tenantId, { name: 'Bot first', priority: 0, memberIds: [bot.id] });
+  const workstream = (await reads.routing.listWorkstreams(tenantId)).find((w) => w.channelTypes.includes('webchat'));
   if (workstream && general) {
-    await updateWorkstream(deps, c, tenant.id, workstream.id, {
+    await updateWorkstream(deps, c, tenantId, workstream.id, {
       ...workstream,
       fallbackQueueId: botFirst.id,
       routeRules: [
@@ -51,7 +60,7 @@ export async function ensureDemoBot(deps: AppDeps, endpoint: string): Promise<De
       ],
     });
   }
-  return { tenantId: tenant.id, botId: bot.id, created: true };
+  return { tenantId, botId: bot.id, created: true };
 }
 
 export const DEMO_ADVISER_NAME = 'Demo reply adviser';
@@ -62,15 +71,8 @@ export const DEMO_ADVISER_NAME = 'Demo reply adviser';
  * start moves it. Without the demo tenant this does nothing.
  */
 export async function ensureDemoAdviser(deps: AppDeps, endpoint: string): Promise<DemoBotSetup | undefined> {
-  const reads = deps.storage.read;
-  const tenant = (await reads.listTenants()).find((t) => t.name === DEMO_TENANT_NAME);
-  if (!tenant) return undefined;
-  const existing = (await reads.listAgents(tenant.id)).find((a) => a.kind === 'bot' && a.displayName === DEMO_ADVISER_NAME);
-  const bot = existing && (await reads.bots.getBot(tenant.id, existing.id));
-  if (existing && bot) {
-    if (bot.messagingEndpoint !== endpoint) await updateBot(deps, SYSTEM_CALLER, tenant.id, existing.id, { messagingEndpoint: endpoint });
-    return { tenantId: tenant.id, botId: existing.id, created: false };
-  }
-  const registered = await registerBot(deps, SYSTEM_CALLER, tenant.id, { displayName: DEMO_ADVISER_NAME, messagingEndpoint: endpoint, authMode: 'none', role: 'assist' });
-  return { tenantId: tenant.id, botId: registered.id, created: true };
+  const found = await findDemoBot(deps, DEMO_ADVISER_NAME, endpoint);
+  if (!found || found.existing) return found?.existing;
+  const registered = await registerBot(deps, SYSTEM_CALLER, found.tenantId, { displayName: DEMO_ADVISER_NAME, messagingEndpoint: endpoint, authMode: 'none', role: 'assist' });
+  return { tenantId: found.tenantId, botId: registered.id, created: true };
 }
