@@ -152,6 +152,8 @@ describe('the agent workspace in a real browser', { skip: browserSkip() }, () =>
     await page.getByText('Alice Agent', { exact: true }).waitFor();
     assert.equal(await page.getByRole('navigation', { name: 'Views' }).count(), 0, 'an agent is offered no wallboard');
     const load = page.getByTestId('load');
+    // The load shows "…" until the agent's status has loaded.
+    await page.waitForFunction(() => document.querySelector('[data-testid="load"]')?.textContent !== '…');
     assert.equal(await load.innerText(), '0 / 2');
 
     // Presence from the keyboard: focus the select and pick "Available".
