@@ -5,6 +5,7 @@ import { openCopyLikeDriver } from './sql-trace.js';
 import { InProcessBus } from '../../src/adapters/bus/in-process/in-process-bus.js';
 import { SqlStorage } from '../../src/adapters/storage/sql/sql-storage.js';
 import { SqliteDriver } from '../../src/adapters/storage/sqlite/sqlite-driver.js';
+import { WalCheckpointer } from '../../src/adapters/storage/sqlite/wal-checkpointer.js';
 import { TimeOrderedIds } from '../../src/adapters/system/time-ordered-ids.js';
 import { SYSTEM_CALLER } from '../../src/app/caller.js';
 import type { AppDeps } from '../../src/app/deps.js';
@@ -73,7 +74,8 @@ const CONCURRENT_SETUP = 250;
 
 /** What openSqliteStorage builds, keeping the driver so its pragmas can be reported. */
 function openDeps(path: string, time: VirtualTime): { deps: AppDeps; storage: Storage; bus: InProcessBus; driver: SqliteDriver } {
-  const driver = new SqliteDriver({ path, synchronous: 'NORMAL' });
+  // B2_CHECKPOINT=inline measures the engine with SQLite's checkpoint inside its COMMITs (the A/B).
+  const driver = new SqliteDriver({ path, synchronous: 'NORMAL', checkpoint: process.env.B2_CHECKPOINT === 'inline' ? 'inline' : 'background' });
   const storage = new SqlStorage(driver, () => time.now());
   const bus = new InProcessBus();
   return { deps: { storage, bus, clock: time, ids: new TimeOrderedIds(() => time.now()) }, storage, bus, driver };
@@ -373,9 +375,15 @@ export interface BareRound {
   readonly pagesPerCommit?: number | undefined;
 }
 
-/** Replays the operations on a copy of the template with raw better-sqlite3, one transaction each. */
-export function bareRound(template: Template, operations: readonly Operation[], path: string, countPages = false): BareRound {
+/**
+ * Replays the operations on a copy of the template with raw better-sqlite3, one transaction each.
+ * `checkpoint: 'background'` gives the loop the engine's checkpointer (a worker thread copying the
+ * WAL; SQLite's own checkpoint only as a far backstop), to show what that alone is worth.
+ */
+export async function bareRound(template: Template, operations: readonly Operation[], path: string, countPages = false, checkpoint: 'inline' | 'background' = 'inline'): Promise<BareRound> {
   const db = openCopyLikeDriver(template.path, path, countPages);
+  const checkpointer = checkpoint === 'background' && !countPages ? new WalCheckpointer(path, 'NORMAL', () => undefined) : null;
+  if (checkpointer) db.pragma(`wal_autocheckpoint = ${WalCheckpointer.BACKSTOP_PAGES}`);
   try {
     const tenant = template.tenantId;
     const presenceList = ROUTABLE.map(() => '?').join(', ');
@@ -417,13 +425,21 @@ export function bareRound(template: Template, operations: readonly Operation[], 
     // BEGIN IMMEDIATE, like the driver: the write lock is taken up front.
     const transaction = db.transaction(apply).immediate;
     const started = process.hrtime.bigint();
-    for (const op of operations) transaction(op, Date.now());
+    if (checkpointer) {
+      for (const op of operations) {
+        transaction(op, Date.now());
+        checkpointer.committed();
+      }
+    } else {
+      for (const op of operations) transaction(op, Date.now());
+    }
     const seconds = Number(process.hrtime.bigint() - started) / 1e9;
     const settings = { journalMode: String(db.pragma('journal_mode', { simple: true })), synchronous: Number(db.pragma('synchronous', { simple: true })) };
     const pageSize = Number(db.pragma('page_size', { simple: true }));
     const pagesPerCommit = countPages && operations.length > 0 ? (statSync(`${path}-wal`).size - 32) / (pageSize + 24) / operations.length : undefined;
     return { seconds, transactions: operations.length, failedConditions: failed, settings, pagesPerCommit };
   } finally {
+    await checkpointer?.close();
     db.close();
   }
 }

@@ -63,6 +63,8 @@ export function switchboardEnv(dataDir: string): NodeJS.ProcessEnv {
     // Request logging at info would measure pino, not the API.
     SWITCHBOARD_LOG_LEVEL: 'warn',
     SWITCHBOARD_SQLITE_SYNCHRONOUS: 'NORMAL',
+    // BENCH_SQLITE_CHECKPOINT=inline runs the server with SQLite's checkpoint inside its commits (A/B).
+    SWITCHBOARD_SQLITE_CHECKPOINT: process.env.BENCH_SQLITE_CHECKPOINT === 'inline' ? 'inline' : 'background',
   });
   return env;
 }

@@ -46,7 +46,7 @@ export function openStorage(database: DatabaseConfig, clock: Clock): Storage {
   const now = () => clock.now();
   return database.kind === 'postgres'
     ? openPostgresStorage({ connectionString: database.url, schema: database.schema, maxConnections: database.maxConnections }, now)
-    : openSqliteStorage({ path: database.path, synchronous: database.synchronous }, now);
+    : openSqliteStorage({ path: database.path, synchronous: database.synchronous, checkpoint: database.checkpoint }, now);
 }
 
 export interface Switchboard {

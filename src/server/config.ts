@@ -9,7 +9,7 @@ import { SIGNING_ALGORITHMS } from '../core/identity/identity-model.js';
  * passes it here. Environment variables win over the file, the file over the defaults.
  */
 export type DatabaseConfig =
-  | { readonly kind: 'sqlite'; readonly path: string; readonly synchronous: 'NORMAL' | 'FULL' }
+  | { readonly kind: 'sqlite'; readonly path: string; readonly synchronous: 'NORMAL' | 'FULL'; readonly checkpoint: 'background' | 'inline' }
   | { readonly kind: 'postgres'; readonly url: string; readonly schema: string | undefined; readonly maxConnections: number };
 
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
@@ -55,6 +55,7 @@ export const SETTINGS = [
   { env: 'SWITCHBOARD_PG_SCHEMA', file: 'pgSchema', default: '(public)', doc: 'PostgreSQL schema to use (created if missing).' },
   { env: 'SWITCHBOARD_PG_POOL_SIZE', file: 'pgPoolSize', default: '10', doc: 'PostgreSQL connections per process.' },
   { env: 'SWITCHBOARD_SQLITE_SYNCHRONOUS', file: 'sqliteSynchronous', default: 'NORMAL', doc: 'NORMAL survives a process crash; FULL also a power loss, at a cost per commit.' },
+  { env: 'SWITCHBOARD_SQLITE_CHECKPOINT', file: 'sqliteCheckpoint', default: 'background', doc: 'background: a worker thread copies the WAL into the database file, off the event loop; inline: SQLite does it inside a commit.' },
   { env: 'SWITCHBOARD_BUS', file: 'bus', default: 'in-process', doc: 'Event bus; in-process for one node (NATS arrives with scale-out).' },
   { env: 'SWITCHBOARD_LOG_LEVEL', file: 'logLevel', default: 'info', doc: 'fatal, error, warn, info, debug, trace or silent.' },
   { env: 'SWITCHBOARD_BODY_LIMIT', file: 'bodyLimit', default: '1048576', doc: 'Largest request body in bytes (413 SB_ERR_BODY_TOO_LARGE above it).' },
@@ -98,8 +99,11 @@ export function loadConfig(env: Env, cwd: string = process.cwd()): Config {
   const syncText = (pick('SWITCHBOARD_SQLITE_SYNCHRONOUS', 'sqliteSynchronous') ?? 'NORMAL').toUpperCase();
   if (syncText !== 'NORMAL' && syncText !== 'FULL') problems.push(`sqliteSynchronous (SWITCHBOARD_SQLITE_SYNCHRONOUS) must be NORMAL or FULL, got "${syncText}"`);
   const synchronous = syncText === 'FULL' ? 'FULL' : 'NORMAL';
+  const checkpointText = (pick('SWITCHBOARD_SQLITE_CHECKPOINT', 'sqliteCheckpoint') ?? 'background').toLowerCase();
+  if (checkpointText !== 'background' && checkpointText !== 'inline') problems.push(`sqliteCheckpoint (SWITCHBOARD_SQLITE_CHECKPOINT) must be background or inline, got "${checkpointText}"`);
+  const checkpoint = checkpointText === 'inline' ? 'inline' : 'background';
 
-  let database: DatabaseConfig = { kind: 'sqlite', path: join(dataDir, 'switchboard.db'), synchronous };
+  let database: DatabaseConfig = { kind: 'sqlite', path: join(dataDir, 'switchboard.db'), synchronous, checkpoint };
   const url = pick('DATABASE_URL', 'databaseUrl');
   if (url !== undefined) {
     if (/^postgres(ql)?:\/\//.test(url)) {
@@ -109,7 +113,7 @@ export function loadConfig(env: Env, cwd: string = process.cwd()): Config {
       database = { kind: 'postgres', url, schema, maxConnections };
     } else if (url.startsWith('sqlite:')) {
       const path = url.slice('sqlite:'.length);
-      database = { kind: 'sqlite', path: path === ':memory:' ? path : absolute(path, cwd), synchronous };
+      database = { kind: 'sqlite', path: path === ':memory:' ? path : absolute(path, cwd), synchronous, checkpoint };
     } else {
       problems.push('databaseUrl (DATABASE_URL) must start with postgres://, postgresql:// or sqlite:');
     }

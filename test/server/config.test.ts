@@ -11,7 +11,7 @@ after(() => rmSync(dir, { recursive: true, force: true }));
 describe('configuration', () => {
   it('defaults to SQLite under ./data, port 3000, loopback, the in-process bus', () => {
     const c = loadConfig({}, dir);
-    assert.deepEqual(c.database, { kind: 'sqlite', path: join(dir, 'data', 'switchboard.db'), synchronous: 'NORMAL' });
+    assert.deepEqual(c.database, { kind: 'sqlite', path: join(dir, 'data', 'switchboard.db'), synchronous: 'NORMAL', checkpoint: 'background' });
     assert.equal(c.port, 3000);
     assert.equal(c.host, '127.0.0.1');
     assert.equal(c.bus, 'in-process');
@@ -35,12 +35,12 @@ describe('configuration', () => {
 
   it('lists every problem at once', () => {
     try {
-      loadConfig({ SWITCHBOARD_PORT: 'eighty', DATABASE_URL: 'mysql://x', SWITCHBOARD_LOG_LEVEL: 'loud', SWITCHBOARD_SQLITE_SYNCHRONOUS: 'OFF', SWITCHBOARD_BUS: 'kafka' }, dir);
+      loadConfig({ SWITCHBOARD_PORT: 'eighty', DATABASE_URL: 'mysql://x', SWITCHBOARD_LOG_LEVEL: 'loud', SWITCHBOARD_SQLITE_SYNCHRONOUS: 'OFF', SWITCHBOARD_SQLITE_CHECKPOINT: 'sometimes', SWITCHBOARD_BUS: 'kafka' }, dir);
       assert.fail('expected a ConfigError');
     } catch (error) {
       assert.ok(error instanceof ConfigError);
-      assert.equal(error.problems.length, 5, error.message);
-      for (const word of ['port', 'DATABASE_URL', 'logLevel', 'sqliteSynchronous', 'bus']) assert.match(error.message, new RegExp(word));
+      assert.equal(error.problems.length, 6, error.message);
+      for (const word of ['port', 'DATABASE_URL', 'logLevel', 'sqliteSynchronous', 'sqliteCheckpoint', 'bus']) assert.match(error.message, new RegExp(word));
     }
   });
 

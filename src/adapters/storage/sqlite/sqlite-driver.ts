@@ -1,5 +1,6 @@
 import Database from 'better-sqlite3';
 import type { Row, SqlDialect, SqlDriver, SqlExecutor } from '../sql/sql-driver.js';
+import { WalCheckpointer } from './wal-checkpointer.js';
 
 export const SQLITE_DIALECT: SqlDialect = Object.freeze({
   name: 'sqlite',
@@ -14,7 +15,18 @@ export interface SqliteOptions {
   readonly path: string;
   /** `NORMAL` survives a process crash (WAL is written before commit returns); `FULL` also a power cut. */
   readonly synchronous: 'NORMAL' | 'FULL';
+  /**
+   * Who copies the WAL into the database file: `background` (the default for a file) a worker
+   * thread with its own connection (see WalCheckpointer), started once the database has seen
+   * some writes; `inline` SQLite's automatic checkpoint inside the COMMIT that crosses 1,000 pages.
+   */
+  readonly checkpoint?: 'background' | 'inline' | undefined;
 }
+
+/** Commits before the background checkpointer starts: a database that is barely written (most tests) never needs the thread. */
+const COMMITS_BEFORE_CHECKPOINTER = 200;
+/** SQLite's default automatic checkpoint, restored if the checkpointer's thread dies. */
+const DEFAULT_AUTOCHECKPOINT_PAGES = 1000;
 
 interface Unit {
   readonly work: (executor: SqlExecutor) => Promise<unknown>;
@@ -48,8 +60,12 @@ export class SqliteDriver implements SqlDriver {
   private open = false;
   private idle: Promise<void> = Promise.resolve();
   private readonly inside: SqlExecutor;
+  private checkpointer: WalCheckpointer | null = null;
+  /** Commits until the checkpointer starts; -1 once started or when it never will. */
+  private commitsBeforeCheckpointer: number;
 
-  constructor(options: SqliteOptions) {
+  constructor(private readonly options: SqliteOptions) {
+    this.commitsBeforeCheckpointer = options.path === ':memory:' || options.checkpoint === 'inline' ? -1 : COMMITS_BEFORE_CHECKPOINTER;
     this.db = new Database(options.path);
     this.db.pragma('journal_mode = WAL');
     this.db.pragma(`synchronous = ${options.synchronous}`);
@@ -119,6 +135,7 @@ export class SqliteDriver implements SqlDriver {
         }
       }
       this.control('COMMIT');
+      this.committed();
     } catch (error) {
       // BEGIN, a savepoint or the COMMIT itself failed: nothing of this batch is durable.
       if (this.db.inTransaction) this.control('ROLLBACK');
@@ -135,11 +152,33 @@ export class SqliteDriver implements SqlDriver {
     });
   }
 
+  /** Background checkpoint passes so far (0 before the thread starts, or with `inline`). */
+  get backgroundCheckpoints(): number {
+    return this.checkpointer?.checkpoints ?? 0;
+  }
+
+  private committed(): void {
+    if (this.checkpointer) return this.checkpointer.committed();
+    if (this.commitsBeforeCheckpointer < 0 || --this.commitsBeforeCheckpointer > 0) return;
+    this.commitsBeforeCheckpointer = -1;
+    const checkpointer = new WalCheckpointer(this.options.path, this.options.synchronous, () => {
+      // The thread ended: on close that is expected; otherwise SQLite checkpoints inline again.
+      if (this.checkpointer === checkpointer && this.db.open) this.db.pragma(`wal_autocheckpoint = ${DEFAULT_AUTOCHECKPOINT_PAGES}`);
+      if (this.checkpointer === checkpointer) this.checkpointer = null;
+    });
+    this.checkpointer = checkpointer;
+    this.db.pragma(`wal_autocheckpoint = ${WalCheckpointer.BACKSTOP_PAGES}`);
+  }
+
   async close(): Promise<void> {
     while (this.open || this.scheduled || this.queue.length > 0) {
       await this.idle;
       await new Promise((resolve) => setImmediate(resolve));
     }
+    // The worker's connection closes first, so this one is the last and checkpoints the WAL away.
+    const checkpointer = this.checkpointer;
+    this.checkpointer = null;
+    await checkpointer?.close();
     this.statements.clear();
     if (this.db.open) this.db.close();
   }

@@ -1,0 +1,67 @@
+import assert from 'node:assert/strict';
+import { existsSync, mkdtempSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import Database from 'better-sqlite3';
+import { SqliteDriver } from '../../src/adapters/storage/sqlite/sqlite-driver.js';
+
+const BLOB = 'x'.repeat(4000);
+
+async function writeRows(driver: SqliteDriver, from: number, count: number): Promise<void> {
+  const writes: Promise<unknown>[] = [];
+  for (let i = from; i < from + count; i += 1) {
+    writes.push(driver.transaction((tx) => tx.run('INSERT INTO t (id, body) VALUES (?, ?)', [i, BLOB])));
+    // One transaction per loop turn, so each is its own COMMIT, as a server under light load commits.
+    if (i % 4 === 0) await Promise.all(writes.splice(0));
+  }
+  await Promise.all(writes);
+}
+
+const walPages = (path: string): number => (existsSync(`${path}-wal`) ? statSync(`${path}-wal`).size / 4096 : 0);
+
+test('a written database is checkpointed by the background thread, not inside the COMMITs, and nothing is lost', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'sb-wal-'));
+  const path = join(dir, 'db.sqlite');
+  try {
+    const driver = new SqliteDriver({ path, synchronous: 'NORMAL' });
+    await driver.run('CREATE TABLE t (id INTEGER PRIMARY KEY, body TEXT NOT NULL)');
+    assert.equal(await driver.get<{ wal_autocheckpoint: number }>('PRAGMA wal_autocheckpoint').then((r) => r?.wal_autocheckpoint), 1000, 'inline until the database sees writes');
+    // ~3,000 pages of rows: three times what SQLite's own checkpoint would copy inside a COMMIT.
+    await writeRows(driver, 0, 3000);
+    const pragma = await driver.get<{ wal_autocheckpoint: number }>('PRAGMA wal_autocheckpoint');
+    assert.equal(pragma?.wal_autocheckpoint, 8_192, 'the serving connection checkpoints only as a backstop');
+    for (let waited = 0; driver.backgroundCheckpoints === 0 && waited < 5000; waited += 50) await new Promise((r) => setTimeout(r, 50));
+    assert.ok(driver.backgroundCheckpoints > 0, 'the worker ran checkpoints');
+    // The database file itself holds rows now: the WAL was copied into it while the writer went on.
+    assert.ok(statSync(path).size > 1_000_000, `database file holds the copied pages (${statSync(path).size} bytes)`);
+    // The WAL is reused once a pass has caught up, so it stays far below what was written through it.
+    await writeRows(driver, 3000, 3000);
+    assert.ok(walPages(path) < 5000, `WAL stays bounded (${walPages(path)} pages after ~6,000 written)`);
+    await driver.close();
+    assert.equal(existsSync(`${path}-wal`), false, 'the last connection to close checkpoints the WAL away');
+    const check = new Database(path, { readonly: true });
+    try {
+      assert.equal((check.prepare('SELECT COUNT(*) AS n FROM t').get() as { n: number }).n, 6000);
+    } finally {
+      check.close();
+    }
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('inline checkpointing and in-memory databases start no thread', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'sb-wal-'));
+  try {
+    for (const driver of [new SqliteDriver({ path: join(dir, 'inline.sqlite'), synchronous: 'NORMAL', checkpoint: 'inline' }), new SqliteDriver({ path: ':memory:', synchronous: 'NORMAL' })]) {
+      await driver.run('CREATE TABLE t (id INTEGER PRIMARY KEY, body TEXT NOT NULL)');
+      await writeRows(driver, 0, 400);
+      assert.equal(await driver.get<{ wal_autocheckpoint: number }>('PRAGMA wal_autocheckpoint').then((r) => r?.wal_autocheckpoint), 1000);
+      assert.equal(driver.backgroundCheckpoints, 0);
+      await driver.close();
+    }
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
