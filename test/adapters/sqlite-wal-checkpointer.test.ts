@@ -12,7 +12,7 @@ async function writeRows(driver: SqliteDriver, from: number, count: number): Pro
   const writes: Promise<unknown>[] = [];
   for (let i = from; i < from + count; i += 1) {
     writes.push(driver.transaction((tx) => tx.run('INSERT INTO t (id, body) VALUES (?, ?)', [i, BLOB])));
-    // One transaction per loop turn, so each is its own COMMIT, as a server under light load commits.
+    // Four units per loop turn, which group commit merges: a commit of four rows, as a server under light load commits.
     if (i % 4 === 0) await Promise.all(writes.splice(0));
   }
   await Promise.all(writes);
@@ -56,10 +56,38 @@ test('inline checkpointing and in-memory databases start no thread', async () =>
   try {
     for (const driver of [new SqliteDriver({ path: join(dir, 'inline.sqlite'), synchronous: 'NORMAL', checkpoint: 'inline' }), new SqliteDriver({ path: ':memory:', synchronous: 'NORMAL' })]) {
       await driver.run('CREATE TABLE t (id INTEGER PRIMARY KEY, body TEXT NOT NULL)');
-      await writeRows(driver, 0, 400);
+      await writeRows(driver, 0, 1000); // past the 200 commits that start the thread for a file
       assert.equal(await driver.get<{ wal_autocheckpoint: number }>('PRAGMA wal_autocheckpoint').then((r) => r?.wal_autocheckpoint), 1000);
       assert.equal(driver.backgroundCheckpoints, 0);
       await driver.close();
+    }
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('a checkpointer thread that dies hands checkpointing back to SQLite, and writes go on', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'sb-wal-'));
+  const path = join(dir, 'db.sqlite');
+  try {
+    const driver = new SqliteDriver({ path, synchronous: 'NORMAL' });
+    await driver.run('CREATE TABLE t (id INTEGER PRIMARY KEY, body TEXT NOT NULL)');
+    await writeRows(driver, 0, 1000); // 250 commits: four rows share each group commit
+    const autocheckpoint = () => driver.get<{ wal_autocheckpoint: number }>('PRAGMA wal_autocheckpoint').then((r) => r?.wal_autocheckpoint);
+    assert.equal(await autocheckpoint(), 8_192);
+    // What an uncaught error in the thread, or its isolate running out of memory, comes to.
+    const worker = (driver as unknown as { checkpointer: { worker: { terminate(): Promise<number> } } }).checkpointer.worker;
+    await worker.terminate();
+    for (let waited = 0; (await autocheckpoint()) !== 1000 && waited < 2000; waited += 20) await new Promise((r) => setTimeout(r, 20));
+    assert.equal(await autocheckpoint(), 1000, 'SQLite checkpoints inside commits again');
+    await writeRows(driver, 1000, 1500);
+    assert.ok(walPages(path) < 3000, `the WAL is copied by SQLite again (${walPages(path)} pages)`);
+    await driver.close();
+    const check = new Database(path, { readonly: true });
+    try {
+      assert.equal((check.prepare('SELECT COUNT(*) AS n FROM t').get() as { n: number }).n, 2500);
+    } finally {
+      check.close();
     }
   } finally {
     rmSync(dir, { recursive: true, force: true });
