@@ -62,6 +62,23 @@ export interface RouteResult {
   readonly plan: ReturnType<typeof explainPlan>;
 }
 
+/** An agent's accept or reject on its way into the tenant's next batch of answers. */
+interface PendingAnswer {
+  readonly kind: 'accept' | 'reject';
+  readonly caller: Caller;
+  readonly offerId: string;
+  readonly agentId: string;
+  readonly reason?: string | null;
+  readonly resolve: (offer: Offer) => void;
+  readonly reject: (error: unknown) => void;
+}
+
+/** A change checked against the state: the unit of work to commit, and what to do to the state once it has. */
+interface PreparedChange {
+  readonly work: (tx: StoreTx, emit: Emit) => Promise<void>;
+  readonly apply: () => Promise<Offer>;
+}
+
 export type TransferTarget = { readonly queueId: string; readonly agentId?: undefined } | { readonly agentId: string; readonly queueId?: undefined };
 
 /**
@@ -77,6 +94,8 @@ export class RoutingEngine {
   private readonly offerTimers = new Map<string, () => void>();
   private readonly itemTimers = new Map<string, { at: number; cancel: () => void }>();
   private readonly statsTimers = new Map<string, () => void>();
+  /** Answers to offers waiting for their tenant's next batch (see `answer`). */
+  private readonly answers = new Map<string, PendingAnswer[]>();
   private unsubscribe: (() => void) | null = null;
   private closed = false;
 
@@ -124,12 +143,12 @@ export class RoutingEngine {
 
   async accept(caller: Caller, tenantId: string, offerId: string, agentId: string): Promise<Offer> {
     await this.requireActingAs(caller, tenantId, agentId);
-    return this.run(tenantId, (state) => this.doAccept(state, caller, offerId, agentId));
+    return this.answer(tenantId, { kind: 'accept', caller, offerId, agentId });
   }
 
   async reject(caller: Caller, tenantId: string, offerId: string, agentId: string, reason?: string): Promise<Offer> {
     await this.requireActingAs(caller, tenantId, agentId);
-    return this.run(tenantId, (state) => this.doReject(state, caller, offerId, agentId, reason ?? null));
+    return this.answer(tenantId, { kind: 'reject', caller, offerId, agentId, reason: reason ?? null });
   }
 
   async pick(caller: Caller, tenantId: string, queueId: string, conversationId: string, agentId: string): Promise<RoutingItem> {
@@ -688,8 +707,71 @@ export class RoutingEngine {
     return offer;
   }
 
-  private async doAccept(state: TenantRoutingState, caller: Caller, offerId: string, agentId: string): Promise<Offer> {
-    const offer = await this.loadOffer(state, offerId, agentId);
+  /**
+   * Agents' answers to offers, batched per tenant: the answers that arrive while the tenant's
+   * previous step runs (a burst of offers draws a burst of answers) are checked one by one, then
+   * committed together, each in its own unit of work (one failing leaves the others), so they share
+   * one group commit instead of taking one each; a rejected offer's conversation is then offered
+   * again, one decision at a time as always. Only accepts and rejects are batched: neither reads
+   * what another answer of the batch writes (an accept sets the agent's missed offers to 0, a
+   * reject gives capacity back relative to what is stored), unlike timeouts, which count misses.
+   */
+  private answer(tenantId: string, answer: Omit<PendingAnswer, 'resolve' | 'reject'>): Promise<Offer> {
+    return new Promise<Offer>((resolve, reject) => {
+      let batch = this.answers.get(tenantId);
+      if (!batch) {
+        const fresh: PendingAnswer[] = [];
+        this.answers.set(tenantId, (batch = fresh));
+        // Answers arriving once the step has begun start the next batch.
+        const close = () => {
+          if (this.answers.get(tenantId) === fresh) this.answers.delete(tenantId);
+        };
+        this.run(tenantId, (state) => {
+          close();
+          return this.doAnswers(state, fresh);
+        }).catch((error) => {
+          // The tenant's state could not be loaded, say: every answer not settled yet hears why.
+          close();
+          for (const a of fresh) a.reject(error);
+        });
+      }
+      batch.push({ ...answer, resolve, reject });
+    });
+  }
+
+  private async doAnswers(state: TenantRoutingState, batch: readonly PendingAnswer[]): Promise<void> {
+    const prepared: Array<{ answer: PendingAnswer; change: PreparedChange }> = [];
+    for (const answer of batch) {
+      try {
+        const offer = await this.loadOffer(state, answer.offerId, answer.agentId);
+        const change = answer.kind === 'accept'
+          ? await this.prepareAccept(state, offer)
+          : await this.prepareDecline(state, offer, 'rejected', answer.reason ?? null);
+        prepared.push({ answer, change });
+      } catch (error) {
+        answer.reject(error);
+      }
+    }
+    // Issued together, so the driver runs them in one batch (on PostgreSQL, side by side: each
+    // still checks its own rows with conditional writes).
+    const outcomes = await Promise.allSettled(prepared.map(({ answer, change }) => commit(this.deps, answer.caller, change.work)));
+    for (const [i, outcome] of outcomes.entries()) {
+      const { answer, change } = prepared[i]!;
+      if (outcome.status === 'rejected') {
+        answer.reject(outcome.reason);
+        continue;
+      }
+      try {
+        answer.resolve(await change.apply());
+      } catch (error) {
+        answer.reject(error);
+      }
+    }
+  }
+
+  /** Checks an accept against the offer and the engine's state and builds its unit of work; `apply` updates the state after the commit. */
+  private async prepareAccept(state: TenantRoutingState, offer: Offer): Promise<PreparedChange> {
+    const { id: offerId, agentId } = offer;
     const item = state.items.get(offer.conversationId) ?? (await this.deps.storage.read.routing.getRoutingItem(state.tenantId, offer.conversationId));
     if (!item || item.status !== 'offered' || item.offerId !== offerId) throw new SwitchboardError('SB_ERR_OFFER_RESOLVED');
     const agent = state.agents.get(agentId) ?? (await this.refreshAgent(state, agentId));
@@ -697,28 +779,29 @@ export class RoutingEngine {
     const now = this.deps.clock.now();
     const nowIso = new Date(now).toISOString();
     const next: RoutingItem = { ...item, status: 'assigned', offerId: null, updatedAt: now };
-    await commit(this.deps, caller, async (tx, emit) => {
-      if (!(await tx.routing.resolveOffer(state.tenantId, offerId, 'accepted', nowIso))) throw new SwitchboardError('SB_ERR_OFFER_RESOLVED');
-      if (!(await tx.routing.updateRoutingItem(next, 'offered'))) throw new SwitchboardError('SB_ERR_OFFER_RESOLVED');
-      if (!(await tx.updateConversationState(state.tenantId, offer.conversationId, 'offered', 'active', nowIso))) throw new SwitchboardError('SB_ERR_STATE_CONFLICT');
-      await tx.routing.setMissedOffers(state.tenantId, agentId, 0);
-      await emit('conversation.state_changed', state.tenantId, offer.conversationId, { from: 'offered', to: 'active', reason: 'offer accepted' });
-      await this.join(tx, emit, state.tenantId, offer.conversationId, agent, 'agent', nowIso);
-      await this.decide(tx, state.tenantId, offer.conversationId, 'assigned', nowIso, { agentId, offerId, queueId: item.queueId });
-      await emit('routing.offer_accepted', state.tenantId, offer.conversationId, { offerId, agentId, queueId: item.queueId });
-    });
-    this.offerTimers.get(offerId)?.();
-    this.offerTimers.delete(offerId);
-    state.putAgent({ ...agent, missedOffers: 0 });
-    state.putItem(next);
-    state.counter(item.queueId).accepted += 1;
-    state.recordAnswer(item.queueId, now - item.enteredAt);
-    return { ...offer, status: 'accepted', resolvedAt: nowIso };
-  }
-
-  private async doReject(state: TenantRoutingState, caller: Caller, offerId: string, agentId: string, reason: string | null): Promise<Offer> {
-    const offer = await this.loadOffer(state, offerId, agentId);
-    return this.decline(state, caller, offer, 'rejected', reason);
+    return {
+      work: async (tx, emit) => {
+        if (!(await tx.routing.resolveOffer(state.tenantId, offerId, 'accepted', nowIso))) throw new SwitchboardError('SB_ERR_OFFER_RESOLVED');
+        if (!(await tx.routing.updateRoutingItem(next, 'offered'))) throw new SwitchboardError('SB_ERR_OFFER_RESOLVED');
+        if (!(await tx.updateConversationState(state.tenantId, offer.conversationId, 'offered', 'active', nowIso))) throw new SwitchboardError('SB_ERR_STATE_CONFLICT');
+        await tx.routing.setMissedOffers(state.tenantId, agentId, 0);
+        await emit('conversation.state_changed', state.tenantId, offer.conversationId, { from: 'offered', to: 'active', reason: 'offer accepted' });
+        await this.join(tx, emit, state.tenantId, offer.conversationId, agent, 'agent', nowIso);
+        await this.decide(tx, state.tenantId, offer.conversationId, 'assigned', nowIso, { agentId, offerId, queueId: item.queueId });
+        await emit('routing.offer_accepted', state.tenantId, offer.conversationId, { offerId, agentId, queueId: item.queueId });
+      },
+      apply: async () => {
+        this.offerTimers.get(offerId)?.();
+        this.offerTimers.delete(offerId);
+        // The agent as the state holds it now: another answer of the same batch may have changed it.
+        const current = state.agents.get(agentId);
+        if (current) state.putAgent({ ...current, missedOffers: 0 });
+        state.putItem(next);
+        state.counter(item.queueId).accepted += 1;
+        state.recordAnswer(item.queueId, now - item.enteredAt);
+        return { ...offer, status: 'accepted', resolvedAt: nowIso };
+      },
+    };
   }
 
   private async doExpire(state: TenantRoutingState, offerId: string, countsAsMissed = true): Promise<void> {
@@ -759,6 +842,14 @@ export class RoutingEngine {
   private async decline(
     state: TenantRoutingState, caller: Caller, offer: Offer, outcome: 'rejected' | 'timed_out' | 'withdrawn', reason: string | null, countsAsMissed = true,
   ): Promise<Offer> {
+    const change = await this.prepareDecline(state, offer, outcome, reason, countsAsMissed);
+    await commit(this.deps, caller, change.work);
+    return change.apply();
+  }
+
+  private async prepareDecline(
+    state: TenantRoutingState, offer: Offer, outcome: 'rejected' | 'timed_out' | 'withdrawn', reason: string | null, countsAsMissed = true,
+  ): Promise<PreparedChange> {
     const item = state.items.get(offer.conversationId) ?? (await this.deps.storage.read.routing.getRoutingItem(state.tenantId, offer.conversationId));
     if (!item || item.status !== 'offered' || item.offerId !== offer.id) throw new SwitchboardError('SB_ERR_OFFER_RESOLVED');
     const ws = state.workstreams.get(item.workstreamId)?.workstream;
@@ -771,38 +862,44 @@ export class RoutingEngine {
     const next: RoutingItem = { ...item, status: 'waiting', agentId: null, offerId: null, excluded, updatedAt: now };
     const missed = outcome === 'timed_out' && countsAsMissed ? (agent?.missedOffers ?? 0) + 1 : (agent?.missedOffers ?? 0);
     const setAway = outcome === 'timed_out' && countsAsMissed && ws !== undefined && ws.missedOffersBeforeAway > 0 && missed >= ws.missedOffersBeforeAway;
-    await commit(this.deps, caller, async (tx, emit) => {
-      if (!(await tx.routing.resolveOffer(state.tenantId, offer.id, outcome, nowIso))) throw new SwitchboardError('SB_ERR_OFFER_RESOLVED');
-      if (!(await tx.routing.updateRoutingItem(next, 'offered'))) throw new SwitchboardError('SB_ERR_OFFER_RESOLVED');
-      await tx.routing.releaseCapacity(state.tenantId, offer.agentId, item.cost);
-      if (!(await tx.updateConversationState(state.tenantId, offer.conversationId, 'offered', 'queued', nowIso))) throw new SwitchboardError('SB_ERR_STATE_CONFLICT');
-      const said = { rejected: 'offer rejected', timed_out: 'offer timed out', withdrawn: 'offer withdrawn' }[outcome];
-      await emit('conversation.state_changed', state.tenantId, offer.conversationId, { from: 'offered', to: 'queued', reason: said });
-      const type = ({ rejected: 'routing.offer_rejected', timed_out: 'routing.offer_timed_out', withdrawn: 'routing.offer_withdrawn' } as const)[outcome];
-      await emit(type, state.tenantId, offer.conversationId, {
-        offerId: offer.id, agentId: offer.agentId, queueId: item.queueId, reason, skippedUntil: skipMs > 0 ? new Date(now + skipMs).toISOString() : null,
-      });
-      if (outcome === 'timed_out' && countsAsMissed) await tx.routing.setMissedOffers(state.tenantId, offer.agentId, setAway ? 0 : missed);
-      if (setAway) {
-        await tx.routing.setAgentPresence(state.tenantId, offer.agentId, 'away', nowIso);
-        await emit('agent.presence_changed', state.tenantId, null, { agentId: offer.agentId, from: agent?.presence ?? null, to: 'away', reason: `${missed} offers timed out in a row` });
-      }
-    });
-    this.offerTimers.get(offer.id)?.();
-    this.offerTimers.delete(offer.id);
-    if (agent) {
-      state.putAgent({
-        ...agent, usedCapacity: Math.max(0, agent.usedCapacity - item.cost), missedOffers: setAway ? 0 : missed,
-        ...(setAway ? { presence: 'away' as const, presenceSince: nowIso } : {}),
-      });
-    }
-    state.putItem(next);
-    const counters = state.counter(item.queueId);
-    if (outcome === 'rejected') counters.rejected += 1;
-    else if (outcome === 'timed_out') counters.timedOut += 1;
-    await this.tryAssign(state, offer.conversationId);
-    await this.drain(state, state.agentQueuesByPriority(offer.agentId));
-    return { ...offer, status: outcome, resolvedAt: nowIso };
+    return {
+      work: async (tx, emit) => {
+        if (!(await tx.routing.resolveOffer(state.tenantId, offer.id, outcome, nowIso))) throw new SwitchboardError('SB_ERR_OFFER_RESOLVED');
+        if (!(await tx.routing.updateRoutingItem(next, 'offered'))) throw new SwitchboardError('SB_ERR_OFFER_RESOLVED');
+        await tx.routing.releaseCapacity(state.tenantId, offer.agentId, item.cost);
+        if (!(await tx.updateConversationState(state.tenantId, offer.conversationId, 'offered', 'queued', nowIso))) throw new SwitchboardError('SB_ERR_STATE_CONFLICT');
+        const said = { rejected: 'offer rejected', timed_out: 'offer timed out', withdrawn: 'offer withdrawn' }[outcome];
+        await emit('conversation.state_changed', state.tenantId, offer.conversationId, { from: 'offered', to: 'queued', reason: said });
+        const type = ({ rejected: 'routing.offer_rejected', timed_out: 'routing.offer_timed_out', withdrawn: 'routing.offer_withdrawn' } as const)[outcome];
+        await emit(type, state.tenantId, offer.conversationId, {
+          offerId: offer.id, agentId: offer.agentId, queueId: item.queueId, reason, skippedUntil: skipMs > 0 ? new Date(now + skipMs).toISOString() : null,
+        });
+        if (outcome === 'timed_out' && countsAsMissed) await tx.routing.setMissedOffers(state.tenantId, offer.agentId, setAway ? 0 : missed);
+        if (setAway) {
+          await tx.routing.setAgentPresence(state.tenantId, offer.agentId, 'away', nowIso);
+          await emit('agent.presence_changed', state.tenantId, null, { agentId: offer.agentId, from: agent?.presence ?? null, to: 'away', reason: `${missed} offers timed out in a row` });
+        }
+      },
+      apply: async () => {
+        this.offerTimers.get(offer.id)?.();
+        this.offerTimers.delete(offer.id);
+        // The agent as the state holds it now: a reject of the same batch may have given capacity back already.
+        const current = state.agents.get(offer.agentId);
+        if (current) {
+          state.putAgent({
+            ...current, usedCapacity: Math.max(0, current.usedCapacity - item.cost), missedOffers: setAway ? 0 : missed,
+            ...(setAway ? { presence: 'away' as const, presenceSince: nowIso } : {}),
+          });
+        }
+        state.putItem(next);
+        const counters = state.counter(item.queueId);
+        if (outcome === 'rejected') counters.rejected += 1;
+        else if (outcome === 'timed_out') counters.timedOut += 1;
+        await this.tryAssign(state, offer.conversationId);
+        await this.drain(state, state.agentQueuesByPriority(offer.agentId));
+        return { ...offer, status: outcome, resolvedAt: nowIso };
+      },
+    };
   }
 
   private async doPick(state: TenantRoutingState, caller: Caller, queueId: string, conversationId: string, agentId: string): Promise<RoutingItem> {

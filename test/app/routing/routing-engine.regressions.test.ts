@@ -2,6 +2,7 @@
 // few steps that show it, on the same real engine + SQLite world.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import Database from 'better-sqlite3';
 import { SYSTEM_CALLER } from '../../../src/app/caller.js';
 import { AgentIndex } from '../../../src/app/routing/agent-index.js';
 import { createChannel } from '../../../src/app/use-cases/create-channel.js';
@@ -122,6 +123,53 @@ describe('routing engine regressions', () => {
       await w.idle();
       assert.deepEqual(w.backgroundErrors, []);
       assert.deepEqual(w.db.offers().map((o) => o.status), ['withdrawn']);
+    });
+  });
+
+  it('answers that arrive together are committed together, each checked on its own: a duplicate or a foreign one fails alone', async () => {
+    await withWorld({
+      agents: [0, 1, 2].map((seniority) => ({ capacity: 2, skills: {}, presence: 'available' as const, seniority })),
+      queues: [{ method: 'round-robin', customOrder: [], priority: 0, members: [0, 1, 2] }],
+      workstream,
+      seed: 5,
+    }, async (w) => {
+      const ids: string[] = [];
+      for (let i = 0; i < 6; i += 1) {
+        ids.push(await w.newConversation({ topic: 0, need: -1, vip: false }));
+        await w.route(ids[i]!);
+      }
+      await w.idle();
+      const offers = ids.map((id) => pendingFor(w, id)[0]!);
+      assert.equal(offers.filter(Boolean).length, 6, 'every agent holds two offers');
+      // A connection of the test's own: PRAGMA data_version moves when another connection commits,
+      // so the answers' events all seeing one value means they were made durable by one COMMIT.
+      const observer = new Database(w.databasePath, { readonly: true });
+      const versions = new Map<string, number>();
+      const off = w.bus.subscribe((event) => {
+        if (event.type === 'routing.offer_accepted' || event.type === 'routing.offer_rejected') {
+          versions.set(String(event.payload.offerId), Number(observer.pragma('data_version', { simple: true })));
+        }
+      });
+      try {
+        const stranger = offers.find((o) => o.agentId !== offers[1]!.agentId)!.agentId;
+        const results = await Promise.allSettled([
+          ...offers.slice(0, 4).map((o) => w.engine.accept(SYSTEM_CALLER, w.tenantId, o.id, o.agentId)),
+          ...offers.slice(4).map((o) => w.engine.reject(SYSTEM_CALLER, w.tenantId, o.id, o.agentId, 'busy')),
+          w.engine.accept(SYSTEM_CALLER, w.tenantId, offers[0]!.id, offers[0]!.agentId), // again
+          w.engine.accept(SYSTEM_CALLER, w.tenantId, offers[1]!.id, stranger), // not theirs
+        ]);
+        assert.deepEqual(results.slice(0, 6).map((r) => r.status === 'fulfilled' ? r.value.status : (r.reason as Error).message),
+          ['accepted', 'accepted', 'accepted', 'accepted', 'rejected', 'rejected']);
+        assert.deepEqual(results.slice(6).map((r) => r.status === 'rejected' && (r.reason as { code?: string }).code), ['SB_ERR_OFFER_RESOLVED', 'SB_ERR_OFFER_NOT_YOURS']);
+        await w.idle();
+        assert.equal(versions.size, 6, 'one event per answer that held');
+        assert.equal(new Set(versions.values()).size, 1, `the six answers shared one commit (data_version seen: ${[...versions.values()].join(', ')})`);
+        const states = w.db.offers().filter((o) => offers.some((x) => x.id === o.id)).map((o) => o.status).sort();
+        assert.deepEqual(states, ['accepted', 'accepted', 'accepted', 'accepted', 'rejected', 'rejected']);
+      } finally {
+        off();
+        observer.close();
+      }
     });
   });
 });

@@ -328,6 +328,11 @@ export class RoutingWorld {
     return world;
   }
 
+  /** The SQLite file, for a test that opens a connection of its own. */
+  get databasePath(): string {
+    return this.dbPath;
+  }
+
   get db(): DbView {
     if (!this.view) throw new Error('world not set up');
     return this.view;
