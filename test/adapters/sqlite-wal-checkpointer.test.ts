@@ -18,6 +18,16 @@ async function writeRows(driver: SqliteDriver, from: number, count: number): Pro
   await Promise.all(writes);
 }
 
+/** Rows in the file as a fresh connection reads them once the driver has closed. */
+function rowsIn(path: string): number {
+  const check = new Database(path, { readonly: true });
+  try {
+    return (check.prepare('SELECT COUNT(*) AS n FROM t').get() as { n: number }).n;
+  } finally {
+    check.close();
+  }
+}
+
 const walPages = (path: string): number => (existsSync(`${path}-wal`) ? statSync(`${path}-wal`).size / 4096 : 0);
 
 test('a written database is checkpointed by the background thread, not inside the COMMITs, and nothing is lost', async () => {
@@ -50,12 +60,7 @@ test('a written database is checkpointed by the background thread, not inside th
     await writeRows(driver, 3001, 2999);
     await driver.close();
     assert.equal(existsSync(`${path}-wal`), false, 'the last connection to close checkpoints the WAL away');
-    const check = new Database(path, { readonly: true });
-    try {
-      assert.equal((check.prepare('SELECT COUNT(*) AS n FROM t').get() as { n: number }).n, 6000);
-    } finally {
-      check.close();
-    }
+    assert.equal(rowsIn(path), 6000);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
@@ -93,12 +98,7 @@ test('a checkpointer thread that dies hands checkpointing back to SQLite, and wr
     await writeRows(driver, 1000, 1500);
     assert.ok(walPages(path) < 3000, `the WAL is copied by SQLite again (${walPages(path)} pages)`);
     await driver.close();
-    const check = new Database(path, { readonly: true });
-    try {
-      assert.equal((check.prepare('SELECT COUNT(*) AS n FROM t').get() as { n: number }).n, 2500);
-    } finally {
-      check.close();
-    }
+    assert.equal(rowsIn(path), 2500);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
