@@ -883,11 +883,13 @@ export class RoutingEngine {
       apply: async () => {
         this.offerTimers.get(offer.id)?.();
         this.offerTimers.delete(offer.id);
-        // The agent as the state holds it now: a reject of the same batch may have given capacity back already.
+        // The agent as the state holds it now: another answer of the same batch may have given
+        // capacity back or (an accept) cleared its missed offers, which only a timeout counts.
         const current = state.agents.get(offer.agentId);
         if (current) {
+          const counted = outcome === 'timed_out' && countsAsMissed;
           state.putAgent({
-            ...current, usedCapacity: Math.max(0, current.usedCapacity - item.cost), missedOffers: setAway ? 0 : missed,
+            ...current, usedCapacity: Math.max(0, current.usedCapacity - item.cost), missedOffers: counted ? (setAway ? 0 : missed) : current.missedOffers,
             ...(setAway ? { presence: 'away' as const, presenceSince: nowIso } : {}),
           });
         }

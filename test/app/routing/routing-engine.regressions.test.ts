@@ -172,4 +172,32 @@ describe('routing engine regressions', () => {
       }
     });
   });
+
+  it('an accept and a reject of one agent in the same batch leave its missed offers at what the accept stored', async () => {
+    // The bug: the reject's state update wrote back the missed-offer count it had read before the
+    // batch, undoing the accept's reset in the engine's memory (the database said 0).
+    await withWorld({
+      agents: [{ capacity: 3, skills: {}, presence: 'available', seniority: 1 }],
+      queues: [{ method: 'round-robin', customOrder: [], priority: 0, members: [0] }],
+      workstream: { ...workstream, missedOffersBeforeAway: 5 },
+      seed: 7,
+    }, async (w) => {
+      const missed = await w.newConversation({ topic: 0, need: -1, vip: false });
+      await w.route(missed);
+      await w.idle();
+      w.advance(30_000); // its offer times out: one missed offer
+      await w.idle();
+      const [b, c] = [await w.newConversation({ topic: 0, need: -1, vip: false }), await w.newConversation({ topic: 0, need: -1, vip: false })];
+      await w.route(b);
+      await w.route(c);
+      await w.idle();
+      const agentId = w.agentIds[0]!;
+      const inMemory = () => w.engine.inspect(SYSTEM_CALLER, w.tenantId, 'routing.read', (state) => state.agents.get(agentId)?.missedOffers);
+      assert.equal(await inMemory(), 1);
+      const [ob, oc] = [pendingFor(w, b)[0]!, pendingFor(w, c)[0]!];
+      await Promise.all([w.engine.accept(SYSTEM_CALLER, w.tenantId, ob.id, agentId), w.engine.reject(SYSTEM_CALLER, w.tenantId, oc.id, agentId, 'busy')]);
+      await w.idle();
+      assert.equal(await inMemory(), 0);
+    });
+  });
 });
