@@ -79,6 +79,23 @@ interface PreparedChange {
   readonly apply: () => Promise<Offer>;
 }
 
+/** An offer (or a bot's assignment) chosen and applied to the engine's state, not yet committed (see `drain`). */
+interface PendingOffer {
+  readonly agentId: string;
+  readonly conversationId: string;
+  readonly work: (tx: StoreTx, emit: Emit) => Promise<void>;
+  /** Puts the engine's state back as it was before the choice. */
+  readonly undo: () => void;
+  /** Timers and counters, once the offer is durable. */
+  readonly committed: () => void;
+}
+
+/**
+ * Most offers one `drain` commits in one transaction: enough that a burst of sign-ins shares its
+ * commits, few enough that the first offer of a long pass is not held back for long.
+ */
+const MAX_OFFERS_PER_COMMIT = 64;
+
 export type TransferTarget = { readonly queueId: string; readonly agentId?: undefined } | { readonly agentId: string; readonly queueId?: undefined };
 
 /**
@@ -416,65 +433,91 @@ export class RoutingEngine {
     return workRequestOf(item, compiled.workstream, now);
   }
 
-  /** Serves the given queues in order until no waiting conversation there can be offered. */
+  /**
+   * Serves the given queues in order until no waiting conversation there can be offered.
+   *
+   * The offers of one pass commit together, in one transaction (up to MAX_OFFERS_PER_COMMIT at a
+   * time): each is chosen on the state the ones before it left, which is applied to memory the
+   * moment it is chosen and put back if the transaction fails. A sign-in or a released
+   * conversation typically yields several offers at once, and one commit instead of one each is
+   * most of what an offer costs. All or none: if one offer's conditional write finds the database
+   * moved on (another node, a change not yet heard of), every offer of the transaction is undone in
+   * memory, the stale rows are read again and the pass starts over one offer per commit, as if
+   * nothing had been chosen.
+   */
   private async drain(state: TenantRoutingState, queueIds: readonly string[]): Promise<void> {
+    const batch: PendingOffer[] = [];
     for (const queueId of queueIds) {
       const line = state.lines.get(queueId);
       if (!line || line.size === 0) continue;
       for (const conversationId of line.inOrder()) {
-        const outcome = await this.tryAssign(state, conversationId);
+        const outcome = this.choose(state, conversationId);
         if (outcome === 'nobody-free') break; // no member of this queue can take anything now
+        if (typeof outcome === 'string') continue;
+        batch.push(outcome);
+        if (batch.length >= MAX_OFFERS_PER_COMMIT && !(await this.commitOffers(state, batch.splice(0)))) return this.drainOneByOne(state, queueIds);
+      }
+    }
+    if (batch.length > 0 && !(await this.commitOffers(state, batch))) await this.drainOneByOne(state, queueIds);
+  }
+
+  /** `drain` after a stale view: one offer per commit, each retried on its own (see `tryAssign`). */
+  private async drainOneByOne(state: TenantRoutingState, queueIds: readonly string[]): Promise<void> {
+    for (const queueId of queueIds) {
+      const line = state.lines.get(queueId);
+      if (!line || line.size === 0) continue;
+      for (const conversationId of line.inOrder()) {
+        if ((await this.tryAssign(state, conversationId)) === 'nobody-free') break;
       }
     }
   }
 
-  /**
-   * Offers one waiting conversation to the agent its queue's method demands, if any is eligible.
-   * Returns what happened so `drain` can stop early when the queue has no free agent at all.
-   */
+  /** Offers one waiting conversation, committed on its own, deciding again (up to three times) when the view was stale. */
   private async tryAssign(state: TenantRoutingState, conversationId: string): Promise<'offered' | 'no-match' | 'nobody-free' | 'skip'> {
     for (let attempt = 0; attempt < 3; attempt += 1) {
-      const item = state.items.get(conversationId);
-      if (!item || item.status !== 'waiting') return 'skip';
-      const compiled = state.workstreams.get(item.workstreamId);
-      if (!compiled) return 'skip';
-      if (compiled.workstream.mode === 'pick') {
-        // Nobody is offered pick-mode work, but its timers (overflow while queued, relaxations)
-        // still run, the same before and after a restart.
-        this.scheduleItem(state, item, this.deps.clock.now());
-        return 'skip';
-      }
-      const now = this.deps.clock.now();
-      const work = this.workFor(state, item, now);
-      if (!work) return 'skip';
-
-      let choice: IndexedChoice;
-      let preferred = false;
-      if (item.preferredAgentId !== null && item.preferredUntil !== null && item.preferredUntil > now) {
-        preferred = true;
-        choice = this.preferredChoice(state, item.preferredAgentId, work);
-      } else {
-        choice = state.index.select(item.queueId, work);
-      }
-      this.scheduleItem(state, item, now);
-      if (choice.agentId === null) {
-        // Only "no member can take any work" may stop `drain`. An empty walk (visited 0) is not
-        // that: best-skill walks only the agents holding this item's skills, highest-capacity stops
-        // below this item's cost, so the next conversation in line may still fit someone.
-        return !preferred && work.cost > 0 && !state.index.hasCandidates(item.queueId) ? 'nobody-free' : 'no-match';
-      }
-      try {
-        await this.offer(state, item, choice, work, preferred, now);
-        return 'offered';
-      } catch (error) {
-        if (!(error instanceof StaleView)) throw error;
-        await this.refreshAgent(state, choice.agentId);
-        const fresh = await this.deps.storage.read.routing.getRoutingItem(state.tenantId, conversationId);
-        if (fresh) state.putItem(fresh);
-        else state.forgetItem(conversationId);
-      }
+      const outcome = this.choose(state, conversationId);
+      if (typeof outcome === 'string') return outcome;
+      if (await this.commitOffers(state, [outcome])) return 'offered';
     }
     return 'no-match';
+  }
+
+  /**
+   * Chooses the agent for one waiting conversation, if any is eligible, and applies the offer to
+   * the engine's state (see `drain`). Returns what happened otherwise, so `drain` can stop early
+   * when the queue has no free agent at all.
+   */
+  private choose(state: TenantRoutingState, conversationId: string): PendingOffer | 'no-match' | 'nobody-free' | 'skip' {
+    const item = state.items.get(conversationId);
+    if (!item || item.status !== 'waiting') return 'skip';
+    const compiled = state.workstreams.get(item.workstreamId);
+    if (!compiled) return 'skip';
+    if (compiled.workstream.mode === 'pick') {
+      // Nobody is offered pick-mode work, but its timers (overflow while queued, relaxations)
+      // still run, the same before and after a restart.
+      this.scheduleItem(state, item, this.deps.clock.now());
+      return 'skip';
+    }
+    const now = this.deps.clock.now();
+    const work = this.workFor(state, item, now);
+    if (!work) return 'skip';
+
+    let choice: IndexedChoice;
+    let preferred = false;
+    if (item.preferredAgentId !== null && item.preferredUntil !== null && item.preferredUntil > now) {
+      preferred = true;
+      choice = this.preferredChoice(state, item.preferredAgentId, work);
+    } else {
+      choice = state.index.select(item.queueId, work);
+    }
+    this.scheduleItem(state, item, now);
+    if (choice.agentId === null) {
+      // Only "no member can take any work" may stop `drain`. An empty walk (visited 0) is not
+      // that: best-skill walks only the agents holding this item's skills, highest-capacity stops
+      // below this item's cost, so the next conversation in line may still fit someone.
+      return !preferred && work.cost > 0 && !state.index.hasCandidates(item.queueId) ? 'nobody-free' : 'no-match';
+    }
+    return this.prepareOffer(state, item, choice, work, preferred, now);
   }
 
   private preferredChoice(state: TenantRoutingState, agentId: string, work: WorkRequest): IndexedChoice {
@@ -486,7 +529,8 @@ export class RoutingEngine {
     return { agentId: fits ? agentId : null, passedOver: [], visited: 1 };
   }
 
-  private async offer(state: TenantRoutingState, item: RoutingItem, choice: IndexedChoice, work: WorkRequest, preferred: boolean, now: number): Promise<void> {
+  /** Builds an offer's unit of work (a bot's: its assignment) and applies it to the engine's state until it commits or is undone. */
+  private prepareOffer(state: TenantRoutingState, item: RoutingItem, choice: IndexedChoice, work: WorkRequest, preferred: boolean, now: number): PendingOffer {
     const agentId = choice.agentId!;
     const agent = state.agents.get(agentId)!;
     const ws = state.workstreams.get(item.workstreamId)!.workstream;
@@ -505,34 +549,80 @@ export class RoutingEngine {
       why: preferred ? 'the preferred agent named by the conversation is eligible'
         : `first eligible member in ${queue?.routing.assignmentMethod ?? 'queue'} order`,
     };
-    await commit(this.deps, ROUTING_CALLER, async (tx, emit) => {
-      if (!(await tx.routing.reserveCapacity(state.tenantId, agentId, item.cost, ws.allowedPresences, nowIso))) throw new StaleView('agent');
-      if (!(await tx.routing.updateRoutingItem(next, 'waiting'))) throw new StaleView('item');
-      const to = isBot ? 'bot' : 'offered';
-      if (!(await tx.updateConversationState(state.tenantId, item.conversationId, 'queued', to, nowIso))) throw new StaleView('conversation');
-      await tx.routing.setRoundRobinPointer(state.tenantId, item.queueId, agentId);
-      await emit('conversation.state_changed', state.tenantId, item.conversationId, { from: 'queued', to, reason: 'routing' });
-      await this.decide(tx, state.tenantId, item.conversationId, isBot ? 'assigned' : 'offered', nowIso, explanation);
-      if (offer) {
-        await tx.routing.insertOffer(offer);
-        await emit('routing.offered', state.tenantId, item.conversationId, { offer, agentId, queueId: item.queueId });
-      } else {
-        await this.join(tx, emit, state.tenantId, item.conversationId, agent, 'bot', nowIso);
-        await emit('routing.assigned', state.tenantId, item.conversationId, { agentId, queueId: item.queueId, bot: true });
-      }
-    });
+    const pointerBefore = state.index.queueSnapshot(item.queueId)?.lastRoundRobinId ?? null;
     state.putAgent({ ...agent, usedCapacity: agent.usedCapacity + item.cost, lastAssignedAt: nowIso });
     state.index.setLastRoundRobin(item.queueId, agentId);
     state.putItem(next);
-    this.cancelItemTimer(item.conversationId);
-    const counters = state.counter(item.queueId);
-    if (offer) {
-      counters.offered += 1;
-      this.armOffer(state.tenantId, offer);
-    } else {
-      counters.assigned += 1;
-      state.recordAnswer(item.queueId, now - item.enteredAt);
+    return {
+      agentId,
+      conversationId: item.conversationId,
+      work: async (tx, emit) => {
+        if (!(await tx.routing.reserveCapacity(state.tenantId, agentId, item.cost, ws.allowedPresences, nowIso))) throw new StaleView('agent');
+        if (!(await tx.routing.updateRoutingItem(next, 'waiting'))) throw new StaleView('item');
+        const to = isBot ? 'bot' : 'offered';
+        if (!(await tx.updateConversationState(state.tenantId, item.conversationId, 'queued', to, nowIso))) throw new StaleView('conversation');
+        await tx.routing.setRoundRobinPointer(state.tenantId, item.queueId, agentId);
+        await emit('conversation.state_changed', state.tenantId, item.conversationId, { from: 'queued', to, reason: 'routing' });
+        await this.decide(tx, state.tenantId, item.conversationId, isBot ? 'assigned' : 'offered', nowIso, explanation);
+        if (offer) {
+          await tx.routing.insertOffer(offer);
+          await emit('routing.offered', state.tenantId, item.conversationId, { offer, agentId, queueId: item.queueId });
+        } else {
+          await this.join(tx, emit, state.tenantId, item.conversationId, agent, 'bot', nowIso);
+          await emit('routing.assigned', state.tenantId, item.conversationId, { agentId, queueId: item.queueId, bot: true });
+        }
+      },
+      undo: () => {
+        state.putItem(item);
+        state.index.setLastRoundRobin(item.queueId, pointerBefore);
+        state.putAgent(agent);
+      },
+      committed: () => {
+        this.cancelItemTimer(item.conversationId);
+        const counters = state.counter(item.queueId);
+        if (offer) {
+          counters.offered += 1;
+          this.armOffer(state.tenantId, offer);
+        } else {
+          counters.assigned += 1;
+          state.recordAnswer(item.queueId, now - item.enteredAt);
+        }
+      },
+    };
+  }
+
+  /**
+   * Commits offers chosen by `choose`, in their order, in one transaction. True when they are
+   * durable. False when one found the database moved on: then none is, all are undone (latest
+   * first, so each puts back what the one before it left) and the rows that were stale are read
+   * again. Any other failure undoes them too and is thrown.
+   */
+  private async commitOffers(state: TenantRoutingState, offers: readonly PendingOffer[]): Promise<boolean> {
+    let stale: PendingOffer | null = null;
+    try {
+      await commit(this.deps, ROUTING_CALLER, async (tx, emit) => {
+        stale = null;
+        for (const offer of offers) {
+          try {
+            await offer.work(tx, emit);
+          } catch (error) {
+            if (error instanceof StaleView) stale = offer;
+            throw error;
+          }
+        }
+      });
+    } catch (error) {
+      for (let i = offers.length - 1; i >= 0; i -= 1) offers[i]!.undo();
+      if (!(error instanceof StaleView) || stale === null) throw error;
+      const { agentId, conversationId } = stale as PendingOffer;
+      await this.refreshAgent(state, agentId);
+      const fresh = await this.deps.storage.read.routing.getRoutingItem(state.tenantId, conversationId);
+      if (fresh) state.putItem(fresh);
+      else state.forgetItem(conversationId);
+      return false;
     }
+    for (const offer of offers) offer.committed();
+    return true;
   }
 
   private armOffer(tenantId: string, offer: Offer): void {

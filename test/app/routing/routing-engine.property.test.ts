@@ -30,18 +30,21 @@
 //  1. Every decision, at the moment it is taken. The world subscribes to the bus; the engine
 //     publishes a decision right after its transaction commits, and better-sqlite3 reads the file
 //     synchronously through a second connection, so the subscriber sees the database exactly as that
-//     one decision left it (the engine runs one step at a time and nothing else writes meanwhile).
-//     The state before the decision differs only in what the decision wrote: the chosen agent's
-//     used_capacity (+cost) and last_assigned_at, and the queue's rr_last_agent_id. The capacity is
-//     given back, and the other two are taken from a running record of every earlier decision
-//     (which itself is compared with the database after every step). Everything else the oracle
-//     needs is read as is: members in stored order, presences, capacities held by pending offers,
-//     skills, the item's skip windows (an agent is skipped while `until > now`, so they expire with
-//     time), relaxations counted from queue entry, `now` = the event's time. The chosen agent must
-//     be the oracle's first choice. This checks every offer of a step, not only steps with one.
+//     transaction left it (the engine runs one step at a time and nothing else writes meanwhile).
+//     A transaction may hold several decisions (the offers of one drain pass commit together); they
+//     are the decision events beyond the last one checked, and each is checked in order against the
+//     state right before it, which differs only in what it and the later ones wrote: the chosen
+//     agents' used_capacity (+cost) and last_assigned_at, and the queues' rr_last_agent_id. The
+//     capacities are given back, and the other two are taken from a running record of every earlier
+//     decision (which itself is compared with the database after every step). Everything else the
+//     oracle needs is read as is: members in stored order, presences, capacities held by pending
+//     offers, skills, the item's skip windows (an agent is skipped while `until > now`, so they
+//     expire with time), relaxations counted from queue entry, `now` = the event's time. The chosen
+//     agent must be the oracle's first choice. This checks every offer of a step, not only steps
+//     with one, and the run must have seen decisions that shared a transaction.
 //     Decisions taken during a burst are not checked this way: a decision's commit may share a
 //     SQLite group commit with a concurrent request's writes, so the database no longer shows
-//     exactly the state the decision left. Everything else is still checked after the burst.
+//     exactly the state the decisions left. Everything else is still checked after the burst.
 //  2. No missed assignment: after every step, for every waiting conversation, the oracle finds no
 //     eligible agent in its queue. (Which waiting conversation goes first is not checked beyond
 //     this: with time jumps several timers fall due at one instant and any order of them is fine.)
@@ -299,6 +302,7 @@ interface Totals {
   runs: number;
   steps: number;
   decisions: number;
+  shared: number;
   kinds: Map<string, number>;
 }
 
@@ -326,6 +330,7 @@ async function runScenario(spec: WorldSpec, steps: readonly Step[], totals?: Tot
       totals.runs += 1;
       totals.steps += steps.length;
       totals.decisions += w.decisionsChecked;
+      totals.shared += w.decisionsShared;
     }
   } finally {
     await w.close();
@@ -334,7 +339,7 @@ async function runScenario(spec: WorldSpec, steps: readonly Step[], totals?: Tot
 
 describe('routing engine properties (real engine, SQLite, manual time)', () => {
   it('under any interleaving, offers are exclusive, capacity adds up, states agree with events, and every decision is the oracle\'s', async (t) => {
-    const totals: Totals = { runs: 0, steps: 0, decisions: 0, kinds: new Map() };
+    const totals: Totals = { runs: 0, steps: 0, decisions: 0, shared: 0, kinds: new Map() };
     const started = Date.now();
     await fc.assert(
       fc.asyncProperty(worldArb, fc.array(stepArb, { minLength: 1, maxLength: MAX_STEPS, size: 'max' }), (spec, steps) => runScenario(spec, steps, totals)),
@@ -344,12 +349,14 @@ describe('routing engine properties (real engine, SQLite, manual time)', () => {
         ...(process.env.ROUTING_PROPERTY_PATH ? { path: process.env.ROUTING_PROPERTY_PATH } : {}),
       },
     );
-    t.diagnostic(`${totals.runs} runs, ${totals.steps} steps, ${totals.decisions} decisions checked against the oracle in ${Date.now() - started} ms`);
+    t.diagnostic(`${totals.runs} runs, ${totals.steps} steps, ${totals.decisions} decisions checked against the oracle (${totals.shared} committed together with others) in ${Date.now() - started} ms`);
     t.diagnostic(`steps that did something: ${[...totals.kinds].map(([k, v]) => `${k} ${v}`).join(', ')}`);
     // Guards against a vacuous pass: the generators must actually exercise the engine (about two
     // checked decisions and a dozen effective steps per run; only asserted on runs large enough).
     if (RUNS >= 50) {
       assert.ok(totals.decisions >= RUNS / 2, `only ${totals.decisions} decisions were checked`);
+      // A drain pass commits its offers together; the oracle must have followed such transactions.
+      assert.ok(totals.shared > 0, 'no two decisions ever committed together');
       for (const kind of ['new', 'accept', 'reject', 'timeout', 'transfer', 'close', 'abandon', 'burst', 'restart']) {
         assert.ok((totals.kinds.get(kind) ?? 0) > 0, `no ${kind} step ever ran`);
       }

@@ -200,4 +200,82 @@ describe('routing engine regressions', () => {
       assert.equal(await inMemory(), 0);
     });
   });
+
+  it('the offers of one pass commit together, and the oracle checks each against the state right before it', async () => {
+    await withWorld({
+      agents: [{ capacity: 3, skills: {}, presence: 'offline', seniority: 1 }, { capacity: 2, skills: {}, presence: 'offline', seniority: 2 }],
+      queues: [{ method: 'round-robin', customOrder: [], priority: 0, members: [0, 1] }],
+      workstream,
+      seed: 9,
+    }, async (w) => {
+      const ids: string[] = [];
+      for (let i = 0; i < 4; i += 1) {
+        ids.push(await w.newConversation({ topic: 0, need: -1, vip: false }));
+        await w.route(ids[i]!);
+      }
+      await w.idle();
+      assert.equal(w.db.offers().length, 0, 'nobody is signed in');
+      const observer = new Database(w.databasePath, { readonly: true });
+      const versions: number[] = [];
+      const off = w.bus.subscribe((event) => {
+        if (event.type === 'routing.offered') versions.push(Number(observer.pragma('data_version', { simple: true })));
+      });
+      try {
+        await w.presence(w.agentIds[0]!, 'available'); // one drain: three offers to the only agent signed in
+        await w.idle();
+        await w.presence(w.agentIds[1]!, 'available'); // the fourth
+        await w.idle();
+      } finally {
+        off();
+        observer.close();
+      }
+      assert.deepEqual(w.db.offers().map((o) => w.name(o.agentId)), ['a0', 'a0', 'a0', 'a1']);
+      assert.equal(versions.length, 4);
+      assert.equal(new Set(versions.slice(0, 3)).size, 1, `the first three offers shared one commit (data_version seen: ${versions.join(', ')})`);
+      assert.equal(w.decisionsShared, 3);
+      assert.equal(w.decisionsChecked, 4);
+      assert.deepEqual(w.mismatches, []);
+    });
+  });
+
+  it('when one offer of a pass finds the database moved on, none of the pass commits and the pass is made again one by one', async () => {
+    await withWorld({
+      agents: [{ capacity: 2, skills: {}, presence: 'offline', seniority: 1 }, { capacity: 1, skills: {}, presence: 'offline', seniority: 2 }],
+      queues: [{ method: 'round-robin', customOrder: [], priority: 0, members: [0, 1] }],
+      workstream,
+      seed: 11,
+    }, async (w) => {
+      const [a0, a1] = [w.agentIds[0]!, w.agentIds[1]!];
+      const ids: string[] = [];
+      for (let i = 0; i < 3; i += 1) {
+        ids.push(await w.newConversation({ topic: 0, need: -1, vip: false }));
+        await w.route(ids[i]!);
+      }
+      await w.idle();
+      // Another node signed a0 in and gave it a conversation, and its events have not arrived:
+      // the row says available with 1 of 2 in use, the engine's memory available with 2 free.
+      const writer = new Database(w.databasePath);
+      writer.prepare("UPDATE agents SET presence = 'available', used_capacity = 1 WHERE id = ?").run(a0);
+      await w.engine.inspect(SYSTEM_CALLER, w.tenantId, 'routing.read', (state) => state.putAgent({ ...state.agents.get(a0)!, presence: 'available' }));
+      const firstId = Number(w.deps.ids.next('probe').split('_')[1]);
+      // a1 signs in: one pass offers c0 to a0, c1 to a1, c2 to a0 again, and the last finds a0 full.
+      await w.presence(a1, 'available');
+      await w.idle();
+      assert.deepEqual(w.backgroundErrors, []);
+      const offers = w.db.offers();
+      assert.deepEqual(offers.map((o) => `${w.name(o.conversationId)}:${w.name(o.agentId)}:${o.status}`), ['c0:a0:pending', 'c1:a1:pending']);
+      assert.ok(Number(offers[0]!.id.split('_')[1]) > firstId + 3, 'the pass of three offers was tried first and left nothing');
+      assert.equal([...w.db.decisionKinds().values()].flat().filter((k) => k === 'offered').length, 2);
+      assert.equal(w.db.events().filter((e) => e.type === 'routing.offered').length, 2);
+      assert.deepEqual(w.mismatches, []);
+      // The other node gives its conversation back; a0's next events (busy withdraws its offer)
+      // make the engine read a0 again, and a0 holds two conversations.
+      writer.prepare('UPDATE agents SET used_capacity = used_capacity - 1 WHERE id = ?').run(a0);
+      writer.close();
+      await w.presence(a0, 'busy');
+      await w.presence(a0, 'available');
+      await w.idle();
+      assert.deepEqual(w.db.offers().filter((o) => o.status === 'pending').map((o) => `${w.name(o.conversationId)}:${w.name(o.agentId)}`).sort(), ['c0:a0', 'c1:a1', 'c2:a0']);
+    });
+  });
 });

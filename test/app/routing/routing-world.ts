@@ -136,6 +136,8 @@ export interface DbEvent {
   readonly id: number;
   readonly type: string;
   readonly conversationId: string | null;
+  /** Epoch milliseconds, as stored. */
+  readonly occurredAt: number;
   readonly payload: Record<string, unknown>;
 }
 
@@ -210,9 +212,9 @@ export class DbView {
   }
 
   events(afterId = 0): DbEvent[] {
-    const rows = this.db.prepare('SELECT id, type, conversation_id, payload FROM events WHERE tenant_id = ? AND id > ? ORDER BY id').all(this.tenantId, afterId) as Row[];
+    const rows = this.db.prepare('SELECT id, type, conversation_id, occurred_at, payload FROM events WHERE tenant_id = ? AND id > ? ORDER BY id').all(this.tenantId, afterId) as Row[];
     return rows.map((r) => ({
-      id: Number(r.id), type: String(r.type), conversationId: r.conversation_id === null ? null : String(r.conversation_id),
+      id: Number(r.id), type: String(r.type), conversationId: r.conversation_id === null ? null : String(r.conversation_id), occurredAt: Number(r.occurred_at),
       payload: JSON.parse(String(r.payload)) as Record<string, unknown>,
     }));
   }
@@ -270,6 +272,8 @@ export class RoutingWorld {
   readonly mismatches: OracleMismatch[] = [];
   /** Offers and bot assignments checked against the oracle so far. */
   decisionsChecked = 0;
+  /** Checked decisions that committed in one transaction with others (a `drain` pass's offers). */
+  decisionsShared = 0;
   /**
    * Off while commands run concurrently: a decision's commit may then share a group commit with
    * another command's writes, so the database no longer shows exactly the state it left.
@@ -293,6 +297,8 @@ export class RoutingWorld {
   private view: DbView | null = null;
   private conversationCount = 0;
   private lastEventId = 0;
+  /** The last event the decision oracle has looked at (see `watch`). */
+  private decisionCursor = 0;
 
   private constructor(
     readonly clock: ManualClock,
@@ -387,6 +393,7 @@ export class RoutingWorld {
     this.workstreamId = ws.id;
     this.bus.subscribe((event) => this.watch(event));
     this.lastEventId = this.db.events().at(-1)?.id ?? 0;
+    this.decisionCursor = this.lastEventId;
   }
 
   async close(): Promise<void> {
@@ -645,39 +652,55 @@ export class RoutingWorld {
   // ---- the oracle, at the moment of each decision -------------------------------------------
 
   /**
-   * Runs inside the bus delivery of a committed decision. The database then holds the state right
-   * after that one decision (the engine takes one step at a time and the test writes nothing
-   * meanwhile); the state right before it differs only in what the decision itself wrote: the
-   * chosen agent's used capacity and last assignment time and the queue's round-robin pointer.
-   * Those are put back, and `selectAgent` is asked whom it would choose.
+   * Runs inside the bus delivery of a committed decision. The engine commits the offers of one
+   * `drain` pass together, so the database then holds the state right after the last decision of
+   * that transaction; the decisions in it are the ones the events table holds beyond the last one
+   * checked (the engine takes one step at a time and the test writes nothing meanwhile, so nothing
+   * else committed since). Each is checked in commit order against the state right before it: the
+   * database minus what it and the decisions after it wrote (the chosen agents' used capacity and
+   * last assignment times, the queue's round-robin pointer, which `pointerBefore` and
+   * `lastAssignedBefore` carry forward decision by decision), and `selectAgent` is asked whom it
+   * would choose.
    */
   private watch(event: SwitchboardEvent): void {
-    if (event.tenantId !== this.tenantId) return;
-    const bot = event.type === 'routing.assigned' && event.payload.bot === true;
-    const picked = event.type === 'routing.assigned' && event.payload.picked === true;
-    if (event.type !== 'routing.offered' && !bot && !picked) return;
-    const agentId = String(event.payload.agentId);
-    const queueId = String(event.payload.queueId);
-    const at = Date.parse(event.occurredAt);
-    try {
-      if (!picked && this.checkingDecisions) this.checkDecision(event.conversationId!, agentId, queueId, at);
-    } finally {
-      if (!picked) this.pointerBefore.set(queueId, agentId);
-      this.lastAssignedBefore.set(agentId, at);
+    if (event.tenantId !== this.tenantId || decisionOf(event.type, event.payload) === null) return;
+    if (event.id <= this.decisionCursor) return; // checked with the first event of its transaction
+    const events = this.db.events(this.decisionCursor);
+    this.decisionCursor = events.at(-1)?.id ?? this.decisionCursor;
+    const decisions: Array<{ conversationId: string; agentId: string; queueId: string; at: number; picked: boolean }> = [];
+    for (const e of events) {
+      const kind = decisionOf(e.type, e.payload);
+      if (kind === null) continue;
+      decisions.push({ conversationId: e.conversationId!, agentId: String(e.payload.agentId), queueId: String(e.payload.queueId), at: e.occurredAt, picked: kind === 'picked' });
+    }
+    const items = this.db.items();
+    if (decisions.length > 1 && this.checkingDecisions) this.decisionsShared += decisions.filter((d) => !d.picked).length;
+    for (const [k, d] of decisions.entries()) {
+      try {
+        if (!d.picked && this.checkingDecisions) this.checkDecision(d, decisions.slice(k), items);
+      } finally {
+        if (!d.picked) this.pointerBefore.set(d.queueId, d.agentId);
+        this.lastAssignedBefore.set(d.agentId, d.at);
+      }
     }
   }
 
-  private checkDecision(conversationId: string, agentId: string, queueId: string, at: number): void {
+  /** `since`: this decision and the ones committed after it in the same transaction, whose writes are taken back. */
+  private checkDecision(decision: { conversationId: string; agentId: string; queueId: string; at: number }, since: ReadonlyArray<{ conversationId: string; agentId: string }>, items: Map<string, DbItem>): void {
+    const { conversationId, agentId, queueId, at } = decision;
     const db = this.db;
-    const item = db.items().get(conversationId);
+    const item = items.get(conversationId);
     const queue = db.queues().get(queueId);
     if (!item || !queue) {
       this.backgroundErrors.push(`decision for ${this.name(conversationId)} in ${this.name(queueId)} has no routing item or queue`);
       return;
     }
+    const taken = new Map<string, number>();
+    for (const later of since) taken.set(later.agentId, (taken.get(later.agentId) ?? 0) + (items.get(later.conversationId)?.cost ?? 0));
     const agents = new Map<string, AgentSnapshot>();
     for (const a of db.agents().values()) {
-      const before = a.id === agentId ? { ...a, used: a.used - item.cost, lastAssignedAt: this.lastAssignedBefore.get(a.id) ?? null } : a;
+      const cost = taken.get(a.id);
+      const before = cost === undefined ? a : { ...a, used: a.used - cost, lastAssignedAt: this.lastAssignedBefore.get(a.id) ?? null };
       agents.set(a.id, snapshotOf(before));
     }
     const work = workOf(item, db.workstreams().get(item.workstreamId)!, at);
@@ -687,4 +710,12 @@ export class RoutingWorld {
       this.mismatches.push({ conversationId, queueId, chosen: agentId, expected: selection.agentId, ranked: selection.ranked });
     }
   }
+}
+
+/** An event that records a decision: an offer, a bot's assignment, or an agent's pick (which is not checked). */
+function decisionOf(type: string, payload: Readonly<Record<string, unknown>>): 'decided' | 'picked' | null {
+  if (type === 'routing.offered') return 'decided';
+  if (type !== 'routing.assigned') return null;
+  if (payload.bot === true) return 'decided';
+  return payload.picked === true ? 'picked' : null;
 }
