@@ -149,6 +149,7 @@ export function openCopyLikeDriver(template: string, path: string, countPages: b
   db.pragma('synchronous = NORMAL');
   db.pragma('foreign_keys = ON');
   db.pragma('busy_timeout = 5000');
+  db.pragma('temp_store = MEMORY');
   if (countPages) db.pragma('wal_autocheckpoint = 0');
   return db;
 }
