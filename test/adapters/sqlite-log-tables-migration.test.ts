@@ -38,7 +38,7 @@ test('migration 12 copies the three logs without AUTOINCREMENT, keeping every ro
     databaseBeforeMigration12(path);
     const storage = openSqliteStorage({ path, synchronous: 'NORMAL' });
     const report = await storage.migrate();
-    assert.deepEqual(report.applied, ['12 SQLite: the append-only logs without AUTOINCREMENT']);
+    assert.equal(report.applied[0], '12 SQLite: the append-only logs without AUTOINCREMENT');
     const events = await storage.read.readEvents('ten_1', 0, 100);
     assert.deepEqual(events.map((e) => [e.id, e.type]), [1, 2, 3, 4, 5].map((id) => [id, `test.${id - 1}`]));
     const appended = await storage.transaction((tx) => tx.appendEvent({ tenantId: 'ten_1', type: 'message.created', conversationId: 'conv_1', actor: { kind: 'system', id: 't' }, occurredAt: new Date(0).toISOString(), payload: {} }));

@@ -8,6 +8,7 @@ export const POSTGRES_DIALECT: SqlDialect = Object.freeze({
   // Two-key form: the first key namespaces Switchboard's locks, the second is the tenant.
   eventAppendLock: "SELECT pg_advisory_xact_lock(18061, hashtext(?)) AS locked",
   migrationLock: 'SELECT pg_advisory_xact_lock(18061, 0) AS locked',
+  indexedBy: () => '',
 });
 
 export interface PostgresOptions {

@@ -1,3 +1,4 @@
+import { LIVE_CONVERSATION, LIVE_ROUTING_ITEM } from './live-rows.js';
 import type { SqlDialect, SqlDriver } from './sql-driver.js';
 
 export interface Migration {
@@ -387,6 +388,19 @@ export const MIGRATIONS: readonly Migration[] = [
         `CREATE INDEX bot_deliveries_due ON bot_deliveries (status, next_attempt_at, id)`,
         `CREATE INDEX bot_deliveries_conversation ON bot_deliveries (tenant_id, conversation_id, id)`,
       ]),
+    ],
+  },
+  {
+    version: 13,
+    name: 'conversations and routing items: state indexes over live rows only',
+    // See live-rows.ts: keyed by the id with the state last, so a state change rewrites its entry in
+    // place (one leaf page instead of two), and only rows not yet finished are indexed. Listing
+    // finished conversations reads conversations_tenant (tenant_id, id), as an unfiltered list does.
+    statements: () => [
+      `DROP INDEX conversations_tenant_state`,
+      `CREATE INDEX conversations_live ON conversations (tenant_id, id, state) WHERE ${LIVE_CONVERSATION}`,
+      `DROP INDEX routing_items_tenant_status`,
+      `CREATE INDEX routing_items_live ON routing_items (tenant_id, conversation_id, status) WHERE ${LIVE_ROUTING_ITEM}`,
     ],
   },
 ];

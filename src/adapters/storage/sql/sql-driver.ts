@@ -27,6 +27,12 @@ export interface SqlDialect {
   readonly eventAppendLock: string | null;
   /** Statement that serialises concurrent migrators, or null when the driver already does. */
   readonly migrationLock: string | null;
+  /**
+   * Put after a table name to make the planner use that index (SQLite's `INDEXED BY`), or ''
+   * where the planner needs no telling. SQLite without statistics rates a partial index no better
+   * than a full one and may scan a tenant's whole history where the live rows would do.
+   */
+  indexedBy(index: string): string;
 }
 
 export interface SqlDriver extends SqlExecutor {

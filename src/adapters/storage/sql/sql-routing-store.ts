@@ -4,6 +4,7 @@ import type {
 } from '../../../core/routing/routing-model.js';
 import type { AgentPatch, QueuePatch, RoutingTx } from '../../../app/ports/routing-storage.js';
 import type { Row, SqlExecutor } from './sql-driver.js';
+import { LIVE_ROUTING_ITEM, onlyLiveItemStatuses } from './live-rows.js';
 
 const ms = (iso: string): number => Date.parse(iso);
 const iso = (value: unknown): string => new Date(Number(value)).toISOString();
@@ -158,7 +159,7 @@ export class SqlRoutingStore implements RoutingTx {
   async listRoutingItems(tenantId: string, statuses: readonly ItemStatus[]): Promise<RoutingItem[]> {
     if (statuses.length === 0) return [];
     const rows = await this.db.all(
-      `SELECT ${ITEM_COLUMNS} FROM routing_items WHERE tenant_id = ? AND status IN (${statuses.map(() => '?').join(', ')}) ORDER BY conversation_id`,
+      `SELECT ${ITEM_COLUMNS} FROM routing_items WHERE tenant_id = ? AND status IN (${statuses.map(() => '?').join(', ')})${onlyLiveItemStatuses(statuses) ? ` AND ${LIVE_ROUTING_ITEM}` : ''} ORDER BY conversation_id`,
       [tenantId, ...statuses],
     );
     return rows.map(toItem);

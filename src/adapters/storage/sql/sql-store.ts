@@ -5,6 +5,7 @@ import type {
 } from '../../../core/model.js';
 import type { ApiKeyRecord, ConversationFilter, NewEvent, PageRequest, StoreTx } from '../../../app/ports/storage.js';
 import type { Row, SqlDialect, SqlExecutor } from './sql-driver.js';
+import { LIVE_CONVERSATION, onlyLiveConversationStates } from './live-rows.js';
 import { DEFAULT_QUEUE_ROUTING, type QueueRouting } from '../../../core/routing/routing-model.js';
 import { SqlIdentityStore } from './sql-identity-store.js';
 import { SqlWebchatStore } from './sql-webchat-store.js';
@@ -160,9 +161,15 @@ export class SqlStore implements StoreTx {
   async listConversations(tenantId: string, filter: ConversationFilter, page: PageRequest): Promise<Conversation[]> {
     const where = ['tenant_id = ?'];
     const params: unknown[] = [tenantId];
+    let from = 'conversations';
     if (filter.state && filter.state.length > 0) {
       where.push(`state IN (${filter.state.map(() => '?').join(', ')})`);
       params.push(...filter.state);
+      // Implied by the states asked for, but SQLite needs the term itself to use the live index.
+      if (onlyLiveConversationStates(filter.state)) {
+        where.push(LIVE_CONVERSATION);
+        from = `conversations${this.dialect.indexedBy('conversations_live')}`;
+      }
     }
     if (filter.queueIds !== undefined) {
       // A scoped caller's queues; an empty scope matches nothing (and `IN ()` is not valid SQL everywhere).
@@ -186,7 +193,7 @@ export class SqlStore implements StoreTx {
       params.push(page.beforeId);
     }
     params.push(page.limit);
-    const rows = await this.db.all(`SELECT ${CONVERSATION_COLUMNS} FROM conversations WHERE ${where.join(' AND ')} ORDER BY id DESC LIMIT ?`, params);
+    const rows = await this.db.all(`SELECT ${CONVERSATION_COLUMNS} FROM ${from} WHERE ${where.join(' AND ')} ORDER BY id DESC LIMIT ?`, params);
     return rows.map(toConversation);
   }
   async insertConversation(c: Conversation): Promise<void> {

@@ -8,6 +8,7 @@ export const SQLITE_DIALECT: SqlDialect = Object.freeze({
   forUpdate: '',
   eventAppendLock: null,
   migrationLock: null,
+  indexedBy: (index: string) => ` INDEXED BY ${index}`,
 });
 
 export interface SqliteOptions {
