@@ -47,7 +47,7 @@ import { machineLines, setting } from './lib/settings.js';
  * start at 60% of the median max so far), B1_P99_MS (50), B1_TARGETS (relay,sb; also http-relay), B1_BUILD (auto |
  * always | never), B1_KEEP=1 (keep the data directory), B1_PROFILE=1 (a V8 CPU profile of the
  * Switchboard process in $TMPDIR/switchboard-b1-profiles; figures measured under the profiler are
- * not results), B1_VERBOSE=1.
+ * not results), B1_SERVER_ENTRY (another build's `cli/main.js`, for an A/B), B1_VERBOSE=1.
  */
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
@@ -185,7 +185,8 @@ export async function runB1(): Promise<boolean> {
       if (lanesWanted.includes('http-relay')) lanes.push(relay.http);
     }
     if (lanesWanted.includes('sb')) {
-      const sb = await startSwitchboard({ entry: build.entry, dataDir, pinning, nodeArgs: profile ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : [] });
+      // B1_SERVER_ENTRY: another build's cli/main.js, for an A/B (as B4_SERVER_ENTRY).
+      const sb = await startSwitchboard({ entry: process.env.B1_SERVER_ENTRY ?? build.entry, dataDir, pinning, nodeArgs: profile ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : [] });
       servers.push(sb.server);
       http = new KeepAliveClient(sb.baseUrl, { connections: httpConnections });
       const lane = await setUpSwitchboard(sb, http, agents, perAgent, steps, sockets, () => acked++);
