@@ -1,3 +1,6 @@
+import { isTerminal, type ConversationState } from '../../../core/conversation-lifecycle.js';
+import type { ItemStatus } from '../../../core/routing/routing-model.js';
+
 /**
  * The predicates of the partial indexes that cover only live rows (migration 13).
  *
@@ -15,13 +18,14 @@
 export const LIVE_CONVERSATION = "state NOT IN ('closed', 'abandoned')";
 export const LIVE_ROUTING_ITEM = "status <> 'ended'";
 
-const FINISHED_CONVERSATION_STATES: readonly string[] = ['closed', 'abandoned'];
-
-/** Whether every state asked for is one the live index holds, so that the query may use it. */
-export function onlyLiveConversationStates(states: readonly string[]): boolean {
-  return states.length > 0 && states.every((s) => !FINISHED_CONVERSATION_STATES.includes(s));
+/**
+ * Whether every state asked for is one the live index holds, so that the query may use it. The
+ * lifecycle's terminal states are the ones LIVE_CONVERSATION leaves out.
+ */
+export function onlyLiveConversationStates(states: readonly ConversationState[]): boolean {
+  return states.length > 0 && !states.some(isTerminal);
 }
 
-export function onlyLiveItemStatuses(statuses: readonly string[]): boolean {
+export function onlyLiveItemStatuses(statuses: readonly ItemStatus[]): boolean {
   return statuses.length > 0 && !statuses.includes('ended');
 }
