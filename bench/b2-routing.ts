@@ -307,7 +307,7 @@ async function durablePart(population: Population, rounds: number, conversations
   const sampleReplay = replays[Math.floor(replays.length / 2)] ?? replays[0];
   if (sampleReplay) {
     out('  where the engine\'s SQL time goes (one replay; statement kind, count, total, per statement)');
-    for (const k of sampleReplay.byKind.slice(0, 10)) {
+    for (const k of sampleReplay.byKind.slice(0, Number(process.env.B2_KINDS ?? 10))) {
       out(`    ${k.kind.padEnd(44)} ${int(k.count).padStart(7)}  ${(k.seconds * 1000).toFixed(0).padStart(6)} ms  ${(k.seconds / k.count * 1e6).toFixed(1).padStart(6)} µs  ${pct(k.seconds / sampleReplay.seconds).padStart(6)}`);
     }
   }

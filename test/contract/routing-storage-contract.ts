@@ -211,6 +211,27 @@ export function routingStorageContract(name: string, open: () => Promise<Storage
       });
     }
 
+    it('reads an agent’s status as getAgent has it, and nothing of another tenant', async () => {
+      const w = await tenantWorld();
+      const stranger = await tenantWorld('Stranger');
+      const agent = await w.newAgent({ capacity: 5 });
+      const status = async () => {
+        const a = await harness.storage.read.getAgent(w.tenantId, agent.id);
+        return a && { presence: a.presence, presenceSince: a.presenceSince, usedCapacity: a.usedCapacity, lastAssignedAt: a.lastAssignedAt, missedOffers: a.missedOffers };
+      };
+      assert.deepEqual(await harness.storage.read.routing.getAgentStatus(w.tenantId, agent.id), await status());
+      await write(async (r) => {
+        await r.reserveCapacity(w.tenantId, agent.id, 2, ['available'], at(3));
+        await r.setMissedOffers(w.tenantId, agent.id, 2);
+        await r.setAgentPresence(w.tenantId, agent.id, 'away', at(4));
+      });
+      const changed = await harness.storage.read.routing.getAgentStatus(w.tenantId, agent.id);
+      assert.deepEqual(changed, { presence: 'away', presenceSince: at(4), usedCapacity: 2, lastAssignedAt: at(3), missedOffers: 2 });
+      assert.deepEqual(changed, await status());
+      assert.equal(await harness.storage.read.routing.getAgentStatus(stranger.tenantId, agent.id), undefined);
+      assert.equal(await harness.storage.read.routing.getAgentStatus(w.tenantId, 'agt_missing'), undefined);
+    });
+
     it('gives capacity back, never below zero, and only to the tenant’s own agent', async () => {
       const w = await tenantWorld();
       const stranger = await tenantWorld('Stranger');

@@ -155,6 +155,21 @@ export function storageContract(name: string, open: () => Promise<StorageHarness
       assert.deepEqual(await harness.storage.read.readEvents(tenant.id, 0, 1000), eventsBefore);
     });
 
+    it('never remembers a tenant whose insert rolled back, and finds it once committed', async () => {
+      const tenant = { id: 'ten_rolled_back', name: 'Gone', createdAt: '2026-01-01T09:00:00.000Z' };
+      await assert.rejects(harness.storage.transaction(async (tx) => {
+        await tx.insertTenant(tenant);
+        assert.deepEqual(await tx.getTenant(tenant.id), tenant);
+        throw new Error('boom after the insert');
+      }), /boom/);
+      assert.equal(await harness.storage.read.getTenant(tenant.id), undefined);
+      await harness.storage.transaction((tx) => tx.insertTenant(tenant));
+      assert.deepEqual(await harness.storage.read.getTenant(tenant.id), tenant);
+      // The second read is answered from what the first found; inside a transaction too.
+      assert.deepEqual(await harness.storage.read.getTenant(tenant.id), tenant);
+      assert.deepEqual(await harness.storage.transaction((tx) => tx.getTenant(tenant.id)), tenant);
+    });
+
     it('rolls back only the failing one of many concurrent transactions', async () => {
       const { tenant, channel } = await world();
       const conv = await conversationIn(tenant.id, channel.id);

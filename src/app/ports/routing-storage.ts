@@ -1,3 +1,4 @@
+import type { Agent } from '../../core/model.js';
 import type { Presence } from '../../core/routing/agent-selection.js';
 import type {
   ItemStatus, Offer, OfferStatus, QueueRouting, RoutingDecision, RoutingItem, Skill, Workstream,
@@ -18,9 +19,17 @@ export interface QueuePatch {
   readonly routing?: QueueRouting | undefined;
 }
 
+/**
+ * What routing and presence change on an agent. Everything else of an agent (capacity, skills,
+ * attributes, names) changes only through `agent.updated`, so routing re-reads only this part
+ * after a presence change or a release.
+ */
+export type AgentStatus = Pick<Agent, 'presence' | 'presenceSince' | 'usedCapacity' | 'lastAssignedAt' | 'missedOffers'>;
+
 /** Routing reads. Like every tenant read, each takes the tenant id. */
 export interface RoutingReads {
   listSkills(tenantId: string): Promise<Skill[]>;
+  getAgentStatus(tenantId: string, agentId: string): Promise<AgentStatus | undefined>;
   listWorkstreams(tenantId: string): Promise<Workstream[]>;
   getWorkstream(tenantId: string, id: string): Promise<Workstream | undefined>;
   /** Round-robin pointers of a tenant's queues: queue id -> agent last chosen. */

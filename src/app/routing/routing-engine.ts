@@ -371,7 +371,7 @@ export class RoutingEngine {
       if (AGENT_EVENTS.has(event.type)) {
         const agentId = (event.payload.agent as { id?: string } | undefined)?.id ?? (event.payload.agentId as string | undefined);
         if (agentId) {
-          const agent = await this.refreshAgent(state, agentId);
+          const agent = await this.refreshAgent(state, agentId, event.type === 'agent.presence_changed' ? 'status' : 'whole');
           await this.withdrawOffersAgentCannotTake(state, agentId, agent?.presence ?? null);
           await this.drain(state, state.agentQueuesByPriority(agentId));
         }
@@ -404,7 +404,21 @@ export class RoutingEngine {
     await this.drain(fresh, fresh.queuesByPriority());
   }
 
-  private async refreshAgent(state: TenantRoutingState, agentId: string): Promise<Agent | undefined> {
+  /**
+   * Reads the agent again after something changed it in the database. `status`: only presence,
+   * capacity used and the like (see AgentStatus), for an agent the state holds already: that is
+   * all a presence change, an assignment or a release can change, and it is one row where the
+   * whole agent is two queries (its skills too); a sign-in burst makes thousands of these.
+   */
+  private async refreshAgent(state: TenantRoutingState, agentId: string, part: 'status' | 'whole' = 'status'): Promise<Agent | undefined> {
+    const held = part === 'status' ? state.agents.get(agentId) : undefined;
+    if (held) {
+      const status = await this.deps.storage.read.routing.getAgentStatus(state.tenantId, agentId);
+      if (!status) return this.refreshAgent(state, agentId, 'whole');
+      const agent: Agent = { ...held, ...status };
+      state.putAgent(agent);
+      return agent;
+    }
     const agent = await this.deps.storage.read.getAgent(state.tenantId, agentId);
     if (agent) state.putAgent(agent);
     else {

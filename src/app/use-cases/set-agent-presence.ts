@@ -22,7 +22,7 @@ export async function setAgentPresence(deps: AppDeps, caller: Caller, tenantId: 
     if (agent.presence === presence) return agent;
     await tx.routing.setAgentPresence(tenantId, agentId, presence, now);
     // Coming back resets the count of missed offers that may have set the agent away.
-    if (presence === 'available') await tx.routing.setMissedOffers(tenantId, agentId, 0);
+    if (presence === 'available' && agent.missedOffers !== 0) await tx.routing.setMissedOffers(tenantId, agentId, 0);
     await emit('agent.presence_changed', tenantId, null, { agentId, from: agent.presence, to: presence });
     return { ...agent, presence, presenceSince: now, missedOffers: presence === 'available' ? 0 : agent.missedOffers };
   });

@@ -355,8 +355,10 @@ describe('routing engine properties (real engine, SQLite, manual time)', () => {
     // checked decisions and a dozen effective steps per run; only asserted on runs large enough).
     if (RUNS >= 50) {
       assert.ok(totals.decisions >= RUNS / 2, `only ${totals.decisions} decisions were checked`);
-      // A drain pass commits its offers together; the oracle must have followed such transactions.
-      assert.ok(totals.shared > 0, 'no two decisions ever committed together');
+      // A drain pass that offers several conversations commits them together, and the oracle
+      // follows such transactions (the diagnostic above counts them). The random worlds make one
+      // in a few dozen runs, so a seed may make none: asserting it here failed about one run in
+      // five. The regression test "the offers of one pass commit together" builds one for certain.
       for (const kind of ['new', 'accept', 'reject', 'timeout', 'transfer', 'close', 'abandon', 'burst', 'restart']) {
         assert.ok((totals.kinds.get(kind) ?? 0) > 0, `no ${kind} step ever ran`);
       }

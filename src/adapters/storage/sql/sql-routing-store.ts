@@ -2,7 +2,7 @@ import type { Presence } from '../../../core/routing/agent-selection.js';
 import type {
   ItemStatus, Offer, OfferStatus, RoutingDecision, RoutingItem, Skill, Workstream,
 } from '../../../core/routing/routing-model.js';
-import type { AgentPatch, QueuePatch, RoutingTx } from '../../../app/ports/routing-storage.js';
+import type { AgentPatch, AgentStatus, QueuePatch, RoutingTx } from '../../../app/ports/routing-storage.js';
 import type { Row, SqlExecutor } from './sql-driver.js';
 import { LIVE_ROUTING_ITEM, onlyLiveItemStatuses } from './live-rows.js';
 
@@ -14,6 +14,9 @@ const strOrNull = (value: unknown): string | null => (value === null || value ==
 const ITEM_COLUMNS =
   'conversation_id, tenant_id, workstream_id, queue_id, status, priority, required_skills, cost, entered_at, order_at, ' +
   'preferred_agent_id, preferred_until, excluded, overflow_applied, skills_dropped, callback_requested_at, agent_id, offer_id, updated_at';
+/** Every column but the key, written whole by `updateRoutingItem` (built once, not per call). */
+const UPDATE_ITEM = `UPDATE routing_items SET ${ITEM_COLUMNS.split(', ').slice(1).map((c) => `${c} = ?`).join(', ')} ` +
+  'WHERE conversation_id = ? AND tenant_id = ? AND status = ?';
 const OFFER_COLUMNS = 'id, tenant_id, conversation_id, agent_id, queue_id, status, created_at, expires_at, resolved_at';
 const WORKSTREAM_COLUMNS = 'id, tenant_id, name, definition, fallback_queue_id, version, created_at, updated_at';
 
@@ -28,6 +31,16 @@ export class SqlRoutingStore implements RoutingTx {
   async listSkills(tenantId: string): Promise<Skill[]> {
     const rows = await this.db.all('SELECT tenant_id, name, description, created_at FROM skills WHERE tenant_id = ? ORDER BY name', [tenantId]);
     return rows.map((r) => ({ tenantId: String(r.tenant_id), name: String(r.name), description: strOrNull(r.description), createdAt: iso(r.created_at) }));
+  }
+  async getAgentStatus(tenantId: string, agentId: string): Promise<AgentStatus | undefined> {
+    const r = await this.db.get(
+      'SELECT presence, presence_since, created_at, used_capacity, last_assigned_at, missed_offers FROM agents WHERE id = ? AND tenant_id = ?',
+      [agentId, tenantId],
+    );
+    return r && {
+      presence: r.presence as Presence, presenceSince: iso(r.presence_since ?? r.created_at), usedCapacity: Number(r.used_capacity),
+      lastAssignedAt: r.last_assigned_at === null || r.last_assigned_at === undefined ? null : iso(r.last_assigned_at), missedOffers: Number(r.missed_offers),
+    };
   }
   async insertSkill(s: Skill): Promise<boolean> {
     const changed = await this.db.run('INSERT INTO skills (tenant_id, name, description, created_at) VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING', [
@@ -168,11 +181,7 @@ export class SqlRoutingStore implements RoutingTx {
     await this.db.run(`INSERT INTO routing_items (${ITEM_COLUMNS}) VALUES (${Array(19).fill('?').join(', ')})`, [item.conversationId, ...itemValues(item)]);
   }
   async updateRoutingItem(item: RoutingItem, expectedStatus: ItemStatus): Promise<boolean> {
-    const columns = ITEM_COLUMNS.split(', ').slice(1);
-    const changed = await this.db.run(
-      `UPDATE routing_items SET ${columns.map((c) => `${c} = ?`).join(', ')} WHERE conversation_id = ? AND tenant_id = ? AND status = ?`,
-      [...itemValues(item), item.conversationId, item.tenantId, expectedStatus],
-    );
+    const changed = await this.db.run(UPDATE_ITEM, [...itemValues(item), item.conversationId, item.tenantId, expectedStatus]);
     return changed === 1;
   }
 

@@ -30,6 +30,12 @@ const AGENT_COLUMNS =
   'id, tenant_id, kind, display_name, email, capacity, used_capacity, presence, presence_since, attributes, last_assigned_at, missed_offers, created_at, app_id';
 const QUEUE_COLUMNS = 'id, tenant_id, name, priority, routing, version, created_at';
 
+/** Tenants already read (see SqlStore's constructor); `fill` is true only for the store outside transactions. */
+export interface KnownTenants {
+  readonly tenants: Map<string, Tenant>;
+  readonly fill: boolean;
+}
+
 /**
  * The conversation store in plain SQL shared by both databases. Every query about tenant data
  * filters on `tenant_id`, so an id from another tenant finds nothing.
@@ -42,7 +48,15 @@ export class SqlStore implements StoreTx {
   readonly workspace: SqlWorkspaceStore;
   readonly messageRevisions: SqlMessageRevisionStore;
 
-  constructor(private readonly db: SqlExecutor, private readonly dialect: SqlDialect) {
+  /**
+   * `knownTenants`: tenants this storage has already read, shared by every store of one
+   * SqlStorage. A tenant is never updated or deleted (there is no such operation), so once a
+   * committed read has found one, every process may answer from memory instead of asking the
+   * database on each request (every use case checks its tenant first: 9,500 reads per B2 round).
+   * Only the store outside transactions fills it, so a tenant inserted by a transaction that then
+   * rolls back is never remembered; misses are never remembered either, so it holds real tenants only.
+   */
+  constructor(private readonly db: SqlExecutor, private readonly dialect: SqlDialect, private readonly knownTenants: KnownTenants | null = null) {
     this.routing = new SqlRoutingStore(db);
     this.identity = new SqlIdentityStore(db);
     this.webchat = new SqlWebchatStore(db);
@@ -63,8 +77,12 @@ export class SqlStore implements StoreTx {
 
   // ---- tenants and keys -------------------------------------------------------------------
   async getTenant(id: string): Promise<Tenant | undefined> {
+    const known = this.knownTenants?.tenants.get(id);
+    if (known) return known;
     const row = await this.db.get('SELECT id, name, created_at FROM tenants WHERE id = ?', [id]);
-    return row && toTenant(row);
+    const tenant = row && toTenant(row);
+    if (tenant && this.knownTenants?.fill) this.knownTenants.tenants.set(id, tenant);
+    return tenant;
   }
   async listTenants(): Promise<Tenant[]> {
     return (await this.db.all('SELECT id, name, created_at FROM tenants ORDER BY id')).map(toTenant);

@@ -35,6 +35,8 @@ interface Unit {
   readonly reject: (error: unknown) => void;
 }
 
+type Outcome = { ok: true; value: unknown } | { ok: false; error: unknown };
+
 /** Most units a group commit takes at once; the rest wait for the next batch. */
 const MAX_BATCH = 256;
 
@@ -42,9 +44,9 @@ const MAX_BATCH = 256;
  * better-sqlite3 is synchronous, and one connection does all the work.
  *
  * Group commit: transactions are queued and run in batches inside one `BEGIN IMMEDIATE ...
- * COMMIT`, each unit in its own SAVEPOINT, so a unit that fails rolls back alone while the others
- * commit. A unit's promise settles only after the shared COMMIT, so nothing is acknowledged (or
- * published) before it is durable. A batch starts on `setImmediate`: when the server is idle that
+ * COMMIT`, each unit in its own SAVEPOINT when there are several, so a unit that fails rolls
+ * back alone while the others commit. A unit's promise settles only after the shared COMMIT, so
+ * nothing is acknowledged (or published) before it is durable. A batch starts on `setImmediate`: when the server is idle that
  * is one loop turn of latency, and under load every request that arrived in the same loop turn
  * shares one commit and rewrites the same WAL pages once instead of once per request.
  *
@@ -123,14 +125,25 @@ export class SqliteDriver implements SqlDriver {
   private async runBatch(): Promise<void> {
     this.scheduled = false;
     const units = this.queue.splice(0, MAX_BATCH);
-    const outcomes: Array<{ ok: true; value: unknown } | { ok: false; error: unknown }> = [];
+    const outcomes: Outcome[] = [];
     let release!: () => void;
     this.idle = new Promise<void>((resolve) => (release = resolve));
     this.open = true;
     try {
       // IMMEDIATE takes the write lock up front, so a batch never fails half-way on upgrade.
       this.control('BEGIN IMMEDIATE');
-      for (const unit of units) {
+      // A unit alone in its batch needs no savepoint: if it fails, the whole transaction rolls
+      // back, which undoes exactly that unit. It saves three statements and the statement
+      // journal's copy of every page the unit touches, in the commit of every quiet moment.
+      if (units.length === 1) {
+        const outcome = await this.alone(units[0]!);
+        outcomes.push(outcome);
+        if (!outcome.ok) {
+          // Some errors (a full disk, say) have already rolled SQLite's transaction back.
+          if (this.db.inTransaction) this.control('ROLLBACK');
+          return;
+        }
+      } else for (const unit of units) {
         this.control('SAVEPOINT unit');
         try {
           const value = await unit.work(this.inside);
@@ -152,7 +165,20 @@ export class SqliteDriver implements SqlDriver {
       this.open = false;
       release();
       this.schedule();
+      this.settle(units, outcomes);
     }
+  }
+
+  /** A unit run straight inside the batch's transaction (no savepoint); its error is its outcome. */
+  private async alone(unit: Unit): Promise<Outcome> {
+    try {
+      return { ok: true, value: await unit.work(this.inside) };
+    } catch (error) {
+      return { ok: false, error };
+    }
+  }
+
+  private settle(units: readonly Unit[], outcomes: readonly Outcome[]): void {
     units.forEach((unit, i) => {
       const outcome = outcomes[i]!;
       if (outcome.ok) unit.resolve(outcome.value);
