@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import Database from 'better-sqlite3';
 import { SqliteDriver } from '../../src/adapters/storage/sqlite/sqlite-driver.js';
+import { WalCheckpointer } from '../../src/adapters/storage/sqlite/wal-checkpointer.js';
 
 const BLOB = 'x'.repeat(4000);
 
@@ -40,13 +41,13 @@ test('a written database is checkpointed by the background thread, not inside th
     // ~3,000 pages of rows: three times what SQLite's own checkpoint would copy inside a COMMIT.
     await writeRows(driver, 0, 3000);
     const pragma = await driver.get<{ wal_autocheckpoint: number }>('PRAGMA wal_autocheckpoint');
-    assert.equal(pragma?.wal_autocheckpoint, 8_192, 'the serving connection checkpoints only as a backstop');
+    assert.equal(pragma?.wal_autocheckpoint, WalCheckpointer.BACKSTOP_PAGES, 'the serving connection checkpoints only as a backstop');
     for (let waited = 0; driver.backgroundCheckpoints === 0 && waited < 5000; waited += 50) await new Promise((r) => setTimeout(r, 50));
     assert.ok(driver.backgroundCheckpoints > 0, 'the worker ran checkpoints');
     // The database file itself holds rows now: the WAL was copied into it while the writer went on.
     assert.ok(statSync(path).size > 1_000_000, `database file holds the copied pages (${statSync(path).size} bytes)`);
     // Once the writer pauses, a pass copies everything, and the next transaction starts the WAL over
-    // (a writer that never pauses meets the serving connection's backstop at 8,192 pages instead).
+    // (a writer that never pauses meets the serving connection's backstop instead).
     const passes = driver.backgroundCheckpoints;
     for (let waited = 0; driver.backgroundCheckpoints === passes && waited < 5000; waited += 50) await new Promise((r) => setTimeout(r, 50));
     await writeRows(driver, 3000, 1);
@@ -89,7 +90,7 @@ test('a checkpointer thread that dies hands checkpointing back to SQLite, and wr
     await driver.run('CREATE TABLE t (id INTEGER PRIMARY KEY, body TEXT NOT NULL)');
     await writeRows(driver, 0, 1000); // 250 commits: four rows share each group commit
     const autocheckpoint = () => driver.get<{ wal_autocheckpoint: number }>('PRAGMA wal_autocheckpoint').then((r) => r?.wal_autocheckpoint);
-    assert.equal(await autocheckpoint(), 8_192);
+    assert.equal(await autocheckpoint(), WalCheckpointer.BACKSTOP_PAGES);
     // What an uncaught error in the thread, or its isolate running out of memory, comes to.
     const worker = (driver as unknown as { checkpointer: { worker: { terminate(): Promise<number> } } }).checkpointer.worker;
     await worker.terminate();

@@ -57,10 +57,24 @@ export class WalCheckpointer {
   private readonly exited: Promise<void>;
   private passes = 0;
 
-  /** The serving connection's automatic checkpoint while the worker runs: 8,192 pages (32 MB of 4 KB pages). */
-  static readonly BACKSTOP_PAGES = 8_192;
+  /**
+   * The serving connection's automatic checkpoint while the worker runs: 32,768 pages (128 MB of
+   * 4 KB pages, the most the WAL file grows to). Whatever the worker has not copied yet when the
+   * WAL reaches it is copied inside that COMMIT, on the event loop. At 8,192 pages a busy writer
+   * (B2: ~40,000 pages a second) got there every ~200 ms, and those few commits took 5-50 ms each,
+   * more than half of all the commit time in a replay of the engine's SQL (measured in
+   * docs/BENCHMARKS.md, "The checkpoint backstop").
+   */
+  static readonly BACKSTOP_PAGES = 32_768;
 
-  constructor(path: string, synchronous: 'NORMAL' | 'FULL', onExit: () => void, intervalMs = 100) {
+  /**
+   * How often the worker looks for new commits, ms. Each pass copies what came since the last:
+   * short intervals keep the part the backstop must copy small; an idle database costs one atomic
+   * read per tick.
+   */
+  static readonly INTERVAL_MS = 25;
+
+  constructor(path: string, synchronous: 'NORMAL' | 'FULL', onExit: () => void, intervalMs = WalCheckpointer.INTERVAL_MS) {
     const module = createRequire(import.meta.url).resolve('better-sqlite3');
     this.worker = new Worker(WORKER_SOURCE, { eval: true, workerData: { module, path, synchronous, intervalMs, commits: this.commits.buffer } });
     this.worker.unref();
