@@ -1,4 +1,4 @@
-import { randomBytes } from 'node:crypto';
+import { randomBytes, randomFillSync } from 'node:crypto';
 import type { Ids } from '../../app/ports/ids.js';
 
 const ALPHABET = '0123456789ABCDEFGHJKMNPQRSTVWXYZ'; // Crockford base32: no I, L, O, U
@@ -8,9 +8,16 @@ const ALPHABET = '0123456789ABCDEFGHJKMNPQRSTVWXYZ'; // Crockford base32: no I, 
  * Within one millisecond the random part is incremented, so ids from one process are strictly
  * increasing: keyset pagination by id then equals creation order.
  */
+/** Random bytes drawn from the system in one call for this many ids (each needs 10). */
+const POOL_IDS = 256;
+
 export class TimeOrderedIds implements Ids {
   private lastTime = -1;
   private lastRandom = new Uint8Array(10);
+  // A call into the system's random source per id cost more than the rest of making the id (B2's
+  // profile: 2% of a routing round); one call fills the random parts of the next 256.
+  private readonly pool = new Uint8Array(10 * POOL_IDS);
+  private poolOffset = this.pool.length;
 
   constructor(private readonly now: () => number = Date.now) {}
 
@@ -21,9 +28,20 @@ export class TimeOrderedIds implements Ids {
       increment(this.lastRandom);
     } else {
       this.lastTime = time;
-      this.lastRandom = new Uint8Array(randomBytes(10));
+      this.lastRandom = this.freshRandom();
     }
     return `${prefix}_${encodeTime(time)}${encodeRandom(this.lastRandom)}`;
+  }
+
+  private freshRandom(): Uint8Array {
+    if (this.poolOffset === this.pool.length) {
+      randomFillSync(this.pool);
+      this.poolOffset = 0;
+    }
+    // A copy: `increment` changes the random part in place, which must not reach the pool.
+    const random = this.pool.slice(this.poolOffset, this.poolOffset + 10);
+    this.poolOffset += 10;
+    return random;
   }
 
   secret(bytes: number): string {
