@@ -13,7 +13,7 @@ const POOL_IDS = 256;
 
 export class TimeOrderedIds implements Ids {
   private lastTime = -1;
-  private lastRandom = new Uint8Array(10);
+  private lastRandom: Uint8Array = new Uint8Array(10);
   // A call into the system's random source per id cost more than the rest of making the id (B2's
   // profile: 2% of a routing round); one call fills the random parts of the next 256.
   private readonly pool = new Uint8Array(10 * POOL_IDS);
