@@ -444,7 +444,14 @@ describe('RELIABILITY R2: web chat customers behind a faulty network', () => {
     const freezer = (async () => {
       for (let n = 0; n < HALF_OPEN; n++) {
         await sleep(800 + Math.floor(random() * 1200));
-        const candidates = proxy.open('stream').filter((l) => l.frozenAt === undefined && !frozen.some((f) => f.conversationId === l.conversationId));
+        const open = () => proxy.open('stream').filter((l) => l.frozenAt === undefined && !frozen.some((f) => f.conversationId === l.conversationId));
+        // The chaos may have every stream between reconnects at this moment (seen on a loaded
+        // machine): wait for one to be open rather than make fewer half-open sockets than planned.
+        let candidates = open();
+        for (let tries = 0; candidates.length === 0 && tries < 50; tries++) {
+          await sleep(100);
+          candidates = open();
+        }
         if (candidates.length === 0) continue;
         const link = candidates[Math.floor(random() * candidates.length)]!;
         proxy.freeze(link);

@@ -116,7 +116,8 @@ export class SqlStore implements StoreTx {
     await this.db.run('INSERT INTO channels (id, tenant_id, type, name, config, created_at) VALUES (?, ?, ?, ?, ?, ?)', [
       c.id, c.tenantId, c.type, c.name, JSON.stringify(c.config), ms(c.createdAt),
     ]);
-  }  async updateChannel(tenantId: string, id: string, patch: { readonly name?: string | undefined; readonly config?: Readonly<Record<string, unknown>> | undefined }): Promise<void> {
+  }
+  async updateChannel(tenantId: string, id: string, patch: { readonly name?: string | undefined; readonly config?: Readonly<Record<string, unknown>> | undefined }): Promise<void> {
     if (patch.name !== undefined) await this.db.run('UPDATE channels SET name = ? WHERE id = ? AND tenant_id = ?', [patch.name, id, tenantId]);
     if (patch.config !== undefined) await this.db.run('UPDATE channels SET config = ? WHERE id = ? AND tenant_id = ?', [JSON.stringify(patch.config), id, tenantId]);
   }
