@@ -46,9 +46,10 @@ const MAX_BATCH = 256;
  * Group commit: transactions are queued and run in batches inside one `BEGIN IMMEDIATE ...
  * COMMIT`, each unit in its own SAVEPOINT when there are several, so a unit that fails rolls
  * back alone while the others commit. A unit's promise settles only after the shared COMMIT, so
- * nothing is acknowledged (or published) before it is durable. A batch starts on `setImmediate`: when the server is idle that
- * is one loop turn of latency, and under load every request that arrived in the same loop turn
- * shares one commit and rewrites the same WAL pages once instead of once per request.
+ * nothing is acknowledged (or published) before it is durable. A batch starts on `setImmediate`:
+ * when the server is idle that is one loop turn of latency, and under load every request that
+ * arrived in the same loop turn shares one commit and rewrites the same WAL pages once instead of
+ * once per request.
  *
  * A plain read that arrives while a batch is open waits for it instead of seeing uncommitted rows.
  * A unit of work must only talk to the database: one that awaited other I/O would hold the write
