@@ -2,15 +2,14 @@ import { randomBytes, randomFillSync } from 'node:crypto';
 import type { Ids } from '../../app/ports/ids.js';
 
 const ALPHABET = '0123456789ABCDEFGHJKMNPQRSTVWXYZ'; // Crockford base32: no I, L, O, U
+/** Random bytes drawn from the system in one call for this many ids (each needs 10). */
+const POOL_IDS = 256;
 
 /**
  * ULID-shaped ids (48-bit millisecond time + 80 random bits, 26 characters) behind a kind prefix.
  * Within one millisecond the random part is incremented, so ids from one process are strictly
  * increasing: keyset pagination by id then equals creation order.
  */
-/** Random bytes drawn from the system in one call for this many ids (each needs 10). */
-const POOL_IDS = 256;
-
 export class TimeOrderedIds implements Ids {
   private lastTime = -1;
   private lastRandom: Uint8Array = new Uint8Array(10);

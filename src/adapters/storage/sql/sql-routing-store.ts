@@ -5,6 +5,7 @@ import type {
 import type { AgentPatch, AgentStatus, QueuePatch, RoutingTx } from '../../../app/ports/routing-storage.js';
 import type { Row, SqlExecutor } from './sql-driver.js';
 import { LIVE_ROUTING_ITEM, onlyLiveItemStatuses } from './live-rows.js';
+import { isoOrNull } from './sql-values.js';
 
 const ms = (iso: string): number => Date.parse(iso);
 const iso = (value: unknown): string => new Date(Number(value)).toISOString();
@@ -37,10 +38,7 @@ export class SqlRoutingStore implements RoutingTx {
       'SELECT presence, presence_since, created_at, used_capacity, last_assigned_at, missed_offers FROM agents WHERE id = ? AND tenant_id = ?',
       [agentId, tenantId],
     );
-    return r && {
-      presence: r.presence as Presence, presenceSince: iso(r.presence_since ?? r.created_at), usedCapacity: Number(r.used_capacity),
-      lastAssignedAt: r.last_assigned_at === null || r.last_assigned_at === undefined ? null : iso(r.last_assigned_at), missedOffers: Number(r.missed_offers),
-    };
+    return r && toAgentStatus(r);
   }
   async insertSkill(s: Skill): Promise<boolean> {
     const changed = await this.db.run('INSERT INTO skills (tenant_id, name, description, created_at) VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING', [
@@ -253,6 +251,14 @@ function toWorkstream(r: Row): Workstream {
     ...(definition as WorkstreamDefinition),
     id: String(r.id), tenantId: String(r.tenant_id), name: String(r.name),
     fallbackQueueId: String(r.fallback_queue_id), version: Number(r.version), createdAt: iso(r.created_at), updatedAt: iso(r.updated_at),
+  };
+}
+
+/** The status columns of an agents row (with `created_at`, the presence's start until it first changes); `toAgent` builds on it. */
+export function toAgentStatus(r: Row): AgentStatus {
+  return {
+    presence: r.presence as Presence, presenceSince: iso(r.presence_since ?? r.created_at), usedCapacity: Number(r.used_capacity),
+    lastAssignedAt: isoOrNull(r.last_assigned_at), missedOffers: Number(r.missed_offers),
   };
 }
 

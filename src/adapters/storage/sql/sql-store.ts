@@ -10,7 +10,7 @@ import { DEFAULT_QUEUE_ROUTING, type QueueRouting } from '../../../core/routing/
 import { SqlIdentityStore } from './sql-identity-store.js';
 import { SqlWebchatStore } from './sql-webchat-store.js';
 import { SqlBotStore } from './sql-bot-store.js';
-import { SqlRoutingStore } from './sql-routing-store.js';
+import { SqlRoutingStore, toAgentStatus } from './sql-routing-store.js';
 import { SqlWorkspaceStore } from './sql-workspace-store.js';
 import { SqlMessageRevisionStore } from './sql-message-revision-store.js';
 import { MESSAGE_COLUMNS, MESSAGE_PLACEHOLDERS, messageValues, toMessage } from './sql-message-rows.js';
@@ -420,9 +420,7 @@ function toParticipant(r: Row): Participant {
 function toAgent(r: Row, skills: Record<string, number>): Agent {
   return {
     id: str(r.id), tenantId: str(r.tenant_id), kind: r.kind as Agent['kind'], displayName: str(r.display_name), email: strOrNull(r.email),
-    capacity: Number(r.capacity), usedCapacity: Number(r.used_capacity), presence: r.presence as Agent['presence'],
-    presenceSince: iso(r.presence_since ?? r.created_at), skills, attributes: json(r.attributes),
-    lastAssignedAt: isoOrNull(r.last_assigned_at), missedOffers: Number(r.missed_offers), createdAt: iso(r.created_at),
+    capacity: Number(r.capacity), ...toAgentStatus(r), skills, attributes: json(r.attributes), createdAt: iso(r.created_at),
     appId: strOrNull(r.app_id),
   };
 }
