@@ -1,12 +1,18 @@
 import {
-  applicableSkills, selectAgent, type AgentSnapshot, type Presence, type QueueSnapshot, type SkillRequirement, type WorkRequest,
+  applicableSkills, selectAgent, type AgentSnapshot, type AssignmentMethod, type Presence, type QueueSnapshot, type WorkRequest,
 } from '../../core/routing/agent-selection.js';
-import { QueueIndex, type IndexedQueue } from './queue-index.js';
-import { shortfall, surplus } from './skill-fit.js';
+import { AgentTable, CHANGED, CHANGED_ALL } from './member-orders/agent-table.js';
+import { BestSkillOrder } from './member-orders/best-skill-order.js';
+import { CustomOrder } from './member-orders/custom-order.js';
+import { LongestIdleOrder } from './member-orders/longest-idle-order.js';
+import type { MemberOrder } from './member-orders/member-order.js';
+import { MemberSearch, type PassOverReason } from './member-orders/member-search.js';
+import { HighestCapacityOrder, RoundRobinOrder } from './member-orders/rotating-orders.js';
 
-export type { IndexedQueue } from './queue-index.js';
+export type { PassOverReason } from './member-orders/member-search.js';
 
-export type PassOverReason = 'excluded' | 'presence' | 'capacity' | 'skills';
+/** A queue as the index is given it: the oracle's queue snapshot. */
+export type IndexedQueue = QueueSnapshot;
 
 export interface IndexedChoice {
   readonly agentId: string | null;
@@ -16,30 +22,44 @@ export interface IndexedChoice {
   readonly visited: number;
 }
 
-interface Membership {
-  readonly queue: QueueIndex;
-  readonly positions: readonly number[];
-}
+const ORDERS: Readonly<Record<AssignmentMethod, new (queue: QueueSnapshot, table: AgentTable) => MemberOrder>> = {
+  'round-robin': RoundRobinOrder,
+  'highest-capacity': HighestCapacityOrder,
+  'longest-idle': LongestIdleOrder,
+  'best-skill': BestSkillOrder,
+  custom: CustomOrder,
+};
 
-/** Someone who falls short of the skills, kept in case nobody meets them all (closest matching). */
-interface Runner {
-  readonly agent: AgentSnapshot;
-  readonly position: number;
-  readonly gap: number;
-  /** How many passedOver entries precede this agent. */
-  readonly passedOverBefore: number;
-}
+/** An order's kind in a membership entry; REPEATED is added for a member listed more than once. */
+const KIND: Readonly<Record<AssignmentMethod, number>> = { 'round-robin': 0, 'highest-capacity': 1, 'longest-idle': 2, 'best-skill': 3, custom: 4 };
+const REPEATED = 8;
+/** By kind: the changes (CHANGED bits) that order re-files for, candidacy always among them. */
+const CARES = Int32Array.of(
+  CHANGED.candidacy,
+  CHANGED.candidacy | CHANGED.freeCapacity,
+  CHANGED.candidacy | CHANGED.routable | CHANGED.lastAssignedAt,
+  CHANGED.candidacy | CHANGED.profile,
+  CHANGED.candidacy | CHANGED.profile,
+);
+/** Ints per membership entry: queue number, position (the first, if repeated), kind. */
+const ENTRY = 3;
+const NO_ENTRIES = new Int32Array(0);
+const NO_WORDS = new Uint32Array(0);
 
 /**
  * The routing engine's agent selector: chooses exactly what `selectAgent` (the brute-force oracle in
  * core/routing/agent-selection.ts) chooses, visiting only the first candidates in the method's
- * order when they are eligible. Each queue keeps its members ordered by its assignment method
- * (see QueueIndex: bitsets grouped by free capacity or skill sum for the rotating methods, sorted
- * trees for longest-idle and custom), holding only agents that could ever be chosen: a routable
- * presence and free capacity. A decision walks that order and stops at the first eligible agent.
- * An agent update re-files it in each of its queues: a bit or two for the rotating methods, a tree
- * delete and insert for the sorted ones only when the key changed. Upkeep matters as much as the
- * walk, because every offer, release and presence change is an update, in every queue of the agent.
+ * order when they are eligible. The agents' changing figures (free capacity, last assignment,
+ * presence) live once, in an AgentTable indexed by slot; each queue keeps its members as slots,
+ * ordered by its assignment method (member-orders/), holding only what that order needs. A
+ * decision walks the order and stops at the first eligible agent.
+ *
+ * The design is set by upkeep, not by choosing: every offer, release and presence change is an
+ * agent update, in every queue of the agent (7.5 of them in benchmark B2), and there are two or
+ * three per decision. So an update writes the table and then touches a queue only for what that
+ * queue's order ranks by: a candidacy bit, a capacity group's bit, an unlink and append in the
+ * longest-idle list. The orders that rank by edits alone (skills, attributes) are not touched by
+ * work at all.
  *
  * Example:
  *   const index = new AgentIndex(['available', 'busy']);
@@ -47,53 +67,99 @@ interface Runner {
  *   index.select('q', work).agentId;
  */
 export class AgentIndex {
+  private readonly table: AgentTable;
+  private readonly search: MemberSearch;
   private readonly routable: ReadonlySet<Presence>;
   private readonly agentsById = new Map<string, AgentSnapshot>();
-  private readonly queues = new Map<string, QueueIndex>();
+  private readonly queues = new Map<string, MemberOrder>();
   /**
-   * Member id -> the queues listing it with its positions there, upserted or not: an agent added
-   * later must land in them. Kept per agent so that an update, the most frequent operation, looks
-   * nothing up per queue.
+   * Slot -> the queues listing the agent (seen or not yet: an agent added later must land in them),
+   * as ENTRY ints each. Flat, because an update reads them for every queue of the agent, and a
+   * queue whose order does not rank by what changed is then skipped without being touched.
    */
-  private readonly queuesOf = new Map<string, Membership[]>();
+  private readonly membershipsAt: Int32Array[] = [];
+  /** Queue number -> its order, and the same split by kind, so that each call site sees one class. */
+  private readonly orderAt: (MemberOrder | undefined)[] = [];
+  private readonly candidatesAt: Uint32Array[] = [];
+  private readonly capacityAt: (HighestCapacityOrder | undefined)[] = [];
+  private readonly idleAt: (LongestIdleOrder | undefined)[] = [];
+  private readonly skillAt: (BestSkillOrder | undefined)[] = [];
+  private readonly customAt: (CustomOrder | undefined)[] = [];
+  private readonly numberOf = new Map<string, number>();
+  private readonly freeNumbers: number[] = [];
 
   /** Agents whose presence is not routable are never candidates, whatever a work item allows. */
   constructor(routablePresences: readonly Presence[]) {
     this.routable = new Set(routablePresences);
+    this.table = new AgentTable(routablePresences);
+    this.search = new MemberSearch(this.table);
   }
 
   upsertAgent(agent: AgentSnapshot): void {
     this.agentsById.set(agent.id, agent);
-    const candidate = this.isCandidate(agent) ? agent : undefined;
-    const queues = this.queuesOf.get(agent.id);
-    if (queues) for (const { queue, positions } of queues) queue.placeAt(positions, candidate);
+    const slot = this.table.slotFor(agent.id);
+    const changed = this.table.write(slot, agent);
+    if (changed !== 0) this.refile(slot, changed);
   }
 
   removeAgent(agentId: string): void {
     if (!this.agentsById.delete(agentId)) return;
-    for (const { queue, positions } of this.queuesOf.get(agentId) ?? []) queue.placeAt(positions, undefined);
+    const slot = this.table.slot(agentId)!;
+    this.table.write(slot, undefined);
+    this.refile(slot, CHANGED_ALL);
+    if ((this.membershipsAt[slot] ?? NO_ENTRIES).length === 0) this.table.release(slot);
   }
 
   setQueue(queue: IndexedQueue): void {
     this.removeQueue(queue.id);
-    const index = new QueueIndex(queue, this.candidate);
-    this.queues.set(queue.id, index);
-    for (const agentId of index.members()) {
-      const membership: Membership = { queue: index, positions: index.positionsOf(agentId)! };
-      const memberOf = this.queuesOf.get(agentId);
-      if (memberOf) memberOf.push(membership);
-      else this.queuesOf.set(agentId, [membership]);
-    }
+    const order = new ORDERS[queue.method](queue, this.table);
+    order.fileAll();
+    const number = this.freeNumbers.pop() ?? this.orderAt.length;
+    this.numberOf.set(queue.id, number);
+    this.queues.set(queue.id, order);
+    this.orderAt[number] = order;
+    this.candidatesAt[number] = order.candidates;
+    this.capacityAt[number] = order instanceof HighestCapacityOrder ? order : undefined;
+    this.idleAt[number] = order instanceof LongestIdleOrder ? order : undefined;
+    this.skillAt[number] = order instanceof BestSkillOrder ? order : undefined;
+    this.customAt[number] = order instanceof CustomOrder ? order : undefined;
+    const kind = KIND[queue.method];
+    const seen = new Set<number>();
+    order.slotAt.forEach((slot, position) => {
+      if (seen.has(slot)) return;
+      seen.add(slot);
+      // Kept dense (filled up to the slot in order): a sparse write far past the end would turn the
+      // array into a dictionary, and this lookup is on every agent update.
+      while (this.membershipsAt.length <= slot) this.membershipsAt.push(NO_ENTRIES);
+      const entries = this.membershipsAt[slot]!;
+      const grown = new Int32Array(entries.length + ENTRY);
+      grown.set(entries);
+      grown[entries.length] = number;
+      grown[entries.length + 1] = position;
+      grown[entries.length + 2] = order.repeatedPositions(slot) === undefined ? kind : kind + REPEATED;
+      this.membershipsAt[slot] = grown;
+    });
   }
 
   removeQueue(queueId: string): void {
-    const index = this.queues.get(queueId);
-    if (!index) return;
+    const order = this.queues.get(queueId);
+    const number = this.numberOf.get(queueId);
+    if (!order || number === undefined) return;
     this.queues.delete(queueId);
-    for (const agentId of index.members()) {
-      const memberOf = this.queuesOf.get(agentId)?.filter((m) => m.queue !== index);
-      if (memberOf === undefined || memberOf.length === 0) this.queuesOf.delete(agentId);
-      else this.queuesOf.set(agentId, memberOf);
+    this.numberOf.delete(queueId);
+    this.orderAt[number] = undefined;
+    this.candidatesAt[number] = NO_WORDS;
+    this.capacityAt[number] = undefined;
+    this.idleAt[number] = undefined;
+    this.skillAt[number] = undefined;
+    this.customAt[number] = undefined;
+    this.freeNumbers.push(number);
+    for (const slot of new Set(order.slotAt)) {
+      const entries = this.membershipsAt[slot] ?? NO_ENTRIES;
+      const kept: number[] = [];
+      for (let k = 0; k < entries.length; k += ENTRY) if (entries[k] !== number) kept.push(entries[k]!, entries[k + 1]!, entries[k + 2]!);
+      this.membershipsAt[slot] = kept.length === 0 ? NO_ENTRIES : Int32Array.from(kept);
+      if (kept.length === 0 && this.table.snapshots[slot] === undefined) this.table.release(slot);
     }
   }
 
@@ -101,7 +167,12 @@ export class AgentIndex {
     this.queues.get(queueId)?.setLastRoundRobin(agentId);
   }
 
-  /** Whether any member of the queue could be chosen for some work now (see QueueIndex.hasCandidates). */
+  /**
+   * Whether any member of the queue could be chosen for some work now (a routable presence and free
+   * capacity). Unlike an empty walk, this does not depend on one work item's skills or cost:
+   * best-skill walks only agents holding the item's skills and highest-capacity stops below the
+   * item's cost, so a walk that visits nobody says nothing about the next item in line.
+   */
   hasCandidates(queueId: string): boolean {
     return this.queues.get(queueId)?.hasCandidates() ?? false;
   }
@@ -128,81 +199,71 @@ export class AgentIndex {
    * because it is the rare case and its answer needs every shortfall.
    */
   select(queueId: string, work: WorkRequest): IndexedChoice {
-    const queue = this.queues.get(queueId);
-    if (!queue) return { agentId: null, passedOver: [], visited: 0 };
-    if (!(work.cost > 0)) return this.scanAll(queue, work);
-    const skills = applicableSkills(work);
-    const exact = work.match === 'exact';
-    const passedOver: { agentId: string; reason: PassOverReason }[] = [];
-    let visited = 0;
-    let best: Runner | undefined;
-    let winner: string | null = null;
-    queue.walk(work.cost, skills, exact, (agent, position) => {
-      visited += 1;
-      const reason = passOverReason(agent, work);
-      if (reason) {
-        passedOver.push({ agentId: agent.id, reason });
-        return false;
-      }
-      const gap = shortfall(agent, skills);
-      if (gap === 0) {
-        winner = agent.id;
-        return true;
-      }
-      if (gap !== undefined && !exact) {
-        const runner: Runner = { agent, position, gap, passedOverBefore: passedOver.length };
-        if (!best || outranks(queue, skills, runner, best)) best = runner;
-      }
-      passedOver.push({ agentId: agent.id, reason: 'skills' });
-      return false;
-    });
-    if (winner !== null) return { agentId: winner, passedOver, visited };
-    const runnerUp = best as Runner | undefined;
-    if (!runnerUp) return { agentId: null, passedOver, visited };
-    return { agentId: runnerUp.agent.id, passedOver: passedOver.slice(0, runnerUp.passedOverBefore), visited };
+    const order = this.queues.get(queueId);
+    if (!order) return { agentId: null, passedOver: [], visited: 0 };
+    if (!(work.cost > 0)) return this.scanAll(order, work);
+    // Relaxations are rare; without them the required skills apply as they are.
+    const skills = work.relaxations.length === 0 ? work.requiredSkills : applicableSkills(work);
+    const search = this.search;
+    search.begin(work, skills, order);
+    order.walk(search);
+    return search.result();
   }
 
-  private readonly candidate = (agentId: string): AgentSnapshot | undefined => {
-    const agent = this.agentsById.get(agentId);
-    return agent && this.isCandidate(agent) ? agent : undefined;
-  };
-
-  private isCandidate(agent: AgentSnapshot): boolean {
-    return this.routable.has(agent.presence) && agent.capacity - agent.used > 0;
+  /**
+   * Re-files the agent in each queue whose order ranks by what changed. Members listed once (all of
+   * them, in practice) take the fast path: the candidacy bit is flipped here, and the order is
+   * reached through the array of its kind; a member listed twice goes through the order's general
+   * update with all its positions.
+   */
+  private refile(slot: number, changed: number): void {
+    const entries = this.membershipsAt[slot];
+    if (entries === undefined) return;
+    const candidacy = (changed & CHANGED.candidacy) !== 0;
+    const candidate = this.table.candidate[slot] === 1;
+    for (let k = 0; k < entries.length; k += ENTRY) {
+      const number = entries[k]!;
+      const position = entries[k + 1]!;
+      const kind = entries[k + 2]!;
+      if (kind >= REPEATED) {
+        const order = this.orderAt[number]!;
+        order.update(order.repeatedPositions(slot)!, slot, changed);
+        continue;
+      }
+      if ((changed & CARES[kind]!) === 0) continue;
+      if (candidacy) {
+        const words = this.candidatesAt[number]!;
+        if (candidate) words[position >>> 5]! |= 1 << (position & 31);
+        else words[position >>> 5]! &= ~(1 << (position & 31));
+      }
+      switch (kind) {
+        case 1:
+          this.capacityAt[number]!.refileOne(position, slot, changed);
+          break;
+        case 2:
+          this.idleAt[number]!.refileOne(position, slot, changed);
+          break;
+        case 3:
+          this.skillAt[number]!.refileOne(position, slot, changed);
+          break;
+        case 4:
+          this.customAt[number]!.refileOne(position, slot, changed);
+          break;
+        default:
+          break;
+      }
+    }
   }
 
   /**
    * A cost of 0 or less (or NaN) makes agents without free capacity eligible in the oracle, and the
-   * trees do not hold them; such a request is answered by the oracle itself over all members rather
-   * than weakening the trees for a case routing never produces.
+   * orders do not hold them; such a request is answered by the oracle itself over all members rather
+   * than weakening the orders for a case routing never produces.
    */
-  private scanAll(queue: QueueIndex, work: WorkRequest): IndexedChoice {
+  private scanAll(order: MemberOrder, work: WorkRequest): IndexedChoice {
     const routableOnly = { ...work, allowedPresences: work.allowedPresences.filter((p) => this.routable.has(p)) };
-    const selection = selectAgent(queue.snapshot(), this.agentsById, routableOnly);
+    const selection = selectAgent(order.snapshot(), this.agentsById, routableOnly);
     const passedOver = selection.ineligible.flatMap(({ agentId, reason }) => (reason === 'not_a_member_snapshot' ? [] : [{ agentId, reason }]));
     return { agentId: selection.agentId, passedOver, visited: passedOver.length + selection.ranked.length };
   }
-}
-
-/** The oracle's checks before skills, in the oracle's order (so the reason reported is the same). */
-function passOverReason(agent: AgentSnapshot, work: WorkRequest): Exclude<PassOverReason, 'skills'> | undefined {
-  if (work.excluded.has(agent.id)) return 'excluded';
-  if (!work.allowedPresences.includes(agent.presence)) return 'presence';
-  if (agent.capacity - agent.used < work.cost) return 'capacity';
-  return undefined;
-}
-
-/**
- * Whether `later` ranks before `earlier` among those who fall short (visited in that order). The
- * walk follows the method's order except for best-skill, whose trees group agents by the sum of
- * proficiencies and whose closest walk visits the low sums last; so best-skill compares the
- * oracle's keys explicitly, and every other method lets the earlier visit win ties.
- */
-function outranks(queue: QueueIndex, skills: readonly SkillRequirement[], later: Runner, earlier: Runner): boolean {
-  if (later.gap !== earlier.gap) return later.gap < earlier.gap;
-  if (queue.method !== 'best-skill') return false;
-  const a = surplus(later.agent, skills);
-  const b = surplus(earlier.agent, skills);
-  if (a !== b) return a < b;
-  return queue.turn(later.position) < queue.turn(earlier.position);
 }
