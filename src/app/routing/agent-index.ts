@@ -1,7 +1,7 @@
 import {
   applicableSkills, selectAgent, type AgentSnapshot, type AssignmentMethod, type Presence, type QueueSnapshot, type WorkRequest,
 } from '../../core/routing/agent-selection.js';
-import { AgentTable, CHANGED, CHANGED_ALL } from './member-orders/agent-table.js';
+import { AgentTable, CHANGED, CHANGED_ALL, SnapshotMap } from './member-orders/agent-table.js';
 import { BestSkillOrder } from './member-orders/best-skill-order.js';
 import { CustomOrder } from './member-orders/custom-order.js';
 import { LongestIdleOrder } from './member-orders/longest-idle-order.js';
@@ -70,7 +70,7 @@ export class AgentIndex {
   private readonly table: AgentTable;
   private readonly search: MemberSearch;
   private readonly routable: ReadonlySet<Presence>;
-  private readonly agentsById = new Map<string, AgentSnapshot>();
+  private readonly agentsById: SnapshotMap;
   private readonly queues = new Map<string, MemberOrder>();
   /**
    * Slot -> the queues listing the agent (seen or not yet: an agent added later must land in them),
@@ -93,18 +93,18 @@ export class AgentIndex {
     this.routable = new Set(routablePresences);
     this.table = new AgentTable(routablePresences);
     this.search = new MemberSearch(this.table);
+    this.agentsById = new SnapshotMap(this.table);
   }
 
   upsertAgent(agent: AgentSnapshot): void {
-    this.agentsById.set(agent.id, agent);
     const slot = this.table.slotFor(agent.id);
     const changed = this.table.write(slot, agent);
     if (changed !== 0) this.refile(slot, changed);
   }
 
   removeAgent(agentId: string): void {
-    if (!this.agentsById.delete(agentId)) return;
-    const slot = this.table.slot(agentId)!;
+    const slot = this.table.slot(agentId);
+    if (slot === undefined || this.table.snapshots[slot] === undefined) return;
     this.table.write(slot, undefined);
     this.refile(slot, CHANGED_ALL);
     if ((this.membershipsAt[slot] ?? NO_ENTRIES).length === 0) this.table.release(slot);
@@ -178,7 +178,7 @@ export class AgentIndex {
   }
 
   getAgent(agentId: string): AgentSnapshot | undefined {
-    return this.agentsById.get(agentId);
+    return this.table.snapshot(agentId);
   }
 
   /** The queue and agents as the oracle sees them, for explanations and tests. */
@@ -220,7 +220,7 @@ export class AgentIndex {
     const entries = this.membershipsAt[slot];
     if (entries === undefined) return;
     const candidacy = (changed & CHANGED.candidacy) !== 0;
-    const candidate = this.table.candidate[slot] === 1;
+    const candidate = this.table.isCandidate(slot);
     for (let k = 0; k < entries.length; k += ENTRY) {
       const number = entries[k]!;
       const position = entries[k + 1]!;

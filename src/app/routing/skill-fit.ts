@@ -1,4 +1,4 @@
-import type { AgentSnapshot, SkillRequirement } from '../../core/routing/agent-selection.js';
+import { ownValue, type AgentSnapshot, type SkillRequirement } from '../../core/routing/agent-selection.js';
 
 /** How an agent's skills fit a work item: the oracle's `shortfall` and `surplus`, plus sums for the skill orders. */
 export { shortfall, surplus } from '../../core/routing/agent-selection.js';
@@ -16,7 +16,7 @@ export function canonicalSkills(skills: readonly SkillRequirement[]): SkillRequi
 export function proficiencySum(agent: AgentSnapshot, names: readonly string[]): number | undefined {
   let total = 0;
   for (const name of names) {
-    const p = agent.skills[name];
+    const p = ownValue(agent.skills, name);
     if (p === undefined) return undefined;
     total += p;
   }

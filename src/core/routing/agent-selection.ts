@@ -74,6 +74,14 @@ export interface Selection {
   readonly appliedSkills: readonly SkillRequirement[];
 }
 
+/**
+ * An agent's own value for a name: a skill or attribute is held only if the agent's record has it,
+ * so a name that every object inherits ("constructor", "toString") is not mistaken for one.
+ */
+export function ownValue<T>(record: Readonly<Record<string, T>>, name: string): T | undefined {
+  return Object.hasOwn(record, name) ? record[name] : undefined;
+}
+
 export function applicableSkills(work: WorkRequest): SkillRequirement[] {
   const dropped = new Set(work.relaxations.filter((r) => work.waitedSeconds >= r.afterSeconds).flatMap((r) => r.dropSkills));
   return work.requiredSkills.filter((s) => !dropped.has(s.skill));
@@ -83,7 +91,7 @@ export function applicableSkills(work: WorkRequest): SkillRequirement[] {
 export function shortfall(agent: AgentSnapshot, skills: readonly SkillRequirement[]): number | undefined {
   let total = 0;
   for (const s of skills) {
-    const p = agent.skills[s.skill];
+    const p = ownValue(agent.skills, s.skill);
     if (p === undefined) return undefined;
     total += Math.max(0, s.minProficiency - p);
   }
@@ -92,7 +100,7 @@ export function shortfall(agent: AgentSnapshot, skills: readonly SkillRequiremen
 
 /** How much more skilled than needed an agent is: best-skill prefers the closest fit. */
 export function surplus(agent: AgentSnapshot, skills: readonly SkillRequirement[]): number {
-  return skills.reduce((sum, s) => sum + Math.max(0, (agent.skills[s.skill] ?? 0) - s.minProficiency), 0);
+  return skills.reduce((sum, s) => sum + Math.max(0, (ownValue(agent.skills, s.skill) ?? 0) - s.minProficiency), 0);
 }
 
 export function selectAgent(queue: QueueSnapshot, agents: ReadonlyMap<string, AgentSnapshot>, work: WorkRequest): Selection {
@@ -150,9 +158,9 @@ export function sortValueReader(key: string): (agent: AgentSnapshot) => number |
   if (key === 'lastAssignedAt') return (agent) => agent.lastAssignedAt ?? -Infinity;
   if (key.startsWith('skill:')) {
     const skill = key.slice('skill:'.length);
-    return (agent) => agent.skills[skill];
+    return (agent) => ownValue(agent.skills, skill);
   }
-  return (agent) => agent.attributes[key];
+  return (agent) => ownValue(agent.attributes, key);
 }
 
 function compareCustom(order: readonly OrderKey[], a: AgentSnapshot, b: AgentSnapshot): number {

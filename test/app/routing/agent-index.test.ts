@@ -154,6 +154,47 @@ describe('agent index: upkeep', () => {
     index.upsertAgent(agent('a', { used: 1 }));
     assert.equal(choose(index, 'q', work()), 'a');
   });
+  it('reads a proficiency the skills grid cannot hold from the snapshot', () => {
+    // 5.5 and 300 are not whole numbers from 1 to 255; the grid keeps whole numbers only.
+    const index = indexOf(queue('best-skill', ['half', 'huge', 'whole']), [
+      agent('half', { skills: { fr: 5.5 } }), agent('huge', { skills: { fr: 300 } }), agent('whole', { skills: { fr: 7 } }),
+    ]);
+    assert.equal(choose(index, 'q', work({ requiredSkills: [{ skill: 'fr', minProficiency: 5 }] })), 'half');
+    assert.equal(choose(index, 'q', work({ requiredSkills: [{ skill: 'fr', minProficiency: 6 }] })), 'whole');
+    assert.equal(choose(index, 'q', work({ requiredSkills: [{ skill: 'fr', minProficiency: 8 }] })), 'huge');
+    index.upsertAgent(agent('huge', { skills: { fr: 9 } }));
+    assert.equal(choose(index, 'q', work({ requiredSkills: [{ skill: 'fr', minProficiency: 8 }] })), 'huge');
+  });
+  it('checks a skill first required after the agents were filed, and one named like an object property', () => {
+    const index = indexOf(queue('round-robin', ['a', 'b']), [agent('a', { skills: { de: 2 } }), agent('b', { skills: { de: 6, constructor: 4 } })]);
+    assert.equal(choose(index, 'q', work({ requiredSkills: [{ skill: 'de', minProficiency: 5 }] })), 'b');
+    index.upsertAgent(agent('c', { skills: { de: 9 } }));
+    index.setQueue(queue('round-robin', ['a', 'c', 'b'], { lastRoundRobinId: 'a' }));
+    assert.equal(choose(index, 'q', work({ requiredSkills: [{ skill: 'de', minProficiency: 5 }] })), 'c');
+    // A name every object inherits is a skill only where the agent's record holds it.
+    assert.equal(choose(index, 'q', work({ requiredSkills: [{ skill: 'constructor', minProficiency: 3 }] })), 'b');
+    assert.equal(choose(index, 'q', work({ match: 'closest', requiredSkills: [{ skill: 'toString', minProficiency: 3 }] })), null);
+  });
+  it('keeps its queues apart when an agent is listed twice and its time moves back', () => {
+    const index = indexOf(queue('longest-idle', ['a', 'b', 'a', 'c']), [agent('a', { lastAssignedAt: 5 }), agent('b', { lastAssignedAt: 3 }), agent('c', { lastAssignedAt: 4 })]);
+    assert.equal(choose(index, 'q', work()), 'b');
+    index.upsertAgent(agent('a', { lastAssignedAt: 1 }));
+    assert.equal(choose(index, 'q', work()), 'a');
+    index.upsertAgent(agent('a', { presence: 'away', lastAssignedAt: 1 }));
+    assert.equal(choose(index, 'q', work()), 'b');
+    index.upsertAgent(agent('a', { lastAssignedAt: 2 }));
+    assert.equal(choose(index, 'q', work()), 'a');
+  });
+  it('regroups a custom order when an edit changes a grouping key', () => {
+    const order = { customOrder: [{ key: 'seniority', direction: 'desc' as const }, { key: 'freeCapacity', direction: 'desc' as const }] };
+    const index = indexOf(queue('custom', ['a', 'b'], order), [agent('a', { attributes: { seniority: 2 } }), agent('b', { attributes: { seniority: 1 } })]);
+    assert.equal(choose(index, 'q', work()), 'a');
+    index.upsertAgent(agent('b', { attributes: { seniority: 3 } }));
+    assert.equal(choose(index, 'q', work()), 'b');
+    index.upsertAgent(agent('b', { attributes: { seniority: 3 }, used: 1 }));
+    index.upsertAgent(agent('a', { attributes: { seniority: 3 } }));
+    assert.equal(choose(index, 'q', work()), 'a', 'within a group, the most free capacity first');
+  });
   it('answers a work item costing nothing like the oracle, full agents included', () => {
     const index = indexOf(queue('round-robin', ['full']), [agent('full', { used: 3 })]);
     assert.equal(choose(index, 'q', work({ cost: 0 })), 'full');

@@ -38,7 +38,7 @@ const MAX_SKILL_ORDERS = 16;
  * since someone who falls short may still be the closest.
  */
 export class BestSkillOrder extends MemberOrder {
-  private readonly skillOrders = new Map<string, SkillOrder>();
+  private readonly skillOrders: SkillOrder[] = [];
 
   walk(search: MemberSearch): void {
     const canonical = search.skills.length < 2 ? search.skills : canonicalSkills(search.skills);
@@ -65,12 +65,12 @@ export class BestSkillOrder extends MemberOrder {
   }
 
   protected build(): void {
-    this.skillOrders.clear();
+    this.skillOrders.length = 0;
   }
 
   refileOne(position: number, slot: number, changed: number): void {
     if ((changed & CHANGED.profile) === 0) return;
-    for (const order of this.skillOrders.values()) this.place(order, position, slot);
+    for (const order of this.skillOrders) this.place(order, position, slot);
   }
 
   private place(order: SkillOrder, position: number, slot: number): void {
@@ -99,32 +99,32 @@ export class BestSkillOrder extends MemberOrder {
     order.groupAt[position] = group;
   }
 
+  /**
+   * The order for the requirement's names, most recently used first. A queue's work asks for a
+   * few sets of names (its themes), so a short list compared name by name beats building and
+   * hashing a key on every decision.
+   */
   private skillOrder(canonical: readonly SkillRequirement[]): SkillOrder {
-    // Joined by NUL, which names practically never hold (JSON otherwise; the prefixes keep the two
-    // kinds of key apart): stringifying on every select was a measurable share of best-skill's time.
-    let key = 'n';
-    for (let i = 0; i < canonical.length; i += 1) {
-      const name = canonical[i]!.skill;
-      if (name.includes('\0')) {
-        key = `j${JSON.stringify(canonical.map((s) => s.skill))}`;
-        break;
+    const orders = this.skillOrders;
+    for (let i = 0; i < orders.length; i += 1) {
+      const order = orders[i]!;
+      if (!sameNames(order.names, canonical)) continue;
+      if (i > 0) {
+        orders.splice(i, 1);
+        orders.unshift(order);
       }
-      key += i === 0 ? name : `\0${name}`;
-    }
-    const known = this.skillOrders.get(key);
-    if (known) {
-      // Re-inserted at the end: Map order doubles as recency for eviction.
-      this.skillOrders.delete(key);
-      this.skillOrders.set(key, known);
-      return known;
+      return order;
     }
     const order: SkillOrder = { names: canonical.map((s) => s.skill), groups: [], groupAt: new Array<SumGroup | undefined>(this.size).fill(undefined) };
     for (let position = 0; position < this.size; position += 1) this.place(order, position, this.slotAt[position]!);
-    this.skillOrders.set(key, order);
-    if (this.skillOrders.size > MAX_SKILL_ORDERS) {
-      const oldest = this.skillOrders.keys().next().value;
-      if (oldest !== undefined) this.skillOrders.delete(oldest);
-    }
+    orders.unshift(order);
+    if (orders.length > MAX_SKILL_ORDERS) orders.pop();
     return order;
   }
+}
+
+function sameNames(names: readonly string[], canonical: readonly SkillRequirement[]): boolean {
+  if (names.length !== canonical.length) return false;
+  for (let i = 0; i < names.length; i += 1) if (names[i] !== canonical[i]!.skill) return false;
+  return true;
 }

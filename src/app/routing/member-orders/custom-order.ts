@@ -48,8 +48,9 @@ export class CustomOrder extends MemberOrder {
   private groupAt: (KeyGroup | undefined)[] = [];
   /** An edit moved someone to another group: regrouped at the next walk. */
   private stale = false;
-  /** Passed-over candidates of the group being walked: kept until the group's winner is known. */
-  private readonly pending: { position: number; slot: number; verdict: number }[] = [];
+  /** Passed-over candidates of the group being walked (position, slot, verdict each), kept until the group's winner is known. */
+  private pending = new Int32Array(48);
+  private pendingLength = 0;
 
   constructor(...args: ConstructorParameters<typeof MemberOrder>) {
     super(...args);
@@ -71,10 +72,9 @@ export class CustomOrder extends MemberOrder {
     const candidates = this.candidates;
     const size = this.size;
     const live = this.grouping < this.keys.length;
-    const pending = this.pending;
     for (let g = 0; g < this.groups.length; g += 1) {
       const words = this.groups[g]!.words;
-      pending.length = 0;
+      this.pendingLength = 0;
       let best = -1;
       for (let p = nextSetBitOfBoth(words, candidates, 0, size); p >= 0; p = nextSetBitOfBoth(words, candidates, p + 1, size)) {
         const slot = slotAt[p]!;
@@ -88,18 +88,19 @@ export class CustomOrder extends MemberOrder {
           continue;
         }
         if (verdict > 0) search.considerRunner(p, slot, verdict);
-        pending.push({ position: p, slot, verdict: verdict > 0 ? SKILLS : verdict });
+        this.hold(p, slot, verdict > 0 ? SKILLS : verdict);
       }
+      const pending = this.pending;
       if (best >= 0) {
         const winner = slotAt[best]!;
-        for (const passed of pending) {
-          const cmp = this.compareLive(passed.slot, winner);
-          if (cmp < 0 || (cmp === 0 && passed.position < best)) search.passOver(passed.slot, passed.verdict);
+        for (let i = 0; i < this.pendingLength; i += 3) {
+          const cmp = this.compareLive(pending[i + 1]!, winner);
+          if (cmp < 0 || (cmp === 0 && pending[i]! < best)) search.passOver(pending[i + 1]!, pending[i + 2]!);
         }
         search.winner = winner;
         return;
       }
-      for (const passed of pending) search.passOver(passed.slot, passed.verdict);
+      for (let i = 0; i < this.pendingLength; i += 3) search.passOver(pending[i + 1]!, pending[i + 2]!);
     }
   }
 
@@ -124,6 +125,18 @@ export class CustomOrder extends MemberOrder {
     if (group === undefined || !sameValues(group.values, this.groupValues(slot))) this.stale = true;
   }
 
+  private hold(position: number, slot: number, verdict: number): void {
+    if (this.pendingLength + 3 > this.pending.length) {
+      const grown = new Int32Array(this.pending.length * 2);
+      grown.set(this.pending);
+      this.pending = grown;
+    }
+    this.pending[this.pendingLength] = position;
+    this.pending[this.pendingLength + 1] = slot;
+    this.pending[this.pendingLength + 2] = verdict;
+    this.pendingLength += 3;
+  }
+
   /** The live keys (from the first that changes with work) of two agents: negative when `a` ranks first. */
   private compareLive(a: number, b: number): number {
     const table = this.table;
@@ -135,11 +148,11 @@ export class CustomOrder extends MemberOrder {
         x = key.read(table.snapshots[a]!);
         y = key.read(table.snapshots[b]!);
       } else if (key.from === 'free') {
-        x = table.free[a]!;
-        y = table.free[b]!;
+        x = table.freeOf(a);
+        y = table.freeOf(b);
       } else {
-        x = table.since[a]!;
-        y = table.since[b]!;
+        x = table.sinceOf(a);
+        y = table.sinceOf(b);
       }
       const cmp = compareValues(x, y, key.descending);
       if (cmp !== 0) return cmp;

@@ -36,7 +36,7 @@ export class LongestIdleOrder extends MemberOrder {
     this.next[end] = end;
     this.prev[end] = end;
     const routable: number[] = [];
-    for (let position = 0; position < end; position += 1) if (this.table.routable[this.slotAt[position]!] === 1) routable.push(position);
+    for (let position = 0; position < end; position += 1) if (this.table.isRoutable(this.slotAt[position]!)) routable.push(position);
     routable.sort((a, b) => (this.before(a, b) ? -1 : 1));
     for (const position of routable) this.linkAfter(this.prev[end]!, position);
   }
@@ -44,12 +44,12 @@ export class LongestIdleOrder extends MemberOrder {
   refileOne(position: number, slot: number, changed: number): void {
     if ((changed & (CHANGED.routable | CHANGED.lastAssignedAt)) === 0) return;
     if (this.linked[position] === 1) this.unlink(position);
-    if (this.table.routable[slot] === 1) this.insert(position);
+    if (this.table.isRoutable(slot)) this.insert(position);
   }
 
   protected override refile(positions: readonly number[], slot: number, changed: number): void {
     if ((changed & (CHANGED.routable | CHANGED.lastAssignedAt)) === 0) return;
-    const routable = this.table.routable[slot] === 1;
+    const routable = this.table.isRoutable(slot);
     // All of a repeated member's positions out first: their keys changed together, and an insert
     // needs the rest of the list in order.
     for (let i = 0; i < positions.length; i += 1) if (this.linked[positions[i]!] === 1) this.unlink(positions[i]!);
@@ -58,9 +58,9 @@ export class LongestIdleOrder extends MemberOrder {
 
   /** The oracle's order: earlier assignment first (never-assigned = -Infinity), then position. */
   private before(a: number, b: number): boolean {
-    const since = this.table.since;
-    const x = since[this.slotAt[a]!]!;
-    const y = since[this.slotAt[b]!]!;
+    const table = this.table;
+    const x = table.sinceOf(this.slotAt[a]!);
+    const y = table.sinceOf(this.slotAt[b]!);
     return x < y || (x === y && a < b);
   }
 

@@ -59,7 +59,7 @@ export abstract class MemberOrder implements TieBreak {
   fileAll(): void {
     for (let position = 0; position < this.size; position += 1) {
       const slot = this.slotAt[position]!;
-      if (this.table.candidate[slot] === 1) this.markCandidate(position, true);
+      if (this.table.isCandidate(slot)) this.markCandidate(position, true);
     }
     this.build();
   }
@@ -72,7 +72,7 @@ export abstract class MemberOrder implements TieBreak {
   /** Every position of a member after its agent changed by `changed` (CHANGED bits): the general path. */
   update(positions: readonly number[], slot: number, changed: number): void {
     if ((changed & CHANGED.candidacy) !== 0) {
-      const now = this.table.candidate[slot] === 1;
+      const now = this.table.isCandidate(slot);
       for (let i = 0; i < positions.length; i += 1) this.markCandidate(positions[i]!, now);
     }
     this.refile(positions, slot, changed);

@@ -1,4 +1,4 @@
-import type { SkillRequirement, WorkRequest } from '../../../core/routing/agent-selection.js';
+import { ownValue, type SkillRequirement, type WorkRequest } from '../../../core/routing/agent-selection.js';
 import type { AgentTable } from './agent-table.js';
 
 export type PassOverReason = 'excluded' | 'presence' | 'capacity' | 'skills';
@@ -9,6 +9,8 @@ export const PRESENCE = -2;
 export const CAPACITY = -3;
 export const SKILLS = -4;
 const REASONS: readonly PassOverReason[] = ['excluded', 'excluded', 'presence', 'capacity', 'skills'];
+/** Most decisions pass nobody over: they share this instead of allocating an empty list each. */
+const NOBODY: readonly { agentId: string; reason: PassOverReason }[] = Object.freeze([]);
 
 export function reasonOf(verdict: number): PassOverReason {
   return REASONS[-verdict]!;
@@ -34,8 +36,13 @@ export class MemberSearch {
   private excluded: ReadonlySet<string> | undefined;
   private allowedFrom: readonly string[] | undefined;
   private tieBreak: TieBreak | undefined;
+  /** The requirements as columns of the table's skills grid, and their minimums. */
+  private columns = new Int32Array(4);
+  private minimums = new Float64Array(4);
+  /** Excluded agents as slots (few: the ones who declined this conversation). */
+  private excludedSlots: number[] = [];
 
-  passedOver: { agentId: string; reason: PassOverReason }[] = [];
+  private passed: { agentId: string; reason: PassOverReason }[] | undefined;
   visited = 0;
   /** The winner's slot (gap 0), -1 while none. */
   winner = -1;
@@ -57,8 +64,24 @@ export class MemberSearch {
       this.allowedFrom = work.allowedPresences;
     }
     this.excluded = work.excluded.size > 0 ? work.excluded : undefined;
+    this.excludedSlots.length = 0;
+    if (this.excluded !== undefined) {
+      for (const id of this.excluded) {
+        const slot = this.table.slot(id);
+        if (slot !== undefined) this.excludedSlots.push(slot);
+      }
+    }
+    if (skills.length > this.columns.length) {
+      this.columns = new Int32Array(skills.length);
+      this.minimums = new Float64Array(skills.length);
+    }
+    for (let i = 0; i < skills.length; i += 1) {
+      const s = skills[i]!;
+      this.columns[i] = this.table.skillColumn(s.skill);
+      this.minimums[i] = s.minProficiency;
+    }
     this.tieBreak = tieBreak;
-    this.passedOver = [];
+    this.passed = undefined;
     this.visited = 0;
     this.winner = -1;
     this.runner = -1;
@@ -67,16 +90,26 @@ export class MemberSearch {
   /** The oracle's verdict on a candidate: its shortfall (0 = meets every requirement), or EXCLUDED, PRESENCE, CAPACITY, SKILLS. */
   judge(slot: number): number {
     const table = this.table;
-    if (this.excluded !== undefined && this.excluded.has(table.ids[slot]!)) return EXCLUDED;
-    if ((this.allowed & table.presenceBit[slot]!) === 0) return PRESENCE;
-    if (table.free[slot]! < this.cost) return CAPACITY;
+    if (this.excluded !== undefined && this.excludedSlots.includes(slot)) return EXCLUDED;
+    if ((this.allowed & table.presenceBitOf(slot)) === 0) return PRESENCE;
+    if (table.freeOf(slot) < this.cost) return CAPACITY;
     const skills = this.skills;
     if (skills.length === 0) return 0;
+    if (table.skillsInGrid(slot)) {
+      let gap = 0;
+      for (let i = 0; i < skills.length; i += 1) {
+        const p = table.proficiency(slot, this.columns[i]!);
+        if (p === 0) return SKILLS;
+        gap += Math.max(0, this.minimums[i]! - p);
+      }
+      if (gap > 0 && this.exact) return SKILLS;
+      return gap;
+    }
     const held = table.snapshots[slot]!.skills;
     let gap = 0;
     for (let i = 0; i < skills.length; i += 1) {
       const s = skills[i]!;
-      const p = held[s.skill];
+      const p = ownValue(held, s.skill);
       if (p === undefined) return SKILLS;
       gap += Math.max(0, s.minProficiency - p);
     }
@@ -113,17 +146,20 @@ export class MemberSearch {
     this.runner = slot;
     this.runnerPosition = position;
     this.runnerGap = gap;
-    this.runnerPassedOverBefore = this.passedOver.length;
+    this.runnerPassedOverBefore = this.passed?.length ?? 0;
   }
 
   passOver(slot: number, verdict: number): void {
-    this.passedOver.push({ agentId: this.table.ids[slot]!, reason: reasonOf(verdict) });
+    const entry = { agentId: this.table.ids[slot]!, reason: reasonOf(verdict) };
+    if (this.passed === undefined) this.passed = [entry];
+    else this.passed.push(entry);
   }
 
   /** The chosen agent (the winner, else the runner-up, else nobody) and the explanation up to it. */
-  result(): { agentId: string | null; passedOver: { agentId: string; reason: PassOverReason }[]; visited: number } {
-    if (this.winner >= 0) return { agentId: this.table.ids[this.winner]!, passedOver: this.passedOver, visited: this.visited };
-    if (this.runner >= 0) return { agentId: this.table.ids[this.runner]!, passedOver: this.passedOver.slice(0, this.runnerPassedOverBefore), visited: this.visited };
-    return { agentId: null, passedOver: this.passedOver, visited: this.visited };
+  result(): { agentId: string | null; passedOver: readonly { agentId: string; reason: PassOverReason }[]; visited: number } {
+    const passedOver = this.passed ?? NOBODY;
+    if (this.winner >= 0) return { agentId: this.table.ids[this.winner]!, passedOver, visited: this.visited };
+    if (this.runner >= 0) return { agentId: this.table.ids[this.runner]!, passedOver: passedOver.slice(0, this.runnerPassedOverBefore), visited: this.visited };
+    return { agentId: null, passedOver, visited: this.visited };
   }
 }

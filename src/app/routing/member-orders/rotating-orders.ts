@@ -71,7 +71,7 @@ export class HighestCapacityOrder extends MemberOrder {
 
   private place(position: number, slot: number): void {
     const table = this.table;
-    const free = table.candidate[slot] === 1 ? table.free[slot]! : undefined;
+    const free = table.isCandidate(slot) ? table.freeOf(slot) : undefined;
     const was = this.groupAt[position];
     if (was !== undefined && was.free === free) return;
     if (was !== undefined) {
