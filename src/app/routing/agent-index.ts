@@ -87,6 +87,14 @@ export class AgentIndex {
   private readonly customAt: (CustomOrder | undefined)[] = [];
   private readonly numberOf = new Map<string, number>();
   private readonly freeNumbers: number[] = [];
+  /**
+   * The last decision's queue and chosen agent: the engine moves that queue's pointer to that agent
+   * and re-files that agent right after deciding, and both then skip their map lookups.
+   */
+  private recentQueueId: string | undefined;
+  private recentOrder: MemberOrder | undefined;
+  private recentSlot = -1;
+  private recentPosition = -1;
 
   /** Agents whose presence is not routable are never candidates, whatever a work item allows. */
   constructor(routablePresences: readonly Presence[]) {
@@ -97,12 +105,13 @@ export class AgentIndex {
   }
 
   upsertAgent(agent: AgentSnapshot): void {
-    const slot = this.table.slotFor(agent.id);
+    const slot = this.recentSlot >= 0 && this.table.ids[this.recentSlot] === agent.id ? this.recentSlot : this.table.slotFor(agent.id);
     const changed = this.table.write(slot, agent);
     if (changed !== 0) this.refile(slot, changed);
   }
 
   removeAgent(agentId: string): void {
+    this.forgetRecent();
     const slot = this.table.slot(agentId);
     if (slot === undefined || this.table.snapshots[slot] === undefined) return;
     this.table.write(slot, undefined);
@@ -111,6 +120,7 @@ export class AgentIndex {
   }
 
   setQueue(queue: IndexedQueue): void {
+    this.forgetRecent();
     this.removeQueue(queue.id);
     const order = new ORDERS[queue.method](queue, this.table);
     order.fileAll();
@@ -142,6 +152,7 @@ export class AgentIndex {
   }
 
   removeQueue(queueId: string): void {
+    this.forgetRecent();
     const order = this.queues.get(queueId);
     const number = this.numberOf.get(queueId);
     if (!order || number === undefined) return;
@@ -164,6 +175,12 @@ export class AgentIndex {
   }
 
   setLastRoundRobin(queueId: string, agentId: string | null): void {
+    const recent = this.recentOrder;
+    if (recent !== undefined && queueId === this.recentQueueId && agentId !== null && agentId === this.table.ids[this.recentSlot]
+      && recent.repeatedPositions(this.recentSlot) === undefined) {
+      recent.setLastRoundRobinAt(agentId, this.recentPosition);
+      return;
+    }
     this.queues.get(queueId)?.setLastRoundRobin(agentId);
   }
 
@@ -207,7 +224,18 @@ export class AgentIndex {
     const search = this.search;
     search.begin(work, skills, order);
     order.walk(search);
+    this.recentQueueId = queueId;
+    this.recentOrder = order;
+    this.recentSlot = search.chosenSlot();
+    this.recentPosition = search.chosenPosition();
     return search.result();
+  }
+
+  private forgetRecent(): void {
+    this.recentQueueId = undefined;
+    this.recentOrder = undefined;
+    this.recentSlot = -1;
+    this.recentPosition = -1;
   }
 
   /**

@@ -98,6 +98,7 @@ export class CustomOrder extends MemberOrder {
           if (cmp < 0 || (cmp === 0 && pending[i]! < best)) search.passOver(pending[i + 1]!, pending[i + 2]!);
         }
         search.winner = winner;
+        search.winnerPosition = best;
         return;
       }
       for (let i = 0; i < this.pendingLength; i += 3) search.passOver(pending[i + 1]!, pending[i + 2]!);

@@ -91,6 +91,12 @@ export abstract class MemberOrder implements TieBreak {
    */
   abstract refileOne(position: number, slot: number, changed: number): void;
 
+  /** `setLastRoundRobin` for a member listed once whose position is known (the one just chosen). */
+  setLastRoundRobinAt(agentId: string, position: number): void {
+    this.lastRoundRobinId = agentId;
+    this.lastPosition = position;
+  }
+
   setLastRoundRobin(agentId: string | null): void {
     this.lastRoundRobinId = agentId;
     // indexOf semantics: a repeated member counts from its first occurrence, a stranger as none.

@@ -44,8 +44,9 @@ export class MemberSearch {
 
   private passed: { agentId: string; reason: PassOverReason }[] | undefined;
   visited = 0;
-  /** The winner's slot (gap 0), -1 while none. */
+  /** The winner's slot (gap 0), -1 while none, and its position in the queue. */
   winner = -1;
+  winnerPosition = -1;
   /** The best of those who fall short so far (closest matching), -1 for none. */
   runner = -1;
   private runnerPosition = -1;
@@ -126,6 +127,7 @@ export class MemberSearch {
     const verdict = this.judge(slot);
     if (verdict === 0) {
       this.winner = slot;
+      this.winnerPosition = position;
       return true;
     }
     if (verdict > 0) {
@@ -153,6 +155,15 @@ export class MemberSearch {
     const entry = { agentId: this.table.ids[slot]!, reason: reasonOf(verdict) };
     if (this.passed === undefined) this.passed = [entry];
     else this.passed.push(entry);
+  }
+
+  /** The chosen agent's slot and position (the winner, else the runner-up), or -1s for nobody. */
+  chosenSlot(): number {
+    return this.winner >= 0 ? this.winner : this.runner;
+  }
+
+  chosenPosition(): number {
+    return this.winner >= 0 ? this.winnerPosition : this.runner >= 0 ? this.runnerPosition : -1;
   }
 
   /** The chosen agent (the winner, else the runner-up, else nobody) and the explanation up to it. */
