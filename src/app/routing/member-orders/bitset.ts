@@ -23,20 +23,8 @@ export function hasBit(words: Uint32Array, position: number): boolean {
 
 /** The first set bit at an index in [from, to), or -1. */
 export function nextSetBit(words: Uint32Array, from: number, to: number): number {
-  if (from < 0) from = 0;
-  if (from >= to) return -1;
-  let w = from >>> 5;
-  const lastWord = (to - 1) >>> 5;
-  let word = words[w]! & (~0 << (from & 31));
-  for (;;) {
-    if (word !== 0) {
-      const bit = (w << 5) + 31 - Math.clz32(word & -word);
-      return bit < to ? bit : -1;
-    }
-    w += 1;
-    if (w > lastWord) return -1;
-    word = words[w]!;
-  }
+  // The same word read twice is the same cache line: one loop serves both searches.
+  return nextSetBitOfBoth(words, words, from, to);
 }
 
 /** The first index in [from, to) set in both bitsets (a group that is also a candidate), or -1. */
