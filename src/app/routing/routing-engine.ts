@@ -1,6 +1,6 @@
 import type { Actor, Agent, Participant, SwitchboardEvent } from '../../core/model.js';
 import type { ConversationState } from '../../core/conversation-lifecycle.js';
-import { applicableSkills, type WorkRequest } from '../../core/routing/agent-selection.js';
+import { applicableSkills, ownValue, type WorkRequest } from '../../core/routing/agent-selection.js';
 import { isOpen } from '../../core/routing/operating-hours.js';
 import { estimateWaitSeconds, MAX_OVERFLOW_RULES, nextOverflowDeadline, overflowWhileQueued, type OverflowAction, type QueueConditions } from '../../core/routing/overflow.js';
 import { planRoute, type RoutePlan } from '../../core/routing/plan-route.js';
@@ -539,7 +539,7 @@ export class RoutingEngine {
     const snapshot = agent && toSnapshot(agent);
     const skills = applicableSkills(work);
     const fits = snapshot !== undefined && !work.excluded.has(agentId) && work.allowedPresences.includes(snapshot.presence) &&
-      snapshot.capacity - snapshot.used >= work.cost && skills.every((s) => (snapshot.skills[s.skill] ?? 0) >= s.minProficiency);
+      snapshot.capacity - snapshot.used >= work.cost && skills.every((s) => (ownValue(snapshot.skills, s.skill) ?? 0) >= s.minProficiency);
     return { agentId: fits ? agentId : null, passedOver: [], visited: 1 };
   }
 

@@ -148,9 +148,10 @@ export class AgentTable {
     const routable = (bit & this.routableMask) !== 0;
     const before = rows[at + FLAGS]!;
     let flags = (routable ? ROUTABLE_FLAG : 0) | (routable && free > 0 ? CANDIDATE_FLAG : 0);
-    if (was === undefined || was.skills !== agent.skills) flags |= this.fillSkills(slot, agent) ? 0 : IRREGULAR_SKILLS_FLAG;
+    const newSkills = was === undefined || was.skills !== agent.skills;
+    if (newSkills) flags |= this.fillSkills(slot, agent) ? 0 : IRREGULAR_SKILLS_FLAG;
     else flags |= before & IRREGULAR_SKILLS_FLAG;
-    let changed = was === undefined || was.skills !== agent.skills || was.attributes !== agent.attributes ? CHANGED.profile : 0;
+    let changed = newSkills || was.attributes !== agent.attributes ? CHANGED.profile : 0;
     // Object.is: NaN (a broken capacity) equals itself here, so it is not reported on every write.
     if (!Object.is(rows[at + FREE], free)) changed |= CHANGED.freeCapacity;
     if (rows[at + SINCE] !== since) changed |= CHANGED.lastAssignedAt;

@@ -1,4 +1,4 @@
-import { ownValue, type SkillRequirement, type WorkRequest } from '../../../core/routing/agent-selection.js';
+import { shortfall, type SkillRequirement, type WorkRequest } from '../../../core/routing/agent-selection.js';
 import type { AgentTable } from './agent-table.js';
 
 export type PassOverReason = 'excluded' | 'presence' | 'capacity' | 'skills';
@@ -106,16 +106,8 @@ export class MemberSearch {
       if (gap > 0 && this.exact) return SKILLS;
       return gap;
     }
-    const held = table.snapshots[slot]!.skills;
-    let gap = 0;
-    for (let i = 0; i < skills.length; i += 1) {
-      const s = skills[i]!;
-      const p = ownValue(held, s.skill);
-      if (p === undefined) return SKILLS;
-      gap += Math.max(0, s.minProficiency - p);
-    }
-    if (gap > 0 && this.exact) return SKILLS;
-    return gap;
+    const gap = shortfall(table.snapshots[slot]!, skills);
+    return gap === undefined || (gap > 0 && this.exact) ? SKILLS : gap;
   }
 
   /**

@@ -1,5 +1,5 @@
 import { CHANGED } from './agent-table.js';
-import { clearBit, nextSetBit, nextSetBitOfBoth, setBit, wordsFor } from './bitset.js';
+import { clearBit, nextSetBitOfBoth, setBit, wordsFor } from './bitset.js';
 import type { MemberSearch } from './member-search.js';
 import { MemberOrder } from './member-order.js';
 
@@ -11,13 +11,9 @@ export function walkTurns(order: MemberOrder, words: Uint32Array, also: Uint32Ar
   const slotAt = order.slotAt;
   const last = order.lastPosition;
   const size = order.size;
-  if (also === undefined) {
-    for (let p = nextSetBit(words, last + 1, size); p >= 0; p = nextSetBit(words, p + 1, size)) if (search.visit(p, slotAt[p]!)) return true;
-    for (let p = nextSetBit(words, 0, last + 1); p >= 0; p = nextSetBit(words, p + 1, last + 1)) if (search.visit(p, slotAt[p]!)) return true;
-    return false;
-  }
-  for (let p = nextSetBitOfBoth(words, also, last + 1, size); p >= 0; p = nextSetBitOfBoth(words, also, p + 1, size)) if (search.visit(p, slotAt[p]!)) return true;
-  for (let p = nextSetBitOfBoth(words, also, 0, last + 1); p >= 0; p = nextSetBitOfBoth(words, also, p + 1, last + 1)) if (search.visit(p, slotAt[p]!)) return true;
+  const both = also ?? words;
+  for (let p = nextSetBitOfBoth(words, both, last + 1, size); p >= 0; p = nextSetBitOfBoth(words, both, p + 1, size)) if (search.visit(p, slotAt[p]!)) return true;
+  for (let p = nextSetBitOfBoth(words, both, 0, last + 1); p >= 0; p = nextSetBitOfBoth(words, both, p + 1, last + 1)) if (search.visit(p, slotAt[p]!)) return true;
   return false;
 }
 
