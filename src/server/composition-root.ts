@@ -4,7 +4,7 @@ import { ApiKeyAuthenticator } from '../app/api-key-authenticator.js';
 import type { AppDeps } from '../app/deps.js';
 import { clearIdentityCacheOnGrantEvents, IdentityCache, type IdentityDeps } from '../app/identity/identity-deps.js';
 import { SecretHasher } from '../app/identity/secret-hash.js';
-import { JoseConversationTokens } from '../adapters/webchat/jose-conversation-tokens.js';
+import { FastJwtConversationTokens } from '../adapters/webchat/fast-jwt-conversation-tokens.js';
 import { ConversationFeed } from '../app/webchat/conversation-feed.js';
 import { QueueAnnouncer } from '../app/webchat/queue-announcer.js';
 import { DEFAULT_WEBCHAT_SERVICE_SETTINGS, type WebchatDeps, type WebchatServiceSettings } from '../app/webchat/webchat-deps.js';
@@ -128,7 +128,7 @@ export async function assemble(config: Config, overrides: AssembleOverrides = {}
   const accessTokens = new AccessTokenAuthenticator(identity, signingKeys);
   const webchat: WebchatDeps = {
     ...deps,
-    conversationTokens: new JoseConversationTokens(),
+    conversationTokens: new FastJwtConversationTokens(),
     secretHasher: identity.secretHasher,
     routing,
     settings: Object.freeze({ ...DEFAULT_WEBCHAT_SERVICE_SETTINGS, ...overrides.webchatSettings }),

@@ -172,6 +172,57 @@ function streamSuite(database: 'sqlite' | 'postgres', skip: false | string): voi
       for (const stream of [...streams, late, lateConv]) await stream.close();
     });
 
+    it("hands a conversation's subscription only its conversation's pages, and it follows the shared read without reading the log itself", async () => {
+      // An agent workspace holds one subscription per conversation: the tail hands each only the
+      // pages with events of its conversation (tenant-event-tail.ts), and one that skipped pages
+      // must still take the next one concerning it without a read of its own, with nothing lost.
+      const x = await api.ok('POST', `/v1/tenants/${A.tenantId}/conversations`, 201, { channelId: A.channelId, contactId: A.contactId });
+      const y = await api.ok('POST', `/v1/tenants/${A.tenantId}/conversations`, 201, { channelId: A.channelId, contactId: A.contactId });
+      const [sx, sy] = await Promise.all([connect(), connect()]);
+      const subX = await sx.subscribe({ id: 'x', tenantId: A.tenantId, conversationId: x.id });
+      const subY = await sy.subscribe({ id: 'y', tenantId: A.tenantId, conversationId: y.id });
+      // One message each, received, so that both first catch-ups are over.
+      await post(A, 'x warm-up', x.id);
+      await post(A, 'y warm-up', y.id);
+      await sx.events((await logAfter(A.tenantId, subX.after!, x.id)).length);
+      await sy.events((await logAfter(A.tenantId, subY.after!, y.id)).length);
+      const reads = server.deps.storage.read;
+      const readEvents = reads.readEvents.bind(reads);
+      let ownReads = 0;
+      reads.readEvents = (tenantId, afterId, limit, conversationId) => {
+        if (conversationId !== undefined) ownReads++;
+        return readEvents(tenantId, afterId, limit, conversationId);
+      };
+      try {
+        const mark = (await logAfter(A.tenantId, 0)).at(-1)!.id;
+        // Runs of several pages for one conversation, then the other, and other tenants' traffic.
+        for (const [i, target] of [x, x, x, y, x, y, y, y, x, A].entries()) {
+          await post(A, `follow ${i}`, target === A ? A.conversationId : target.id);
+          await post(B, `elsewhere ${i}`);
+        }
+        // From the tenant's log (a conversation's own log over HTTP would count as a read here).
+        const log = await logAfter(A.tenantId, mark);
+        const logX = log.filter((e) => e.conversationId === x.id);
+        const logY = log.filter((e) => e.conversationId === y.id);
+        assert.deepEqual((await sx.events(logX.length)).map((f) => f.event), logX);
+        assert.deepEqual((await sy.events(logY.length)).map((f) => f.event), logY);
+        assert.equal(ownReads, 0, 'no subscription read the log on its own');
+        // And racing sends: still each conversation's log exactly once, in order.
+        const burstMark = (await logAfter(A.tenantId, 0)).at(-1)!.id;
+        await Promise.all(Array.from({ length: 30 }, (_, i) => post(A, `burst ${i}`, [x.id, y.id, A.conversationId][i % 3])));
+        const burstX = await logAfter(A.tenantId, burstMark, x.id);
+        const burstY = await logAfter(A.tenantId, burstMark, y.id);
+        assert.deepEqual((await sx.events(burstX.length)).map((f) => f.event), burstX);
+        assert.deepEqual((await sy.events(burstY.length)).map((f) => f.event), burstY);
+        await sx.assertQuiet();
+        await sy.assertQuiet();
+      } finally {
+        reads.readEvents = readEvents;
+      }
+      await sx.close();
+      await sy.close();
+    });
+
     it("answers a subscription to another tenant's conversation with SB_ERR_CONVERSATION_NOT_FOUND and sends none of its events", async () => {
       const stream = await connect();
       stream.send({ type: 'subscribe', id: 'probe', tenantId: A.tenantId, conversationId: B.conversationId, after: 0 });

@@ -172,6 +172,11 @@ export interface ActivitySet {
 /** An ActivitySet with the watermark after each of its activities: where a frame cut after one may resume. */
 export interface MarkedActivitySet extends ActivitySet {
   readonly marks: readonly string[];
+  /**
+   * Both pages were short: nothing committed before the read is left after the watermark, so a
+   * reader woken for each commit (the stream) need not read again to find that out.
+   */
+  readonly caughtUp: boolean;
 }
 
 /**
@@ -241,7 +246,7 @@ export async function readActivities(deps: WebchatDeps, channel: Channel, conver
     activities.push(endOfConversation(conversation.id, last, conversation.closedAt ?? conversation.updatedAt, channelTitleOf(channel), csat));
     marks.push(watermarkOf(last, change));
   }
-  return { activities, watermark: watermarkOf(last, change), marks };
+  return { activities, watermark: watermarkOf(last, change), marks, caughtUp };
 }
 
 /**

@@ -232,6 +232,12 @@ export async function registerDirectLineStream(app: FastifyInstance, deps: Webch
               for (const frame of framesOf(set)) if (!send(frame)) return;
             }
             watermark = next;
+            // A short read leaves nothing behind: what commits after it wakes this loop again
+            // (`again`), so reading once more would only find nothing, a second read per message.
+            if (set.caughtUp) {
+              if (isTerminal(conversation.state)) stream.close(1000, 'conversation ended');
+              break;
+            }
           }
         } while (again);
       } catch (error) {

@@ -73,6 +73,14 @@ async function typingInScope(deps: AppDeps, subs: readonly Subscription[], tenan
 class Subscription implements TailSubscriber {
   private readonly loop = new SerialLoop(() => this.readOnce(), (error) => this.fail(error));
   closed = false;
+  /**
+   * It has every event it wants up to the tail's cursor, bar the pages the tail is handing it:
+   * true after it took a page from the tail, and after a catch-up of its own ended (every page the
+   * tail read meanwhile was handed to it and made the catch-up go round again). The tail hands a
+   * conversation's subscription only the pages with events of it, so its own cursor may lag the
+   * tail's with nothing in between for it; this is how it knows to take the next page all the same.
+   */
+  private following = false;
   /** `{"type":"event","subscription":ID,"event":` : a frame is this, the event's JSON and `}`. */
   private readonly framePrefix: string;
 
@@ -113,7 +121,7 @@ class Subscription implements TailSubscriber {
   /** A page the tenant's tail read: sent from here if it continues this subscription, else the subscription reads on its own. */
   async take(page: TailPage): Promise<void> {
     if (this.closed || page.lastId <= this.cursor) return;
-    if (this.loop.running || page.after > this.cursor) {
+    if (this.loop.running || (!this.following && page.after > this.cursor)) {
       // Not awaited: a long catch-up must not hold up the tail for the tenant's other subscriptions.
       void this.pump();
       return;
@@ -122,7 +130,7 @@ class Subscription implements TailSubscriber {
       const events = this.conversationId === undefined && queueScope(this.caller, 'events.read') === 'all'
         ? page.events
         : await visibleEvents(this.deps, this.caller, this.tenantId, page.events, this.conversationId);
-      this.send(events, page.lastId, (event) => page.json(event));
+      if (this.send(events, page.lastId, (event) => page.json(event))) this.following = true;
     } catch (error) {
       this.fail(error);
     }
@@ -135,8 +143,11 @@ class Subscription implements TailSubscriber {
   }
 
   /** Reads the log after the cursor until caught up; calls that arrive while reading make it look once more. */
-  pump(): Promise<void> {
-    return this.loop.run();
+  async pump(): Promise<void> {
+    this.following = false;
+    await this.loop.run();
+    // A call made while the loop ran returns at once; only the one that ran it sees it end.
+    if (!this.loop.running && !this.closed && this.socket.readyState === this.socket.OPEN) this.following = true;
   }
 
   /** One catch-up: pages after the cursor until a short one; false once the socket is gone. */
@@ -213,12 +224,12 @@ export function registerEventGateway(app: FastifyInstance, deps: AppDeps, engine
   const add = (sub: Subscription, after: number) => {
     let tail = tails.get(sub.tenantId);
     if (!tail) tails.set(sub.tenantId, (tail = new TenantEventTail(deps.storage.read, sub.tenantId, after, PAGE)));
-    tail.subscribers.add(sub);
+    tail.add(sub);
   };
   const remove = (sub: Subscription) => {
     sub.closed = true;
     const tail = tails.get(sub.tenantId);
-    tail?.subscribers.delete(sub);
+    tail?.remove(sub);
     if (tail && tail.subscribers.size === 0) tails.delete(sub.tenantId);
   };
 
